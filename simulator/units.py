@@ -231,27 +231,30 @@ class _Checker:
                 self.eq = texts[index] if index < len(texts) else ""
                 if index == 0 and key in self.bad_units:
                     self._report(element.units, "", self.bad_units[key])
-                elif index == 0 and declared is None:
-                    self._report("", "", f"no units declared (equation {self.eq})")
-                if isinstance(component, (AbstractLookup, AbstractData)):
-                    continue
-                self._check(component.ast, declared, element.units)
+                skip = isinstance(component, (AbstractLookup, AbstractData))
+                found = _UNKNOWN if skip else self._check(component.ast, declared, element.units)
+                if index == 0 and declared is None and key not in self.bad_units:
+                    shown = found if isinstance(found, Dimension) else ""
+                    self._report("", shown, f"no units declared (equation {self.eq}"
+                                 + (f" has units {shown})" if shown else ")"))
             if key in _CONTROL and declared is not None and declared != self.time:
                 self._report(self.time, declared, f"declared units {declared} differ from the "
                                                   f"model's time unit {self.time} (TIME STEP)")
         return self.issues
 
     def _check(self, ast, declared, declared_text):
+        """Check one equation against its declared units; return its units."""
         if isinstance(ast, ae.LookupsStructure):
-            return
+            return _UNKNOWN
         if isinstance(ast, ae.IntegStructure) and declared is not None:
             self._expect(self._infer(ast.flow), declared / self.time, "the rate of INTEG")
             self._expect(self._infer(ast.initial), declared, "the initial value of INTEG")
-            return
+            return declared
         found = self._infer(ast)
         if declared is not None and isinstance(found, Dimension) and found != declared:
             self._report(declared_text, found, f"equation {self.eq} has units {found} "
                                                f"but is declared {declared_text}")
+        return found
 
     # ----------------------------------------------------------- inference
     def _infer(self, node):
@@ -373,7 +376,8 @@ class _Checker:
                              ae.DelayNStructure, ae.DelayFixedStructure)):
             name = _NAMES[type(node).__name__]
             delay = node.smooth_time if hasattr(node, "smooth_time") else node.delay_time
-            self._expect(infer(delay), self.time, f"the delay time of {name}")
+            role = "smoothing time" if name.startswith("SMOOTH") else "delay time"
+            self._expect(infer(delay), self.time, f"the {role} of {name}")
             if isinstance(getattr(node, "order", None), ae.AbstractSyntax):
                 self._expect(infer(node.order), DIMENSIONLESS, f"the order of {name}")
             return self._same(f"{name} (input and initial value)",
