@@ -1,0 +1,105 @@
+"""Error types and message helpers shared by the package.
+
+Every error a user can cause (a wrong scenario file, an unknown lever, an
+out-of-range value) is raised as one of the built-in types below, with a
+message that names the problem and the valid choices, so that the CLI and the
+app can show it in one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+
+
+class ScenarioError(ValueError):
+    """A scenario (file or dict) is malformed or holds an invalid value."""
+
+
+class UnknownNameError(KeyError):
+    """A lever, parameter or indicator name is not in the catalogue.
+
+    ``str()`` gives the plain message (``KeyError`` would quote it).
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """Return a ``"did you mean ..."`` hint for an unknown name.
+
+    Parameters
+    ----------
+    name : str
+        The name that was not found.
+    choices : iterable of str
+        The valid names.
+    n : int, default 3
+        Maximum number of suggestions.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'a' or 'b'?"`` or an empty string when nothing is close.
+
+    Examples
+    --------
+    >>> did_you_mean("post_subsidy", ["post_subsidy_rate", "gdp"])
+    "; did you mean 'post_subsidy_rate'?"
+    """
+    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def unknown_name(kind: str, name: str, choices: Iterable[str]) -> UnknownNameError:
+    """Build the error for an unknown lever, parameter or indicator name."""
+    choices = sorted(choices)
+    hint = did_you_mean(name, choices)
+    listing = ", ".join(choices) if len(choices) <= 12 else f"{len(choices)} names; see the catalogue"
+    return UnknownNameError(f"unknown {kind} {name!r}{hint} (valid: {listing})")
+
+
+def as_finite_number(value: object, what: str) -> float:
+    """Convert ``value`` to a finite float or raise a message naming ``what``.
+
+    Parameters
+    ----------
+    value : object
+        A number, or a string holding one.
+    what : str
+        How to name the value in the error, e.g. ``"lever 'post_subsidy_rate'"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If the value is not a number (booleans are refused too).
+    ValueError
+        If the value is NaN or infinite.
+    """
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise TypeError(f"{what} must be a number, got {value!r}") from None
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        try:
+            number = float(value)  # numpy scalars
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{what} must be a number, got {type(value).__name__} {value!r}"
+            ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return number

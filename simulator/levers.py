@@ -1,0 +1,185 @@
+"""Time paths of policy levers: constant, step, ramp and explicit yearly values.
+
+A path is evaluated on the integration grid and handed to the engine as one
+value per grid time, so PySD (which interpolates a time series between its
+points) and the batch engine see exactly the same numbers.
+
+Scenario files write a path as a bare number (constant) or a mapping::
+
+    incubator_capacity: {type: step, year: 2024, after: 900}          # before: model default
+    new_sci_tech_loans: {type: ramp, start_year: 2023, end_year: 2026, from: 5, to: 20}
+    talent_programme_intake: {type: yearly, values: {2023: 40, 2024: 60}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.errors import ScenarioError, as_finite_number, did_you_mean
+
+PATH_TYPES = ("constant", "step", "ramp", "yearly")
+
+
+@dataclass(frozen=True)
+class LeverPath:
+    """A lever's value over time.
+
+    Attributes
+    ----------
+    kind : {"constant", "step", "ramp", "yearly"}
+    value : float
+        ``constant``: the value.
+    before, after : float
+        ``step``: values before and from ``year`` on; ``yearly``: ``before``
+        is the value before the first listed year.
+    year : float
+        ``step``: the year the new value takes effect.
+    start_year, end_year, start_value, end_value : float
+        ``ramp``: linear change from ``start_value`` at ``start_year`` to
+        ``end_value`` at ``end_year``, constant outside.
+    yearly : dict of int to float
+        ``yearly``: each value holds from its year until the next listed
+        year; the last one holds to the end.
+    """
+
+    kind: str
+    value: float = 0.0
+    before: float = 0.0
+    after: float = 0.0
+    year: float = 0.0
+    start_year: float = 0.0
+    end_year: float = 0.0
+    start_value: float = 0.0
+    end_value: float = 0.0
+    yearly: dict[int, float] = field(default_factory=dict)
+
+    def values_on(self, times: np.ndarray) -> np.ndarray:
+        """Evaluate the path at ``times`` [year]; returns an array like ``times``."""
+        times = np.asarray(times, dtype=float)
+        if self.kind == "constant":
+            return np.full_like(times, self.value)
+        if self.kind == "step":
+            # A tiny tolerance so that a grid time that should equal the step
+            # year (but carries float rounding) takes the new value.
+            return np.where(times >= self.year - 1e-9, self.after, self.before)
+        if self.kind == "ramp":
+            return np.interp(
+                times, [self.start_year, self.end_year], [self.start_value, self.end_value]
+            )
+        years = np.array(sorted(self.yearly), dtype=float)
+        values = np.array([self.yearly[int(y)] for y in years])
+        index = np.searchsorted(years, times + 1e-9, side="right") - 1
+        return np.where(index < 0, self.before, values[np.clip(index, 0, None)])
+
+    def all_values(self) -> list[float]:
+        """Every value the path can take (for range checks)."""
+        if self.kind == "constant":
+            return [self.value]
+        if self.kind == "step":
+            return [self.before, self.after]
+        if self.kind == "ramp":
+            return [self.start_value, self.end_value]
+        return [self.before, *self.yearly.values()]
+
+    def to_dict(self) -> float | dict:
+        """The scenario-file form (inverse of :func:`parse_path`)."""
+        if self.kind == "constant":
+            return self.value
+        if self.kind == "step":
+            return {"type": "step", "year": self.year, "before": self.before, "after": self.after}
+        if self.kind == "ramp":
+            return {
+                "type": "ramp",
+                "start_year": self.start_year,
+                "end_year": self.end_year,
+                "from": self.start_value,
+                "to": self.end_value,
+            }
+        return {"type": "yearly", "before": self.before, "values": dict(self.yearly)}
+
+
+_KEYS = {
+    "constant": {"type", "value"},
+    "step": {"type", "year", "before", "after"},
+    "ramp": {"type", "start_year", "end_year", "from", "to"},
+    "yearly": {"type", "values", "before"},
+}
+
+
+def parse_path(name: str, spec: object, default: float) -> LeverPath:
+    """Build a :class:`LeverPath` from its scenario-file form.
+
+    Parameters
+    ----------
+    name : str
+        The lever's name (for messages).
+    spec : number or dict
+        A bare number, or a mapping with ``type`` and that type's keys.
+    default : float
+        The lever's model default, used for ``before`` when omitted.
+
+    Returns
+    -------
+    LeverPath
+
+    Raises
+    ------
+    ScenarioError
+        On an unknown type or key, a missing key, or a ramp whose end is not
+        after its start.
+    TypeError, ValueError
+        On a value that is not a finite number.
+    """
+    what = f"lever {name!r}"
+    if not isinstance(spec, dict):
+        return LeverPath("constant", value=as_finite_number(spec, what))
+    kind = spec.get("type", "constant")
+    if kind not in PATH_TYPES:
+        raise ScenarioError(
+            f"{what}: path type {kind!r} is not one of {list(PATH_TYPES)}"
+            f"{did_you_mean(str(kind), PATH_TYPES)}"
+        )
+    unknown = set(spec) - _KEYS[kind]
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ScenarioError(
+            f"{what}: unknown key {key!r} for a {kind} path{did_you_mean(key, _KEYS[kind])}"
+            f" (valid keys: {sorted(_KEYS[kind])})"
+        )
+
+    def number(key: str, fallback: float | None = None) -> float:
+        if key not in spec:
+            if fallback is None:
+                raise ScenarioError(f"{what}: a {kind} path needs {key!r}")
+            return fallback
+        return as_finite_number(spec[key], f"{what} {key!r}")
+
+    if kind == "constant":
+        return LeverPath("constant", value=number("value"))
+    if kind == "step":
+        return LeverPath(
+            "step", year=number("year"), before=number("before", default), after=number("after")
+        )
+    if kind == "ramp":
+        start, end = number("start_year"), number("end_year")
+        if end <= start:
+            raise ScenarioError(f"{what}: ramp end_year {end:g} must be after start_year {start:g}")
+        return LeverPath(
+            "ramp",
+            start_year=start,
+            end_year=end,
+            start_value=number("from", default),
+            end_value=number("to"),
+        )
+    values = spec.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ScenarioError(f"{what}: a yearly path needs 'values', a mapping of year to value")
+    yearly = {}
+    for year, value in values.items():
+        year_number = as_finite_number(year, f"{what} year {year!r}")
+        if year_number != int(year_number):
+            raise ScenarioError(f"{what}: yearly values need whole years, got {year!r}")
+        yearly[int(year_number)] = as_finite_number(value, f"{what} value for {year}")
+    return LeverPath("yearly", before=number("before", default), yearly=yearly)

@@ -1,0 +1,315 @@
+"""Scenarios: a region's start, horizon, parameter overrides and lever paths.
+
+A scenario is validated once, when it is built (Mesa's ``_check_model_params``
+pattern): unknown names get a "did you mean", out-of-range values get the
+valid range and unit, non-finite or wrongly typed values are named. A
+scenario file round-trips: ``Scenario.from_dict(s.to_dict()) == s``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+from simulator import catalogue
+from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.levers import LeverPath, parse_path
+from simulator.model import LoadedModel, load_model
+
+#: Largest scenario file accepted [bytes]; a larger file is refused unread.
+MAX_SCENARIO_BYTES = 1_000_000
+
+REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+
+_TOP_KEYS = {
+    "name", "title_zh", "title_en", "description", "region", "profile",
+    "start_year", "end_year", "time_step", "parameters", "levers", "targets",
+}
+_TARGET_KEYS = {"indicator", "year", "value", "bound", "source", "note"}
+_BOUNDS = ("equal", "at_least", "at_most", "approx")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A planned figure: ``indicator`` should reach ``value`` in ``year``."""
+
+    indicator: str
+    year: int
+    value: float
+    bound: str = "at_least"
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        """Scenario-file form."""
+        out = {"indicator": self.indicator, "year": self.year, "value": self.value, "bound": self.bound}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A runnable scenario of the core model.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier (file stem by convention).
+    region : str or None
+        One of :data:`REGIONS` in lowercase pinyin, or None for the model defaults.
+    start_year, end_year : int
+        Simulation horizon [year]; ``start_year`` is the base year whose
+        documented figures initialise the stocks.
+    time_step : float
+        Euler time step [year].
+    parameters : dict of str to float
+        Overrides of model constants that are not levers.
+    levers : dict of str to LeverPath
+        Lever paths; levers not listed keep their model default.
+    targets : tuple of Target
+        Planned figures to track.
+    """
+
+    name: str = "default"
+    region: str | None = None
+    start_year: int = 2017
+    end_year: int = 2035
+    time_step: float = 0.25
+    parameters: dict[str, float] = field(default_factory=dict)
+    levers: dict[str, LeverPath] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+    title_zh: str = ""
+    title_en: str = ""
+    description: str = ""
+    profile: str | None = None
+
+    # ----------------------------------------------------------- construction
+    @classmethod
+    def from_dict(cls, data: object, model: LoadedModel | None = None) -> "Scenario":
+        """Build and validate a scenario from its file form.
+
+        Raises
+        ------
+        ScenarioError, UnknownNameError, TypeError, ValueError
+            With a message naming the bad entry and the valid choices.
+        """
+        if not isinstance(data, dict):
+            raise ScenarioError(f"a scenario must be a mapping of keys to values, got {type(data).__name__}")
+        for key in data:
+            if key not in _TOP_KEYS:
+                raise ScenarioError(
+                    f"unknown scenario key {key!r}{did_you_mean(str(key), _TOP_KEYS)}"
+                    f" (valid keys: {sorted(_TOP_KEYS)})"
+                )
+        model = model or load_model()
+        lever_entries = catalogue.levers(model)
+        param_entries = catalogue.parameters(model)
+        region = data.get("region")
+        if region is not None and region not in REGIONS:
+            raise ScenarioError(
+                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)} (valid: {list(REGIONS)})"
+            )
+        start = _whole_year(data.get("start_year", int(model.control["initial_time"])), "start_year")
+        end = _whole_year(data.get("end_year", int(model.control["final_time"])), "end_year")
+        if end <= start:
+            raise ScenarioError(f"end_year {end} must be after start_year {start}")
+        time_step = as_finite_number(data.get("time_step", model.control["time_step"]), "time_step")
+        if not 0 < time_step <= 1 or abs(1 / time_step - round(1 / time_step)) > 1e-9:
+            raise ScenarioError(
+                f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.125) so that"
+                " yearly output and the 3-year certificate conveyor fall on the grid"
+            )
+
+        parameters = {}
+        for name, value in _mapping(data.get("parameters"), "parameters").items():
+            if name in lever_entries:
+                raise ScenarioError(f"{name!r} is a lever: set it under 'levers', not 'parameters'")
+            if name not in param_entries:
+                raise unknown_name("parameter", name, param_entries)
+            parameters[name] = check_range(param_entries[name], as_finite_number(value, f"parameter {name!r}"))
+
+        levers = {}
+        for name, spec in _mapping(data.get("levers"), "levers").items():
+            if name not in lever_entries:
+                if name in param_entries:
+                    raise ScenarioError(f"{name!r} is a parameter: set it under 'parameters', not 'levers'")
+                raise unknown_name("lever", name, lever_entries)
+            path = parse_path(name, spec, lever_entries[name].default)
+            for value in path.all_values():
+                check_range(lever_entries[name], value)
+            levers[name] = path
+
+        targets = tuple(_parse_target(t, i, model) for i, t in enumerate(data.get("targets") or []))
+        return cls(
+            name=str(data.get("name", "scenario")),
+            region=region,
+            start_year=start,
+            end_year=end,
+            time_step=time_step,
+            parameters=parameters,
+            levers=levers,
+            targets=targets,
+            title_zh=str(data.get("title_zh", "")),
+            title_en=str(data.get("title_en", "")),
+            description=str(data.get("description", "")),
+            profile=data.get("profile"),
+        )
+
+    def to_dict(self) -> dict:
+        """The scenario-file form (round-trips through :meth:`from_dict`)."""
+        out = {"name": self.name}
+        for key in ("title_zh", "title_en", "description"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.region:
+            out["region"] = self.region
+        if self.profile:
+            out["profile"] = self.profile
+        out.update(start_year=self.start_year, end_year=self.end_year, time_step=self.time_step)
+        if self.parameters:
+            out["parameters"] = dict(self.parameters)
+        if self.levers:
+            out["levers"] = {name: path.to_dict() for name, path in self.levers.items()}
+        if self.targets:
+            out["targets"] = [t.to_dict() for t in self.targets]
+        return out
+
+    def to_yaml(self) -> str:
+        """YAML text of :meth:`to_dict`."""
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+    def with_overrides(self, overrides: dict[str, object], model: LoadedModel | None = None) -> "Scenario":
+        """Return a copy with levers or parameters set to constants.
+
+        Parameters
+        ----------
+        overrides : dict
+            Lever or parameter names to values (numbers or numeric strings,
+            as given by ``--set NAME=VALUE``).
+        """
+        data = self.to_dict()
+        lever_names = set(catalogue.levers(model or load_model()))
+        for name, value in overrides.items():
+            section = "levers" if name in lever_names else "parameters"
+            data.setdefault(section, {})[name] = value
+        return Scenario.from_dict(data, model)
+
+
+def check_range(entry: catalogue.CatalogueEntry, value: float) -> float:
+    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
+    low = -math.inf if entry.min is None else entry.min
+    high = math.inf if entry.max is None else entry.max
+    if not low <= value <= high:
+        raise ValueError(
+            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
+            f" {_fmt(entry.max)} [{entry.unit}]"
+        )
+    return value
+
+
+def _fmt(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"
+
+
+def _whole_year(value: object, what: str) -> int:
+    number = as_finite_number(value, what)
+    if number != int(number) or not 1950 <= number <= 2100:
+        raise ScenarioError(f"{what} must be a whole year between 1950 and 2100, got {value!r}")
+    return int(number)
+
+
+def _mapping(value: object, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{what!r} must be a mapping of names to values, got {type(value).__name__}")
+    return value
+
+
+def _parse_target(data: object, index: int, model: LoadedModel) -> Target:
+    what = f"target #{index + 1}"
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{what} must be a mapping with keys {sorted(_TARGET_KEYS)}")
+    unknown = set(data) - _TARGET_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ScenarioError(f"{what}: unknown key {key!r}{did_you_mean(key, _TARGET_KEYS)}")
+    indicators = catalogue.indicators(model)
+    name = data.get("indicator")
+    if name not in indicators:
+        raise unknown_name("indicator", str(name), indicators)
+    bound = data.get("bound", "at_least")
+    if bound not in _BOUNDS:
+        raise ScenarioError(f"{what}: bound {bound!r} is not one of {list(_BOUNDS)}")
+    return Target(
+        indicator=name,
+        year=_whole_year(data.get("year"), f"{what} year"),
+        value=as_finite_number(data.get("value"), f"{what} value"),
+        bound=bound,
+        source=str(data.get("source", "")),
+    )
+
+
+def load_scenario(path: str | os.PathLike, model: LoadedModel | None = None) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ScenarioError
+        If it is too large, not valid YAML, or not a valid scenario; the
+        message starts with the file name.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"scenario file not found: '{path}'")
+    size = path.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: {size} bytes is larger than the {MAX_SCENARIO_BYTES}-byte limit")
+    return scenario_from_yaml(path.read_bytes(), source=str(path), model=model)
+
+
+def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedModel | None = None) -> Scenario:
+    """Parse YAML text (safe loader) into a validated scenario.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The YAML document (bytes must be UTF-8).
+    source : str
+        Name used in error messages (file name or "upload").
+    """
+    if isinstance(text, bytes):
+        if len(text) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{source}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ScenarioError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ScenarioError(f"{source}: not valid YAML{where}: {problem}") from None
+    try:
+        scenario = Scenario.from_dict(data, model)
+    except (ScenarioError, KeyError, TypeError, ValueError) as error:
+        message = error.args[0] if error.args else str(error)
+        raise type(error)(f"{source}: {message}") from None
+    if scenario.name == "scenario" and source not in ("<text>", "upload"):
+        scenario = replace(scenario, name=Path(source).stem)
+    return scenario
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
+    """Write a scenario as YAML, atomically (a reader never sees half a file)."""
+    from simulator.results import atomic_write_text
+
+    atomic_write_text(Path(path), scenario.to_yaml())
