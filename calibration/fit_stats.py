@@ -190,9 +190,18 @@ _TABLE_COLUMNS = ["region", "indicator", "unit_model", "n", "mape", "rmspe", "r_
 
 
 def _long_simulation(sim_df: pd.DataFrame, region) -> pd.DataFrame:
+    long = _as_long(sim_df, region)
+    years = pd.to_numeric(long["year"])
+    whole = years == years.round()  # e.g. PySD output at 2014.0, 2014.25, ...: keep 2014.0
+    long = long[whole].assign(year=years[whole].round().astype("int64"))
+    return long
+
+
+def _as_long(sim_df: pd.DataFrame, region) -> pd.DataFrame:
     needed = {"region", "indicator", "year", "value"}
     if needed.issubset(sim_df.columns):
-        return sim_df[list(needed)]
+        long = sim_df[["region", "indicator", "year", "value"]]
+        return long.rename(columns={"value": "simulated"})
     if region is None:
         raise ValueError(
             f"sim_df has columns {list(sim_df.columns)!r}: give either a long frame with "
@@ -202,7 +211,7 @@ def _long_simulation(sim_df: pd.DataFrame, region) -> pd.DataFrame:
     wide.index = wide.index.rename("year")
     long = wide.reset_index().melt(id_vars="year", var_name="indicator", value_name="value")
     long["region"] = region
-    return long
+    return long.rename(columns={"value": "simulated"})
 
 
 def fit_table(sim_df: pd.DataFrame, obs_df: pd.DataFrame, *, region=None) -> pd.DataFrame:
@@ -210,8 +219,8 @@ def fit_table(sim_df: pd.DataFrame, obs_df: pd.DataFrame, *, region=None) -> pd.
 
     Observations with weight 0 (superseded or excluded), ``at_least`` floors
     and targets are left out; the statistics are unweighted. Simulated values
-    are matched to observed years exactly, so save the simulation at yearly
-    steps. The simulation must be in the model's units (``value_model``).
+    at whole years are matched to observed years; other times are ignored.
+    The simulation must be in the model's units (``value_model``).
 
     Parameters
     ----------
@@ -238,12 +247,13 @@ def fit_table(sim_df: pd.DataFrame, obs_df: pd.DataFrame, *, region=None) -> pd.
     merged = obs.merge(sim, on=["region", "indicator", "year"], how="inner")
     dup = merged.duplicated(["region", "indicator", "year"])
     if dup.any():
-        first = merged.loc[dup, ["region", "indicator", "year"]].iloc[0].tolist()
+        reg, ind, year = merged.loc[dup, ["region", "indicator", "year"]].iloc[0]
+        first = [str(reg), str(ind), int(year)]
         raise ValueError(f"Several rows for {first!r} after matching; give superseded "
                          "observations weight 0 and simulate one value per year.")
     rows = []
     for (reg, ind), grp in merged.groupby(["region", "indicator"], sort=True):
-        s, a, n = grp["value"].to_numpy(), grp["value_model"].to_numpy(), len(grp)
+        s, a, n = grp["simulated"].to_numpy(), grp["value_model"].to_numpy(), len(grp)
         row = dict.fromkeys(_TABLE_COLUMNS, float("nan"))
         row.update(region=reg, indicator=ind, unit_model=grp["unit_model"].iloc[0], n=n)
         if n >= MIN_POINTS_ERROR:
