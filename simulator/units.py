@@ -232,7 +232,8 @@ class _Checker:
                 if index == 0 and key in self.bad_units:
                     self._report(element.units, "", self.bad_units[key])
                 skip = isinstance(component, (AbstractLookup, AbstractData))
-                found = _UNKNOWN if skip else self._check(component.ast, declared, element.units)
+                found = _UNKNOWN if skip else self._check(component.ast, declared,
+                                                          element.units)
                 if index == 0 and declared is None and key not in self.bad_units:
                     shown = found if isinstance(found, Dimension) else ""
                     self._report("", shown, f"no units declared (equation {self.eq}"
@@ -289,7 +290,7 @@ class _Checker:
             arg = args[0]
             return _Free(True, -arg.value) if isinstance(arg, _Free) and arg.value else arg
         if operators[0] in "+-":
-            return self._same(f"'{operators[0]}'", args)
+            return self._same(" and ".join(f"'{op}'" for op in sorted(set(operators))), args)
         result = args[0]
         for op, arg in zip(operators, args[1:]):
             result = self._power(result, arg) if op == "^" else self._product(result, op, arg)
@@ -345,11 +346,13 @@ class _Checker:
             return self._power(args[0], args[1])
         if name in ("xidz", "zidz"):
             quotient = self._product(args[0], "/", args[1])
-            return self._same("XIDZ (a/b and fallback value)", [quotient, args[2]]) if name == "xidz" else quotient
+            if name == "zidz":
+                return quotient
+            return self._same("XIDZ (a/b and fallback value)", [quotient, args[2]])
         if name in ("step", "ramp"):
             for arg in args[1:]:
                 self._expect(arg, self.time, f"the time argument of {name.upper()}")
-            if name == "step":
+            if name == "step" or isinstance(args[0], _Free):  # a literal slope adapts
                 return args[0]
             return self._product(args[0], "*", self.time)
         if name in ("pulse", "pulse_train"):

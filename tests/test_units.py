@@ -204,6 +204,7 @@ def _check(tmp_path, equation, time="Year", settings_lines=""):
         "a = XIDZ(c, b, c / b) ~ 亿元/家 ~ |",
         "a = IF THEN ELSE(b > 0 :AND: t < 5, b, 0) ~ 家 ~ |",
         "a = RAMP(r, 1, 5) ~ 家 ~ |",
+        "a = RAMP(2, 1, 5) ~ 家 ~ |",  # a literal slope adapts
         "a = STEP(b, t) ~ 家 ~ |",
         "a = PULSE(t, 1) ~ Dmnl ~ |",
         "a = DELAY1(b, 3) ~ 家 ~ |",
@@ -234,7 +235,10 @@ def test_consistent_rules(tmp_path, equation):
          "IF THEN ELSE(d > 0, b, c) have units 家 and 亿元"),
         ("a = IF THEN ELSE(b > c, 1, 0) ~ Dmnl ~ |", "a: operands of '>' in equation "
          "IF THEN ELSE(b > c, 1, 0) have units 家 and 亿元"),
-        ("a = MIN(b, c) ~ 家 ~ |", "a: operands of MIN in equation MIN(b, c) have units 家 and 亿元"),
+        ("a = MIN(b, c) ~ 家 ~ |", "a: operands of MIN in equation MIN(b, c) have units 家 and "
+                                   "亿元"),
+        ("a = b + b - c ~ 家 ~ |", "a: operands of '+' and '-' in equation b + b - c have units "
+                                   "家 and 亿元"),
         ("a = XIDZ(c, b, d) ~ 亿元/家 ~ |", "a: operands of XIDZ (a/b and fallback value) in "
          "equation XIDZ(c, b, d) have units 亿元/家 and Dmnl"),
         ("a = DELAY FIXED(b, m, b) ~ 家 ~ |", "a: the delay time of DELAY FIXED in equation "
@@ -243,6 +247,8 @@ def test_consistent_rules(tmp_path, equation):
          "equation SMOOTHI(b, t, c) have units 家 and 亿元"),
         ("a = INTEG(r, c) ~ 家 ~ |", "a: the initial value of INTEG in equation INTEG(r, c) has "
          "units 亿元 but must be 家"),
+        ("a = RAMP(b, 1, 5) ~ 家 ~ |", "a: equation RAMP(b, 1, 5) has units Year*家 but is "
+                                       "declared 家"),
         ("a = STEP(b, d) ~ 家 ~ |", "a: the time argument of STEP in equation STEP(b, d) has "
          "units Dmnl but must be Year"),
         ("a = TREND(b, t, d) ~ 1/Year ~ |", "a: the initial trend of TREND in equation "
