@@ -15,14 +15,15 @@ Conventions (documented choices, not Vensim facts unless cited):
   distinct unit, so ``%`` and ``Dmnl`` may be added; the factor 100 is the
   model's business, as in Vensim.
 - Names are compared case-insensitively with runs of whitespace or
-  underscores collapsed (Vensim reports ``Nails/month`` for a unit written
-  ``Month``, i.e. it ignores case).
+  underscores collapsed (Vensim's help shows ``Nails/month`` in a message
+  about a unit written ``Month``, which suggests it ignores case).
 - Synonyms: Vensim's new-model defaults (the ``22:`` lines it writes into
   every ``.mdl``: Year/Years, Month/Months, Week/Weeks, Day/Days,
-  Hour/Hours, Person/People/Persons, Unit/Units, Dollar/Dollars/$) plus
-  Minute/Minutes/min, Second/Seconds/sec and yr, which Vensim accepts as
-  time units. A model's own ``22:`` lines may add more (see
-  :func:`parse_units`'s ``synonyms``).
+  Hour/Hours, Person/People/Persons, Unit/Units, Dollar/Dollars/$) plus our
+  own additions Minute/Minutes/min, Second/Seconds/sec, hr and yr/yrs, so
+  that e.g. the teacup test model's ``Minutes`` and ``Minute`` agree. A
+  model's own ``22:`` lines may add more (see :func:`parse_units`'s
+  ``synonyms``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from fractions import Fraction
 __all__ = ["DEFAULT_SYNONYMS", "DIMENSIONLESS", "Dimension", "parse_units", "synonym_table"]
 
 # Groups of spellings meaning one unit; the first spelling is the display name.
-# Vensim writes the first eight groups as "22:" lines into every new model
-# (see e.g. ../shared/testmodels/teacup/teacup.mdl); the rest are time units.
+# Vensim writes the first eight groups (without "hr", "yr", "yrs") as "22:" lines
+# into every new model (see e.g. ../shared/testmodels/teacup/teacup.mdl); the
+# Minute and Second groups and the abbreviations are this project's additions.
 DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("$", "Dollar", "Dollars", "$s"),
     ("Day", "Days"),
