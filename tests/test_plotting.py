@@ -20,17 +20,20 @@ HTE = "high_tech_enterprises"
 
 @pytest.fixture(autouse=True)
 def _isolated_rc():
+    """Restore matplotlib's rcParams after each test."""
     with matplotlib.rc_context():
         yield
 
 
 def _results():
+    """Illustrative results frame (not a model run)."""
     years = pd.Index(range(2017, 2026), name="year")
     return pd.DataFrame({HTE: np.linspace(95, 900, len(years)),
                          "rd_expenditure": np.linspace(38.9, 120.0, len(years))}, index=years)
 
 
 def _observed():
+    """Illustrative observed points for one region, one with weight 0."""
     return pd.DataFrame({
         "region": "Ningxia", "indicator": [HTE, HTE, HTE, "rd_expenditure"],
         "year": [2017, 2018, 2021, 2019], "value_model": [95.0, 94.0, 356.0, 54.5],
@@ -39,6 +42,7 @@ def _observed():
 
 
 def test_use_cjk_font_prefers_the_mplfonts_file():
+    """The font comes from the mplfonts package and becomes the default."""
     family = use_cjk_font()
     assert family == "Noto Sans CJK SC"
     path = Path(font_manager.findfont(font_manager.FontProperties(family=family),
@@ -81,6 +85,7 @@ def test_missing_glyph_warning_is_detectable(tmp_path):
 
 
 def test_observed_points_skip_weight_zero_and_floors_are_separate():
+    """Weight-0 points are skipped; floors get their own marker."""
     fig = plot_series(_results(), indicators=[HTE], observed=_observed(),
                       targets=pd.DataFrame({"indicator": [HTE], "year": [2025],
                                             "value": [700.0], "bound": ["at_least"]}))
@@ -92,6 +97,7 @@ def test_observed_points_skip_weight_zero_and_floors_are_separate():
 
 
 def test_grid_hides_unused_panels():
+    """Panels beyond the number of indicators are hidden."""
     frame = pd.DataFrame({f"x{i}": [1.0, 2.0] for i in range(4)},
                          index=pd.Index([2020, 2021], name="year"))
     fig = plot_series(frame, ncols=3)
@@ -113,11 +119,13 @@ def test_grid_hides_unused_panels():
     ],
 )
 def test_plot_series_bad_input(kwargs, error, pattern):
+    """Bad indicators, ncols or point frames raise named errors."""
     with pytest.raises(error, match=pattern):
         plot_series(_results(), **kwargs)
 
 
 def test_plot_series_empty_results():
+    """An empty results frame is refused."""
     with pytest.raises(ValueError, match="results is empty"):
         plot_series(pd.DataFrame())
 
@@ -134,6 +142,7 @@ def test_falls_back_to_a_system_font(monkeypatch):
 
 
 def test_no_cjk_font_raises_clear_error(monkeypatch):
+    """Without any CJK font the error says how to install one."""
     monkeypatch.setattr(plotting, "_mplfonts_font_file", lambda: None)
     monkeypatch.setattr(plotting, "SYSTEM_CJK_FAMILIES", ("No Such Font",))
     with pytest.raises(FileNotFoundError, match=r"No CJK font found.*pip install mplfonts"):

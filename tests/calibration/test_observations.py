@@ -28,6 +28,7 @@ GOOD_ROW = {
 
 
 def write_rows(path, rows, header=COLUMNS):
+    """Write a CSV with the given header and rows; return its path."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
@@ -39,6 +40,7 @@ def write_rows(path, rows, header=COLUMNS):
 # --- the packaged files ---------------------------------------------------
 
 def test_packaged_observations_load():
+    """The packaged file loads completely, every region present."""
     obs = load_observations()
     assert len(obs) == 172
     assert set(obs["region"]) == set(REGIONS)
@@ -46,11 +48,13 @@ def test_packaged_observations_load():
 
 
 def test_packaged_outcomes_stop_at_fit_end_year():
+    """Fitting outcomes end in FIT_END_YEAR."""
     obs = load_observations(kinds="outcome")
     assert obs["year"].max() == FIT_END_YEAR
 
 
 def test_packaged_holdout_is_later_outcomes_with_sources():
+    """Hold-out rows are later outcomes with sources and quotes."""
     hold = load_holdout()
     assert len(hold) == 12
     assert (hold["year"] > FIT_END_YEAR).all()
@@ -60,6 +64,7 @@ def test_packaged_holdout_is_later_outcomes_with_sources():
 
 
 def test_holdout_does_not_repeat_a_fitting_figure():
+    """No hold-out figure duplicates a fitting figure."""
     obs = load_observations()
     hold = load_holdout()
     keys = set(zip(obs["region"], obs["indicator"], obs["year"], obs["kind"]))
@@ -92,6 +97,7 @@ def test_values_units_sources_match_shared_baselines():
     ],
 )
 def test_unit_conversion(region, indicator, year, kind, expected, unit_model):
+    """Published units are converted to the model's unit."""
     obs = load_observations()
     row = obs[(obs.region == region) & (obs.indicator == indicator)
               & (obs.year == year) & (obs.kind == kind)]
@@ -101,6 +107,7 @@ def test_unit_conversion(region, indicator, year, kind, expected, unit_model):
 
 
 def test_revision_preferred_and_third_party_down_weighted():
+    """Revisions win; third-party figures weigh 0.3."""
     obs = load_observations()
     nx = obs[(obs.region == "Ningxia") & (obs.indicator == "rd_intensity") & (obs.year == 2017)]
     weights = dict(zip(nx["value"], nx["weight"]))
@@ -112,6 +119,7 @@ def test_revision_preferred_and_third_party_down_weighted():
 
 
 def test_filters_kinds_and_until():
+    """Filter by kinds and until; a bad kind is named."""
     obs = load_observations(kinds=["outcome", "context"], until=2019)
     assert set(obs["kind"]) == {"outcome", "context"}
     assert obs["year"].max() == 2019
@@ -120,6 +128,7 @@ def test_filters_kinds_and_until():
 
 
 def test_observed_series_uses_revision_and_skips_floors():
+    """observed_series keeps revisions and drops floors."""
     obs = load_observations()
     series = observed_series(obs, "Ningxia", "rd_intensity")
     assert series.loc[2017] == 1.22 and series.loc[2020] == 1.51
@@ -131,6 +140,7 @@ def test_observed_series_uses_revision_and_skips_floors():
 
 
 def test_observed_series_unknown_names():
+    """Unknown region or indicator suggests the close name."""
     obs = load_observations()
     with pytest.raises(KeyError, match="Did you mean 'Ningxia'"):
         observed_series(obs, "Ningxai", "rd_intensity")
@@ -139,6 +149,7 @@ def test_observed_series_unknown_names():
 
 
 def test_observed_series_refuses_duplicates():
+    """Two weighted figures for one year are refused."""
     obs = load_observations()
     obs.loc[(obs.region == "Ningxia") & (obs.indicator == "rd_intensity"), "weight"] = 1.0
     with pytest.raises(ValueError, match=r"several weighted figures for years \[2017, 2020\]"):
@@ -146,6 +157,7 @@ def test_observed_series_refuses_duplicates():
 
 
 def test_every_indicator_has_a_known_unit_category():
+    """Every indicator maps to a defined unit category."""
     from calibration.observations import UNIT_CATEGORIES
     assert set(INDICATORS.values()) <= set(UNIT_CATEGORIES)
 
@@ -170,6 +182,7 @@ def test_every_indicator_has_a_known_unit_category():
     ],
 )
 def test_malformed_row_names_file_line_problem(tmp_path, column, bad, pattern):
+    """Each malformed field is reported with file, line and choices."""
     rows = [dict(GOOD_ROW), dict(GOOD_ROW, year="2015"), dict(GOOD_ROW, year="2016")]
     rows[2][column] = bad
     path = write_rows(tmp_path / "obs.csv", rows)
@@ -188,6 +201,7 @@ def test_line_number_counts_physical_lines(tmp_path):
 
 
 def test_bad_header(tmp_path):
+    """A wrong header is reported on line 1 with the missing columns."""
     header = [c for c in COLUMNS if c != "weight"]
     path = write_rows(tmp_path / "obs.csv", [], header=header)
     with pytest.raises(ObservationError, match=r"line 1: header .*missing \['weight'\]"):
@@ -195,6 +209,7 @@ def test_bad_header(tmp_path):
 
 
 def test_wrong_field_count(tmp_path):
+    """A short row is reported with the expected field count."""
     path = tmp_path / "obs.csv"
     path.write_text(",".join(COLUMNS) + "\nNingxia,gdp,2020\n", encoding="utf-8")
     with pytest.raises(ObservationError, match=r"line 2: expected 11 fields .* found 3"):
@@ -202,6 +217,7 @@ def test_wrong_field_count(tmp_path):
 
 
 def test_empty_file_and_missing_file(tmp_path):
+    """An empty file and a missing file raise clear errors."""
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
     with pytest.raises(ObservationError, match="line 1: file is empty"):
@@ -211,15 +227,18 @@ def test_empty_file_and_missing_file(tmp_path):
 
 
 def test_conflicting_weighted_figures(tmp_path):
+    """Two weighted figures for one key are refused unless one has weight 0."""
     rows = [dict(GOOD_ROW), dict(GOOD_ROW, value="240000")]
     path = write_rows(tmp_path / "obs.csv", rows)
-    with pytest.raises(ObservationError, match=r"line 3: .*already has a weighted figure on line 2"):
+    pattern = r"line 3: .*already has a weighted figure on line 2"
+    with pytest.raises(ObservationError, match=pattern):
         load_observations(path)
     rows[0]["weight"] = "0"  # superseded: allowed
     assert len(load_observations(write_rows(path, rows))) == 2
 
 
 def test_late_outcome_refused_for_fitting_and_early_one_for_holdout(tmp_path):
+    """Fitting and hold-out years do not overlap."""
     late = write_rows(tmp_path / "late.csv", [dict(GOOD_ROW, year=str(FIT_END_YEAR + 1))])
     with pytest.raises(ObservationError, match="line 2: outcome year 2023 is after"):
         load_observations(late)
@@ -233,4 +252,5 @@ def test_late_outcome_refused_for_fitting_and_early_one_for_holdout(tmp_path):
 
 
 def test_packaged_paths_exist():
+    """Both packaged files exist."""
     assert OBSERVATIONS_CSV.is_file() and HOLDOUT_CSV.is_file()
