@@ -73,8 +73,6 @@ def _expect_warnings(model_name: str):
 @pytest.mark.parametrize("case", _mdl_cases())
 def test_matches_vensim_output(case, engine):
     folder, spec = case
-    if engine == "batch":
-        pytest.importorskip("simulator.batch", reason="batch engine not written yet")
     canonical = next(iter(sorted((TESTMODELS_DIR / folder).glob("output.*"))))
     with _expect_warnings(spec["model"]):
         run = simulate_file(TESTMODELS_DIR / folder / spec["model"], engine=engine)

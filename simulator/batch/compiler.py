@@ -1,0 +1,402 @@
+"""Compile PySD's abstract model into NumPy closures for the batch engine.
+
+The input is the translator output that PySD itself builds its Python model
+from (``VensimFile(path).parse()`` then ``get_abstract_model()``), so there
+is no second ``.mdl`` parser. Every equation becomes an :class:`Expr`: a
+closure ``fn(v)`` that reads the current values of other nodes from the dict
+``v`` and works on scalars or arrays with a leading scenario axis, plus the
+set of node names it reads. Stateful structures (INTEG, SMOOTH, DELAY ...)
+become :mod:`simulator.batch.statefuls` objects whose value is the node
+``_<kind>_<py name>``.
+
+Python names come from PySD's own ``NamespaceManager`` fed in the same
+order as PySD's builder, so they equal the names of ``pysd.load`` models.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from pysd.builders.python.namespace import NamespaceManager
+from pysd.translators.structures import abstract_expressions as ae
+from pysd.translators.structures import abstract_model as am
+
+from . import functions as fn
+from . import statefuls as st
+from .errors import UnsupportedConstructError
+
+#: Nodes every expression may read without scheduling: the model clock.
+CLOCK = "time"
+#: Python names of the control variables.
+CONTROLS = ("initial_time", "final_time", "time_step", "saveper")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression.
+
+    Attributes
+    ----------
+    fn : callable
+        ``fn(v) -> value`` during the run.
+    deps : frozenset of str
+        Nodes read by ``fn``.
+    init_fn : callable
+        ``init_fn(v) -> value`` at initialisation (differs only under
+        ACTIVE INITIAL).
+    init_deps : frozenset of str
+        Nodes read by ``init_fn``.
+    """
+
+    fn: Callable
+    deps: frozenset
+    init_fn: Callable
+    init_deps: frozenset
+
+
+def constant(value: float) -> Expr:
+    """Return an :class:`Expr` that always evaluates to ``value``."""
+    value = float(value)
+    return Expr(lambda v: value, frozenset(), lambda v: value, frozenset())
+
+
+def reference(node: str) -> Expr:
+    """Return an :class:`Expr` that reads node ``node`` from the values."""
+    return Expr(lambda v: v[node], frozenset({node}), lambda v: v[node], frozenset({node}))
+
+
+def _bind(function: Callable, fns: list) -> Callable:
+    """Return ``v -> function(*(f(v) for f in fns))`` specialised by arity for speed."""
+    if len(fns) == 1:
+        (a,) = fns
+        return lambda v: function(a(v))
+    if len(fns) == 2:
+        a, b = fns
+        return lambda v: function(a(v), b(v))
+    if len(fns) == 3:
+        a, b, c = fns
+        return lambda v: function(a(v), b(v), c(v))
+    return lambda v: function(*[f(v) for f in fns])
+
+
+def lift(function: Callable, args: list, extra_deps: frozenset = frozenset()) -> Expr:
+    """Apply ``function`` to compiled arguments, in both run and initial modes."""
+    deps = frozenset().union(extra_deps, *(a.deps for a in args))
+    init_deps = frozenset().union(extra_deps, *(a.init_deps for a in args))
+    return Expr(
+        _bind(function, [a.fn for a in args]),
+        deps,
+        _bind(function, [a.init_fn for a in args]),
+        init_deps,
+    )
+
+
+def _fold_left(operators: list, ops: dict) -> Callable:
+    def combine(*values):
+        result = values[0]
+        for operator, value in zip(operators, values[1:]):
+            result = ops[operator](result, value)
+        return result
+
+    return combine
+
+
+def _power_chain(*values):
+    # PySD writes a^b^c as Python a**b**c, which is right-associative
+    result = values[-1]
+    for value in reversed(values[:-1]):
+        result = np.power(value, result)
+    return result
+
+
+def _comparison_chain(operators: list) -> Callable:
+    # PySD writes a<b<c as Python a < b < c, i.e. (a<b) and (b<c)
+    def combine(*values):
+        result = None
+        for operator, left, right in zip(operators, values[:-1], values[1:]):
+            part = _COMPARISONS[operator](left, right)
+            result = part if result is None else np.logical_and(result, part)
+        return result
+
+    return combine
+
+
+_ARITHMETIC = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+}
+_COMPARISONS = {
+    "=": np.equal,
+    "<>": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+_STATEFUL_KINDS = {
+    ae.IntegStructure: "integ",
+    ae.SmoothStructure: "smooth",
+    ae.SmoothNStructure: "smooth",
+    ae.DelayStructure: "delay",
+    ae.DelayNStructure: "delayn",
+    ae.DelayFixedStructure: "delayfixed",
+    ae.TrendStructure: "trend",
+    ae.ForecastStructure: "forecast",
+    ae.SampleIfTrueStructure: "sampleiftrue",
+    ae.InitialStructure: "initial",
+}
+
+
+@dataclass
+class Program:
+    """Everything the engine needs from one model.
+
+    Attributes
+    ----------
+    names : dict
+        Python name -> Vensim name, in model order (no lookups).
+    units : dict
+        Python name -> units string from the model file.
+    kinds : dict
+        Python name -> ``"control"``, ``"constant"``, ``"auxiliary"``,
+        ``"stateful"`` or ``"lookup"``.
+    exprs : dict
+        Node name -> :class:`Expr` for every non-lookup element.
+    statefuls : dict
+        Node name -> :class:`simulator.batch.statefuls.Stateful`.
+    lookups : dict
+        Python name -> ``(xs, ys, method)``.
+    """
+
+    names: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+    exprs: dict = field(default_factory=dict)
+    statefuls: dict = field(default_factory=dict)
+    lookups: dict = field(default_factory=dict)
+
+
+class _ElementCompiler:
+    """Compile the AST of one element, registering its stateful structures."""
+
+    def __init__(self, program: Program, cleanspace: dict, name: str, py_name: str):
+        self.program = program
+        self.cleanspace = cleanspace
+        self.name = name
+        self.py_name = py_name
+        self.count = 0
+
+    def unsupported(self, construct: str):
+        return UnsupportedConstructError(self.name, construct)
+
+    def compile(self, node) -> Expr:
+        if isinstance(node, bool):
+            return constant(float(node))
+        if isinstance(node, numbers.Number):
+            return constant(node)
+        if isinstance(node, ae.ReferenceStructure):
+            return self.reference(node)
+        if isinstance(node, ae.ArithmeticStructure):
+            return self.arithmetic(node)
+        if isinstance(node, ae.LogicStructure):
+            return self.logic(node)
+        if isinstance(node, ae.CallStructure):
+            return self.call(node)
+        if isinstance(node, ae.GameStructure):
+            return self.compile(node.expression)
+        if isinstance(node, ae.InlineLookupsStructure):
+            xs, ys, method = lookup_table(node.lookups, self.name)
+            return lift(lambda x: fn.lookup(x, xs, ys, method), [self.compile(node.argument)])
+        if type(node) in _STATEFUL_KINDS:
+            return self.stateful(node)
+        if isinstance(node, np.ndarray):
+            raise self.unsupported("subscripted (array) values")
+        raise self.unsupported(type(node).__name__.replace("Structure", "") + " expressions")
+
+    def reference(self, node: ae.ReferenceStructure) -> Expr:
+        if node.subscripts is not None:
+            raise self.unsupported("subscripts")
+        if node.reference not in self.cleanspace:
+            raise self.unsupported(f"a reference to the unknown name {node.reference!r}")
+        py_name = self.cleanspace[node.reference]
+        if self.program.kinds.get(py_name) == "lookup":
+            raise self.unsupported(f"the lookup {py_name!r} without an argument")
+        return reference(py_name)
+
+    def arithmetic(self, node: ae.ArithmeticStructure) -> Expr:
+        args = [self.compile(arg) for arg in node.arguments]
+        operators = list(node.operators)
+        if operators == ["negative"]:
+            return lift(np.negative, args)
+        if set(operators) == {"^"}:
+            return lift(_power_chain, args)
+        if set(operators) <= set(_ARITHMETIC):
+            return lift(_fold_left(operators, _ARITHMETIC), args)
+        raise self.unsupported(f"the operators {operators}")
+
+    def logic(self, node: ae.LogicStructure) -> Expr:
+        args = [self.compile(arg) for arg in node.arguments]
+        operators = list(node.operators)
+        if operators == [":NOT:"]:
+            return lift(np.logical_not, args)
+        if set(operators) <= {":AND:", ":OR:"}:
+            return lift(lambda *values: fn.logical_chain(operators, list(values)), args)
+        if set(operators) <= set(_COMPARISONS):
+            return lift(_comparison_chain(operators), args)
+        raise self.unsupported(f"the operators {operators}")
+
+    def call(self, node: ae.CallStructure) -> Expr:
+        function = node.function.reference
+        if function in self.cleanspace:
+            py_name = self.cleanspace[function]
+            if py_name not in self.program.lookups:
+                raise self.unsupported(f"a call of {py_name!r}, which is not a lookup")
+            xs, ys, method = self.program.lookups[py_name]
+            return lift(lambda x: fn.lookup(x, xs, ys, method), [self.compile(node.arguments[0])])
+        args = [self.compile(arg) for arg in node.arguments]
+        if function in fn.NUMPY_FUNCTIONS:
+            return lift(fn.NUMPY_FUNCTIONS[function], args)
+        if function == "pi":
+            return constant(np.pi)
+        if function == "active_initial":
+            run, initial = args
+            return Expr(run.fn, run.deps, initial.init_fn, initial.init_deps)
+        if function in fn.TIME_FUNCTIONS:
+            function_, counts = fn.TIME_FUNCTIONS[function]
+            if len(args) not in counts:
+                raise self.unsupported(f"{function.upper()} with {len(args)} arguments")
+            clock = [reference(CLOCK), reference("time_step")]
+            return lift(function_, clock + args)
+        raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
+
+    def stateful(self, node) -> Expr:
+        kind = _STATEFUL_KINDS[type(node)]
+        self.count += 1
+        suffix = "" if self.count == 1 else f"_{self.count}"
+        node_name = f"_{kind}_{self.py_name}{suffix}"
+        args = {
+            key: self.compile(value)
+            for key, value in vars(node).items()
+            if key != "non_negative"
+        }
+        construct = {
+            ae.SmoothNStructure: "SMOOTH N",
+            ae.DelayNStructure: "DELAY N",
+            ae.DelayFixedStructure: "DELAY FIXED",
+            ae.SampleIfTrueStructure: "SAMPLE IF TRUE",
+        }.get(type(node), kind.upper())
+        classes = {
+            "integ": st.Integ,
+            "smooth": st.Smooth,
+            "delay": st.Delay,
+            "delayn": st.DelayN,
+            "delayfixed": st.DelayFixed,
+            "trend": st.Trend,
+            "forecast": st.Forecast,
+            "sampleiftrue": st.SampleIfTrue,
+            "initial": st.Initial,
+        }
+        extra = {"non_negative": bool(node.non_negative)} if kind == "integ" else {}
+        self.program.statefuls[node_name] = classes[kind](
+            node_name, self.name, construct, **extra, **args
+        )
+        return reference(node_name)
+
+
+def lookup_table(structure, name: str) -> tuple:
+    """Return ``(xs, ys, method)`` float arrays from a ``LookupsStructure``.
+
+    Parameters
+    ----------
+    structure : LookupsStructure
+        PySD's lookup definition.
+    name : str
+        Vensim name of the element (for errors).
+
+    Returns
+    -------
+    tuple
+        Sorted abscissae, ordinates and interpolation method.
+
+    Raises
+    ------
+    UnsupportedConstructError
+        For lookups read from files or with an unknown method.
+    """
+    if not isinstance(structure, ae.LookupsStructure):
+        raise UnsupportedConstructError(name, "lookups read from external files")
+    if structure.type not in ("interpolate", "hold_backward", "extrapolate"):
+        raise UnsupportedConstructError(name, f"lookups of type {structure.type!r}")
+    xs = np.asarray(structure.x, dtype=float)
+    ys = np.asarray(structure.y, dtype=float)
+    order = np.argsort(xs, kind="stable")
+    return xs[order], ys[order], structure.type
+
+
+def build_program(abstract_model: am.AbstractModel) -> Program:
+    """Compile a PySD abstract model.
+
+    Parameters
+    ----------
+    abstract_model : pysd.translators.structures.abstract_model.AbstractModel
+        Output of ``VensimFile(path).parse(); .get_abstract_model()``.
+
+    Returns
+    -------
+    Program
+        The compiled model.
+
+    Raises
+    ------
+    UnsupportedConstructError
+        For macros, subscripts, data or external inputs and functions the
+        engine does not implement.
+    """
+    main = [s for s in abstract_model.sections if s.type == "main"]
+    others = [s for s in abstract_model.sections if s.type != "main"]
+    if others:
+        raise UnsupportedConstructError(others[0].name, "macros")
+    section = main[0]
+    if section.subscripts:
+        raise UnsupportedConstructError(section.subscripts[0].name, "subscript ranges")
+    namespace = NamespaceManager(section.params)
+    for element in section.elements:
+        namespace.add_to_namespace(element.name)
+    program = Program()
+    pending = []
+    for element in section.elements:
+        py_name = namespace.namespace[element.name]
+        if len(element.components) != 1:
+            raise UnsupportedConstructError(element.name, "subscripts (several equations)")
+        component = element.components[0]
+        if component.subscripts[0]:
+            raise UnsupportedConstructError(element.name, "subscripts")
+        if isinstance(component, am.AbstractData):
+            raise UnsupportedConstructError(element.name, "data variables")
+        if isinstance(component, am.AbstractLookup):
+            program.kinds[py_name] = "lookup"
+            program.lookups[py_name] = lookup_table(component.ast, element.name)
+            continue
+        if isinstance(element, am.AbstractControlElement):
+            kind = "control"
+        elif isinstance(component.ast, numbers.Number):
+            kind = "constant"
+        elif type(component.ast) in _STATEFUL_KINDS and not isinstance(
+            component.ast, ae.InitialStructure
+        ):
+            kind = "stateful"
+        else:
+            kind = "auxiliary"
+        program.kinds[py_name] = kind
+        program.names[py_name] = element.name
+        program.units[py_name] = element.units
+        pending.append((element, py_name, component))
+    for element, py_name, component in pending:
+        compiler = _ElementCompiler(program, namespace.cleanspace, element.name, py_name)
+        program.exprs[py_name] = compiler.compile(component.ast)
+    return program

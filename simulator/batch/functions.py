@@ -1,0 +1,289 @@
+"""Vensim builtins as pure NumPy functions over a leading scenario axis.
+
+Every function accepts scalars or arrays of shape ``(N,)`` (one value per
+scenario) and returns the broadcast result. The formulas reproduce those of
+PySD's ``py_backend/functions.py`` (the reference implementation), so that
+the batch engine and PySD agree to rounding error; the comparison with
+``SMALL_VENSIM`` is the same. Callers evaluate inside
+``numpy.errstate(all="ignore")`` because both branches of a vectorised IF
+THEN ELSE are computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SMALL_VENSIM = 1e-6  # What is considered zero according to Vensim Help (as in PySD)
+
+
+def if_then_else(condition, if_true, if_false):
+    """Vensim ``IF THEN ELSE``: element-wise choice.
+
+    Parameters
+    ----------
+    condition : array_like of bool or float
+        Non-zero selects ``if_true``.
+    if_true, if_false : array_like
+        Values [any unit] for true and false conditions.
+
+    Returns
+    -------
+    numpy.ndarray
+        The selected values.
+    """
+    return np.where(condition, if_true, if_false)
+
+
+def xidz(numerator, denominator, x):
+    """Vensim ``XIDZ``: ``numerator/denominator``, or ``x`` if ``|denominator| < 1e-6``.
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        Operands [any unit].
+    x : array_like
+        Value returned where the denominator is (near) zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        The guarded quotient.
+    """
+    return np.where(np.abs(denominator) < SMALL_VENSIM, x, np.divide(numerator, denominator))
+
+
+def zidz(numerator, denominator):
+    """Vensim ``ZIDZ``: ``numerator/denominator``, or 0 if ``|denominator| < 1e-6``.
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        Operands [any unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        The guarded quotient.
+    """
+    return np.where(np.abs(denominator) < SMALL_VENSIM, 0.0, np.divide(numerator, denominator))
+
+
+def integer(x):
+    """Vensim ``INTEGER``: truncate towards zero.
+
+    Parameters
+    ----------
+    x : array_like
+        Input [any unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer part of ``x`` as float.
+    """
+    return np.trunc(x)
+
+
+def quantum(a, b):
+    """Vensim ``QUANTUM``: ``b*INTEGER(a/b)``, or ``a`` where ``b < 1e-6``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Value and quantum [same unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``a`` rounded towards zero to a multiple of ``b``.
+    """
+    return np.where(b < SMALL_VENSIM, a, b * integer(np.divide(a, b)))
+
+
+def modulo(x, m):
+    """Vensim ``MODULO``: ``x - QUANTUM(x, m)`` (in ``(-m, 0]`` for negative ``x``).
+
+    Parameters
+    ----------
+    x, m : array_like
+        Value and modulus [same unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        The remainder.
+    """
+    return x - quantum(x, m)
+
+
+def step(time, time_step, height, step_time):
+    """Vensim ``STEP``: ``height`` from ``step_time`` on, else 0.
+
+    Parameters
+    ----------
+    time : float
+        Current model time [time unit].
+    time_step : float
+        Integration step [time unit]; the comparison is made at
+        ``time + time_step/2`` so that a step time on the grid is hit.
+    height : array_like
+        Step height [any unit].
+    step_time : array_like
+        Time of the step [time unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        The step value.
+    """
+    return height * (time + time_step / 2 > step_time)
+
+
+def pulse(time, time_step, start, width):
+    """Vensim ``PULSE``: 1 during ``[start, start + width)``, else 0.
+
+    Parameters
+    ----------
+    time, time_step : float
+        Current model time and integration step [time unit].
+    start, width : array_like
+        Pulse start and duration [time unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        1.0 inside the pulse, 0.0 outside.
+    """
+    return ((start - SMALL_VENSIM <= time) & (time < start + width)) * 1.0
+
+
+def pulse_train(time, time_step, start, repeat_time, width, end):
+    """Vensim ``PULSE TRAIN``: pulses of ``width`` every ``repeat_time`` until ``end``.
+
+    Parameters
+    ----------
+    time, time_step : float
+        Current model time and integration step [time unit].
+    start, repeat_time, width, end : array_like
+        First pulse, repetition interval, pulse duration and end of the
+        train [time unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        1.0 inside a pulse, 0.0 outside.
+    """
+    active = (start <= time) & (time < end)
+    phase = np.mod(time - start + SMALL_VENSIM, repeat_time)
+    train = (active & (phase < width)) * 1.0
+    # a zero repeat time gives a single pulse, as in PySD
+    return np.where(repeat_time == 0, pulse(time, time_step, start, width), train)
+
+
+def ramp(time, time_step, slope, start, finish):
+    """Vensim ``RAMP``: 0 before ``start``, then slope ``slope`` until ``finish``.
+
+    Parameters
+    ----------
+    time, time_step : float
+        Current model time and integration step [time unit].
+    slope : array_like
+        Rate of increase [unit/time unit].
+    start, finish : array_like
+        Start and end of the ramp [time unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        The ramp value.
+    """
+    return (time + SMALL_VENSIM > start) * slope * (np.minimum(finish, time) - start)
+
+
+def lookup(x, xs, ys, method="interpolate"):
+    """Evaluate a Vensim lookup table (graphical function).
+
+    Parameters
+    ----------
+    x : array_like
+        Input [x unit].
+    xs, ys : numpy.ndarray
+        Table abscissae (sorted ascending) and ordinates [y unit].
+    method : {"interpolate", "hold_backward", "extrapolate"}, default "interpolate"
+        Linear interpolation holding the end values outside the table (the
+        Vensim behaviour), step interpolation, or linear extrapolation
+        outside the table (XMILE).
+
+    Returns
+    -------
+    numpy.ndarray
+        The table value at ``x``.
+    """
+    x = np.asarray(x, dtype=float)
+    if method == "hold_backward":
+        index = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 1)
+        return ys[index]
+    value = np.interp(x, xs, ys)
+    if method == "extrapolate" and len(xs) > 1:
+        low = ys[0] + (ys[1] - ys[0]) / (xs[1] - xs[0]) * (x - xs[0])
+        high = ys[-1] + (ys[-1] - ys[-2]) / (xs[-1] - xs[-2]) * (x - xs[-1])
+        value = np.where(x < xs[0], low, np.where(x > xs[-1], high, value))
+    return value
+
+
+def logical_chain(op, values):
+    """Fold Vensim ``:AND:``/``:OR:`` right to left, as PySD nests them.
+
+    Parameters
+    ----------
+    op : list of str
+        Operators ``":AND:"`` or ``":OR:"`` between consecutive values.
+    values : list of array_like
+        Operands.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The combined condition.
+    """
+    result = values[-1]
+    for operator, left in zip(reversed(op), reversed(values[:-1])):
+        combine = np.logical_and if operator == ":AND:" else np.logical_or
+        result = combine(left, result)
+    return result
+
+
+#: Unary and binary NumPy builtins: Vensim name (PySD clean form) -> callable.
+NUMPY_FUNCTIONS = {
+    "abs": np.abs,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "ln": np.log,
+    "log": lambda x, base: np.divide(np.log(x), np.log(base)),
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "power": np.power,
+    "min": np.minimum,
+    "max": np.maximum,
+    "integer": integer,
+    "modulo": modulo,
+    "quantum": quantum,
+    "xidz": xidz,
+    "zidz": zidz,
+    "if_then_else": if_then_else,
+}
+
+#: Builtins that read the model clock: name -> (callable, accepted argument counts).
+TIME_FUNCTIONS = {
+    "step": (step, (2,)),
+    "pulse": (pulse, (2,)),
+    "pulse_train": (pulse_train, (4,)),
+    "ramp": (ramp, (3,)),
+}
