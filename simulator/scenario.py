@@ -191,9 +191,13 @@ class Scenario:
             Lever or parameter names to values (numbers or numeric strings,
             as given by ``--set NAME=VALUE``).
         """
+        model = model or load_model()
         data = self.to_dict()
-        lever_names = set(catalogue.levers(model or load_model()))
+        lever_names = set(catalogue.levers(model))
+        known = lever_names | set(catalogue.parameters(model))
         for name, value in overrides.items():
+            if name not in known:
+                raise unknown_name("lever or parameter", name, known)
             section = "levers" if name in lever_names else "parameters"
             data.setdefault(section, {})[name] = value
         return Scenario.from_dict(data, model)

@@ -1,0 +1,1 @@
+"""Streamlit pages: widgets and charts only; computation goes through the simulator API."""

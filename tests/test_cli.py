@@ -1,0 +1,102 @@
+"""The command line: outputs, catalogue, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from simulator.cli import main
+
+from conftest import ROOT, SCENARIOS_DIR
+
+KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
+       "high_tech_industry_revenue", "tech_contract_turnover"]
+
+
+def test_run_writes_year_and_indicator_columns(tmp_path, capsys):
+    out = tmp_path / "r.csv"
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-baseline.yaml"), "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:8]) == ["year", *KEY]
+    assert frame["year"].iloc[0] == 2017 and frame["year"].iloc[-1] == 2035
+    assert frame.loc[0, "gdp"] == pytest.approx(3453.93)
+    meta = json.loads((tmp_path / "r.csv.meta.json").read_text(encoding="utf-8"))
+    assert len(meta["model_sha256"]) == 64 and meta["scenario"]["region"] == "ningxia"
+
+
+def test_run_parquet_and_set(tmp_path):
+    out = tmp_path / "r.parquet"
+    scenario = str(SCENARIOS_DIR / "ningxia-baseline.yaml")
+    assert main(["run", scenario, "--set", "post_subsidy_rate=0.05", "--out", str(out)]) == 0
+    changed = pd.read_parquet(out)
+    assert main(["run", scenario, "--out", str(tmp_path / "base.csv")]) == 0
+    base = pd.read_csv(tmp_path / "base.csv")
+    assert changed["rd_expenditure"].iloc[-1] > base["rd_expenditure"].iloc[-1]
+
+
+def test_catalogue_json(capsys):
+    assert main(["levers", "--json"]) == 0
+    levers = json.loads(capsys.readouterr().out)
+    assert {"name", "unit", "default", "min", "max", "label_zh", "label_en"} <= set(levers[0])
+    assert len(levers) == 8
+    assert main(["indicators", "--json"]) == 0
+    names = [e["name"] for e in json.loads(capsys.readouterr().out)]
+    assert names[:7] == KEY
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "missing.yaml"], "error: scenario file not found: 'missing.yaml'"),
+        (["run", "{ningxia}", "--set", "post_subsidy=0.1"], "error: unknown lever or parameter|error: unknown parameter 'post_subsidy'; did you mean 'post_subsidy_rate'"),
+        (["run", "{ningxia}", "--set", "post_subsidy_rate=abc"], "error: lever 'post_subsidy_rate' must be a number, got 'abc'"),
+        (["run", "{ningxia}", "--set", "post_subsidy_rate=5"], "error: post_subsidy_rate = 5 is out of range: valid 0 to 0.2 [Dmnl]"),
+        (["run", "{ningxia}", "--set", "post_subsidy_rate"], "error: --set expects NAME=VALUE, got 'post_subsidy_rate'"),
+        (["run", "{ningxia}", "--out", "x.txt"], "error: --out 'x.txt' must end in .csv or .parquet"),
+        (["simulate", "missing.mdl", "--out", "x.csv"], "error: model file not found: 'missing.mdl'"),
+        (["simulate", "{ningxia}", "--out", "x.csv"], "error: unsupported model file"),
+        (["nonsense"], "error: argument command: invalid choice: 'nonsense'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(argv, message, capsys):
+    argv = [a.replace("{ningxia}", str(SCENARIOS_DIR / "ningxia-baseline.yaml")) for a in argv]
+    with pytest.raises(SystemExit) if argv[0] == "nonsense" else _no_raise() as exit_info:
+        code = main(argv)
+    code = exit_info.value.code if argv[0] == "nonsense" else code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert any(err.startswith(m) for m in message.split("|")), err
+
+
+class _no_raise:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_module_entry_point_exit_code_without_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(SCENARIOS_DIR / "ningxia-baseline.yaml"), "--set", "gdp_growth_rate=x"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: parameter 'gdp_growth_rate' must be a number")
+
+
+def test_simulate_writes_every_variable(tmp_path):
+    from conftest import require_shared
+
+    teacup = require_shared("testmodels", "teacup", "teacup.mdl")
+    out = tmp_path / "teacup.csv"
+    assert main(["simulate", str(teacup), "--out", str(out)]) == 0
+    frame = pd.read_csv(out, index_col=0)
+    assert frame.index.name == "Time"
+    assert {"Teacup Temperature", "Heat Loss to Room", "Room Temperature"} <= set(frame.columns)
