@@ -28,6 +28,7 @@ import matplotlib
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["MPLFONTS_FONT_FILE", "SYSTEM_CJK_FAMILIES", "plot_series", "use_cjk_font"]
 
@@ -218,6 +219,8 @@ def plot_series(
         if name in units:
             ax.set_ylabel(units[name], fontdict=font)
         ax.tick_params(labelsize=7)
+        # Years are whole numbers: no "2017.5" ticks.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.legend(prop=legend_font, frameon=False)
     for ax in axes[len(names):]:
         ax.set_visible(False)

@@ -100,3 +100,9 @@ def test_simulate_writes_every_variable(tmp_path):
     frame = pd.read_csv(out, index_col=0)
     assert frame.index.name == "Time"
     assert {"Teacup Temperature", "Heat Loss to Room", "Room Temperature"} <= set(frame.columns)
+
+
+def test_run_plot_writes_png(tmp_path):
+    out = tmp_path / "r.png"
+    assert main(["run", str(SCENARIOS_DIR / "suining-baseline.yaml"), "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
