@@ -101,3 +101,52 @@ def run_scenario(
         units={name: entries[name].unit for name in names},
         metadata=provenance(model.path, model.sha256, scenario.to_dict(), engine),
     )
+
+
+def run_variants(
+    scenario: Scenario,
+    variants: list[dict[str, object]],
+    *,
+    model: LoadedModel | None = None,
+    engine: str = "pysd",
+    indicators: list[str] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run many variants of one scenario and stack their indicators.
+
+    This is the entry point for sweeps and ensembles: the same call will use
+    the vectorised batch engine once it supports the model.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    variants : list of dict
+        Per variant, lever or parameter overrides in scenario-file form (a
+        number, or a lever path mapping); validated like ``--set``.
+    model : LoadedModel, optional
+    engine : {"pysd"}
+    indicators : list of str, optional
+        Defaults to all catalogued indicators.
+
+    Returns
+    -------
+    years : numpy.ndarray
+        Output years (int).
+    values : dict of str to numpy.ndarray
+        Indicator name to an array of shape ``(len(variants), len(years))``.
+    """
+    model = model or load_model()
+    names = list(indicators) if indicators is not None else list(catalogue.indicators(model))
+    stacked: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    years = None
+    for overrides in variants:
+        frame = run_scenario(
+            scenario.with_overrides(overrides, model) if overrides else scenario,
+            model=model, engine=engine, indicators=names,
+        ).frame
+        years = frame.index.to_numpy()
+        for name in names:
+            stacked[name].append(frame[name].to_numpy())
+    if years is None:
+        years = np.arange(scenario.start_year, scenario.end_year + 1)
+    return years, {name: np.array(rows).reshape(len(variants), len(years)) for name, rows in stacked.items()}
