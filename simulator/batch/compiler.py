@@ -159,7 +159,7 @@ class Program:
     Attributes
     ----------
     names : dict
-        Python name -> Vensim name, in model order (no lookups).
+        Python name -> Vensim name, in model order.
     units : dict
         Python name -> units string from the model file.
     kinds : dict
@@ -362,8 +362,6 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
     if others:
         raise UnsupportedConstructError(others[0].name, "macros")
     section = main[0]
-    if section.subscripts:
-        raise UnsupportedConstructError(section.subscripts[0].name, "subscript ranges")
     namespace = NamespaceManager(section.params)
     for element in section.elements:
         namespace.add_to_namespace(element.name)
@@ -380,6 +378,8 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
             raise UnsupportedConstructError(element.name, "data variables")
         if isinstance(component, am.AbstractLookup):
             program.kinds[py_name] = "lookup"
+            program.names[py_name] = element.name
+            program.units[py_name] = element.units
             program.lookups[py_name] = lookup_table(component.ast, element.name)
             continue
         if isinstance(element, am.AbstractControlElement):

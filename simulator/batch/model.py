@@ -83,8 +83,8 @@ class BatchModel:
             self._aliases[py_name] = py_name
             self._aliases[name] = py_name
         controls = [p for p in program.names if program.kinds[p] == "control"]
-        others = [p for p in program.names if program.kinds[p] != "control"]
-        #: Vensim names of all variables, ordered as PySD's output columns.
+        others = [p for p in program.names if program.kinds[p] not in ("control", "lookup")]
+        #: Vensim names of all variables but lookups, ordered as PySD's output columns.
         self.variables = [program.names[p] for p in controls + others]
 
     def __repr__(self) -> str:
@@ -278,6 +278,10 @@ class BatchModel:
         n, fixed, varying = self._prepare(params, n, len(grid))
         names = self.variables if return_columns is None else list(return_columns)
         py_names = [self.resolve(name) for name in names]
+        for name, py_name in zip(names, py_names):
+            if self.program.kinds[py_name] == "lookup":
+                raise ValueError(f"{name!r} is a lookup (a function of its argument), not a "
+                                 "variable with values over time")
         results = self._runner.integrate(
             controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
         )
