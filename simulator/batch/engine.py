@@ -179,7 +179,8 @@ class Runner:
                 else:
                     steps.append((node, program.exprs[node].fn))
             n_saved = int(sum(save))
-            results = {name: np.empty((n, n_saved)) for name in outputs}
+            # time-major storage keeps each saved row contiguous; transposed on return
+            results = {name: np.empty((n_saved, n)) for name in outputs}
             dynamic_outputs = [name for name in outputs if name in set(schedule.dynamic_order)]
             static_outputs = [name for name in outputs if name not in dynamic_outputs]
             advancing = list(states)
@@ -193,14 +194,14 @@ class Runner:
                     v[node] = function(v)
                 if save[k]:
                     for name in dynamic_outputs:
-                        results[name][:, column] = v[name]
+                        results[name][column] = v[name]
                     column += 1
                 if k < last:
                     new = [statefuls[node].advance(states[node], v, dt) for node in advancing]
                     states.update(zip(advancing, new))
             for name in static_outputs:
-                results[name][:] = np.asarray(v[name], dtype=float).reshape(-1, 1)
-        return results
+                results[name][:] = v[name]
+        return {name: values.T for name, values in results.items()}
 
     @staticmethod
     def _stateful_output(stateful, states, node):

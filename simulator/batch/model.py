@@ -311,6 +311,8 @@ class BatchModel:
         controls = {k: kwargs.get(k) for k in CONTROLS}
         grid, _ = clock(self.control_values(**controls))
         n, _, _ = self._prepare(params, n, len(grid))
+        if n <= chunk_size:
+            return self.run(params, n, **kwargs)
         arrays = {key: np.asarray(value, dtype=float) for key, value in (params or {}).items()}
         parts = []
         for start in range(0, n, chunk_size):
