@@ -82,6 +82,7 @@ POPULATION_RANGES = {  # in-bounds parameter ranges for random scenarios
 
 @pytest.fixture
 def population(tmp_path) -> Path:
+    """Write the coverage model into tmp_path."""
     path = tmp_path / "population.mdl"
     path.write_text(POPULATION_MODEL, encoding="utf-8")
     return path
@@ -98,6 +99,7 @@ def pysd_run(path: Path, params: dict | None = None, **kwargs) -> pd.DataFrame:
 
 
 def assert_matches_pysd(batch: dict, row: int, reference: pd.DataFrame):
+    """Assert scenario ``row`` of a batch result equals a PySD frame to RTOL/ATOL."""
     for name, column in reference.items():
         np.testing.assert_allclose(
             batch[name][row], column.to_numpy(dtype=float), rtol=RTOL, atol=ATOL, err_msg=name
@@ -105,6 +107,7 @@ def assert_matches_pysd(batch: dict, row: int, reference: pd.DataFrame):
 
 
 def random_params(rng: np.random.Generator, n: int, ranges: dict) -> dict:
+    """Draw ``n`` values uniformly within each named range."""
     return {name: rng.uniform(low, high, n) for name, (low, high) in ranges.items()}
 
 
@@ -112,6 +115,7 @@ def random_params(rng: np.random.Generator, n: int, ranges: dict) -> dict:
 
 
 def test_defaults_match_pysd(population):
+    """With the model's defaults, batch output equals PySD's (columns, times, values)."""
     model = compile_model(population)
     reference = pysd_run(population)
     frame = model.run_dataframe()
@@ -122,6 +126,7 @@ def test_defaults_match_pysd(population):
 
 
 def test_per_scenario_params_match_pysd(population):
+    """Each of N random scenarios equals a PySD run with the same constants."""
     rng = np.random.default_rng(20240607)
     params = random_params(rng, 4, POPULATION_RANGES)
     params["Reporting Lag"] = np.array([0.5, 1.0, 1.75, 2.5])  # multiples of TIME STEP
@@ -132,6 +137,7 @@ def test_per_scenario_params_match_pysd(population):
 
 
 def test_overridden_constant_flows_into_initial_values(population):
+    """A constant override changes INITIAL-dependent stock values, as in PySD."""
     model = compile_model(population)
     batch = model.run({"Capacity": [1000.0, 3000.0]}, return_columns=["Population",
                                                                        "Start Population"])
@@ -142,6 +148,7 @@ def test_overridden_constant_flows_into_initial_values(population):
 
 
 def test_time_varying_params_match_pysd_series(population):
+    """An (N, n_grid) path equals PySD given the same values as a Series."""
     model = compile_model(population)
     grid = model.grid_times()
     assert len(grid) == 49 and grid[-1] == 12.0
@@ -164,6 +171,7 @@ def test_time_varying_params_match_pysd_series(population):
     ],
 )
 def test_control_overrides_match_pysd(population, controls):
+    """FINAL TIME, TIME STEP and SAVEPER overrides sample as PySD does."""
     model = compile_model(population)
     batch = model.run(**controls)
     reference = pysd_run(population, **controls)
@@ -173,6 +181,7 @@ def test_control_overrides_match_pysd(population, controls):
 
 @pytest.mark.skipif(not CORE_MODEL.is_file(), reason=f"core model absent: {CORE_MODEL}")
 def test_core_model_matches_pysd():
+    """The core model matches PySD by default, with constants and a lever path."""
     model = compile_model(CORE_MODEL)
     assert_matches_pysd(model.run(), 0, pysd_run(CORE_MODEL))
     rng = np.random.default_rng(7)
@@ -198,6 +207,7 @@ def test_core_model_matches_pysd():
 
 
 def test_results_independent_of_n_and_chunking(population):
+    """Results are bit-identical whatever N and however scenarios are chunked."""
     model = compile_model(population)
     rng = np.random.default_rng(11)
     params = random_params(rng, 37, POPULATION_RANGES)
@@ -211,6 +221,7 @@ def test_results_independent_of_n_and_chunking(population):
 
 
 def test_scalar_params_broadcast_to_n(population):
+    """Scalars broadcast to n scenarios; Python names work as output keys."""
     model = compile_model(population)
     out = model.run({"Capacity": 1500.0}, n=3, return_columns=["Population", "population"])
     assert out["Population"].shape == (3, 13)
@@ -219,6 +230,7 @@ def test_scalar_params_broadcast_to_n(population):
 
 
 def test_simulate_file_batch_equals_pysd_frame(population):
+    """simulate_file returns the same frame from both engines."""
     batch = simulate_file(population, engine="batch")
     reference = simulate_file(population, engine="pysd")
     pd.testing.assert_index_equal(batch.index, reference.index)
@@ -226,6 +238,7 @@ def test_simulate_file_batch_equals_pysd_frame(population):
 
 
 def test_compiled_model_cached_by_content(population):
+    """compile_model reuses the compiled object until the file changes."""
     first = compile_model(population)
     assert compile_model(str(population)) is first
     population.write_text(POPULATION_MODEL.replace("Capacity = 1000", "Capacity = 900"))
@@ -238,11 +251,13 @@ def test_compiled_model_cached_by_content(population):
 
 
 def test_unknown_param_suggests_names(population):
+    """An unknown parameter is a KeyError suggesting close names."""
     with pytest.raises(KeyError, match=r"No variable named 'Birth Rat'.*Did you mean.*Birth Rate"):
         compile_model(population).run({"Birth Rat": 0.2})
 
 
 def test_unknown_return_column(population):
+    """An unknown output name is a KeyError suggesting close names."""
     with pytest.raises(KeyError, match="'Popluation'.*Did you mean.*Population"):
         compile_model(population).run(return_columns=["Popluation"])
 
@@ -262,11 +277,13 @@ def test_unknown_return_column(population):
     ],
 )
 def test_bad_params(population, params, n, error, match):
+    """Bad shapes, types and targets of params raise the documented errors."""
     with pytest.raises(error, match=match):
         compile_model(population).run(params, n)
 
 
 def test_bad_controls_and_chunks(population):
+    """Non-positive steps or chunks, lookups as outputs and non-str names fail."""
     model = compile_model(population)
     with pytest.raises(ValueError, match="'Effect Table' is a lookup"):
         model.run(return_columns=["Effect Table"])
@@ -293,6 +310,7 @@ def _write(tmp_path, name, equations):
     ],
 )
 def test_unsupported_constructs(tmp_path, equations, variable, construct):
+    """Unsupported constructs raise UnsupportedConstructError naming variable and construct."""
     path = _write(tmp_path, "odd.mdl", equations)
     with pytest.raises(UnsupportedConstructError, match=f"'{variable}' uses {construct}") as info:
         compile_model(path)
@@ -301,7 +319,9 @@ def test_unsupported_constructs(tmp_path, equations, variable, construct):
 
 
 def test_order_differing_by_scenario_is_unsupported(tmp_path):
-    path = _write(tmp_path, "order.mdl", "A = 1 ~~|\nB = SMOOTH N(A, 2, A, Order) ~~|\nOrder = 2 ~~|\n")
+    """A SMOOTH N order that differs by scenario is unsupported; equal orders run."""
+    equations = "A = 1 ~~|\nB = SMOOTH N(A, 2, A, Order) ~~|\nOrder = 2 ~~|\n"
+    path = _write(tmp_path, "order.mdl", equations)
     model = compile_model(path)
     assert model.run({"Order": [2.0, 2.0]})["B"].shape == (2, 13)
     with pytest.raises(UnsupportedConstructError, match="'B' uses SMOOTH N with an order that"):
@@ -309,6 +329,7 @@ def test_order_differing_by_scenario_is_unsupported(tmp_path):
 
 
 def test_missing_and_unparseable_files(tmp_path):
+    """Missing and unparseable files raise FileNotFoundError and ValueError."""
     with pytest.raises(FileNotFoundError, match="absent.mdl"):
         compile_model(tmp_path / "absent.mdl")
     broken = tmp_path / "broken.mdl"
@@ -318,6 +339,7 @@ def test_missing_and_unparseable_files(tmp_path):
 
 
 def test_algebraic_loop_is_reported(tmp_path):
+    """Simultaneous equations are a ValueError naming the loop."""
     path = _write(tmp_path, "loop.mdl", "A = B + 1 ~~|\nB = A * 2 ~~|\n")
     with pytest.raises(ValueError, match=r"algebraic loop .*: a -> b -> a"):
         compile_model(path).run()

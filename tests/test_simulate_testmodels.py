@@ -72,6 +72,7 @@ def _expect_warnings(model_name: str):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", _mdl_cases())
 def test_matches_vensim_output(case, engine):
+    """Each engine reproduces Vensim's canonical output of every .mdl test model."""
     folder, spec = case
     canonical = next(iter(sorted((TESTMODELS_DIR / folder).glob("output.*"))))
     with _expect_warnings(spec["model"]):
@@ -91,12 +92,14 @@ def test_matches_vensim_output(case, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_missing_file_names_path(tmp_path, engine):
+    """A missing model file raises FileNotFoundError naming the path."""
     missing = tmp_path / "nowhere.mdl"
     with pytest.raises(FileNotFoundError, match="nowhere.mdl"):
         simulate_file(missing, engine=engine)
 
 
 def test_unsupported_extension(tmp_path):
+    """An extension PySD cannot read is a ValueError listing the valid ones."""
     model = tmp_path / "model.txt"
     model.write_text("x = 1 ~~|")
     with pytest.raises(ValueError, match=r"model\.txt.*'\.txt' is not one of"):
@@ -104,6 +107,7 @@ def test_unsupported_extension(tmp_path):
 
 
 def test_unparseable_model_is_value_error(tmp_path):
+    """A file PySD cannot parse is a one-line ValueError naming the file."""
     model = tmp_path / "broken.mdl"
     model.write_text("this is not ( a vensim model\n")
     with pytest.raises(ValueError, match=r"PySD cannot translate model file '.*broken\.mdl'"):
@@ -111,6 +115,7 @@ def test_unparseable_model_is_value_error(tmp_path):
 
 
 def test_unknown_engine_lists_choices(tmp_path):
+    """An unknown engine is a ValueError listing the valid engines."""
     with pytest.raises(ValueError, match=r"'fast' is not a valid engine.*'pysd'"):
         simulate_file(tmp_path / "any.mdl", engine="fast")
 
@@ -129,6 +134,7 @@ SAVEPER = TIME STEP ~ Month ~ |
 
 
 def test_translation_is_cached_by_content(tmp_path):
+    """The translation is reused for unchanged content and redone when it changes."""
     model = tmp_path / "tiny.mdl"
     model.write_text(TINY_MODEL % "0.5")
     first = load_pysd_model(model)
@@ -148,6 +154,7 @@ def test_translation_is_cached_by_content(tmp_path):
 
 
 def test_cache_root_env_override(monkeypatch, tmp_path):
+    """INNOVATION_DYNAMICS_CACHE overrides the default cache root."""
     monkeypatch.setenv(simulate.CACHE_ENV_VAR, str(tmp_path / "c"))
     assert simulate.cache_root() == tmp_path / "c"
     monkeypatch.delenv(simulate.CACHE_ENV_VAR)
@@ -158,6 +165,7 @@ def test_cache_root_env_override(monkeypatch, tmp_path):
 
 
 def test_read_cr_line_endings():
+    """SIR's output.csv (CR line endings) reads into 3201 rows of 8 variables."""
     if not TESTMODELS_DIR.is_dir():
         pytest.skip(SKIP_REASON)
     frame = read_vensim_output(TESTMODELS_DIR / "SIR" / "output.csv")
@@ -168,6 +176,7 @@ def test_read_cr_line_endings():
 
 
 def test_read_tab_and_transposed_agree(tmp_path):
+    """A transposed file reads the same as a row-per-time one."""
     tab = tmp_path / "output.tab"
     tab.write_text("Time\tA\tC\r\n0\t1\t5\r\n1\t2\t\r\n2\t4\t\r\n")
     transposed = tmp_path / "output.csv"
@@ -180,6 +189,7 @@ def test_read_tab_and_transposed_agree(tmp_path):
 
 
 def test_read_output_errors(tmp_path):
+    """Missing files, odd extensions and files without Time raise clear errors."""
     with pytest.raises(FileNotFoundError, match="output.tab"):
         read_vensim_output(tmp_path / "output.tab")
     odd = tmp_path / "output.xls"
@@ -197,6 +207,7 @@ def _frame(values: dict, times=(0.0, 0.5, 1.0)) -> pd.DataFrame:
 
 
 def test_compare_tolerance_is_atol_plus_rtol_actual():
+    """Values pass within atol + rtol*|actual| and fail just beyond it."""
     expected = _frame({"x": [100.0, 100.0, 100.0]})
     inside = _frame({"x": [100.0, 100.0 + 0.9 * (1e-5 + 1e-5 * 100), 100.0]})
     outside = _frame({"x": [100.0, 100.0 + 1.1 * (1e-5 + 1e-5 * 100), 100.0]})
@@ -207,6 +218,7 @@ def test_compare_tolerance_is_atol_plus_rtol_actual():
 
 
 def test_compare_reports_missing_columns_and_constants_fill():
+    """Missing columns are reported; blank constants take their first value."""
     expected = _frame({"x": [1.0, 2.0, 3.0], "K": [7.0, np.nan, np.nan]})
     assert compare_to_reference(_frame({"x": [1.0, 2.0, 3.0], "K": 7.0}), expected) == []
     problems = compare_to_reference(_frame({"x": [1.0, 2.0, 3.0]}), expected)
@@ -216,6 +228,7 @@ def test_compare_reports_missing_columns_and_constants_fill():
 
 
 def test_compare_time_index_exact_or_aligned():
+    """Time must match exactly unless aligned within six-digit rounding."""
     actual = _frame({"x": [1.0, 2.0, 3.0]}, times=(0.0, 0.03125, 93.09375))
     printed = _frame({"x": [1.0, 2.0, 3.0]}, times=(0.0, 0.03125, 93.0938))
     assert "time index differs" in compare_to_reference(actual, printed)[0]
@@ -227,6 +240,7 @@ def test_compare_time_index_exact_or_aligned():
 
 
 def test_compare_normalized_names():
+    """Name normalisation matches snake_case columns to Vensim names."""
     expected = _frame({"Contact Infectivity": [0.3, 0.3, 0.3]})
     actual = _frame({"contact_infectivity": [0.3, 0.3, 0.3]})
     assert compare_to_reference(actual, expected)[0].startswith("columns missing")
