@@ -19,6 +19,7 @@ from simulator import catalogue
 from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
 from simulator.levers import LeverPath, parse_path
 from simulator.model import LoadedModel, load_model
+from simulator.uncertainty import parse_uncertainty
 
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
 MAX_SCENARIO_BYTES = 1_000_000
@@ -27,7 +28,7 @@ REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
 
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
-    "start_year", "end_year", "time_step", "parameters", "levers", "targets",
+    "start_year", "end_year", "time_step", "parameters", "levers", "targets", "uncertainty",
 }
 _TARGET_KEYS = {"indicator", "year", "value", "bound", "source", "note"}
 _BOUNDS = ("equal", "at_least", "at_most", "approx")
@@ -72,6 +73,9 @@ class Scenario:
         Lever paths; levers not listed keep their model default.
     targets : tuple of Target
         Planned figures to track.
+    uncertainty : dict
+        Parameters an ensemble draws and from where (see
+        :mod:`simulator.uncertainty`); empty when absent.
     """
 
     name: str = "default"
@@ -86,6 +90,7 @@ class Scenario:
     title_en: str = ""
     description: str = ""
     profile: str | None = None
+    uncertainty: dict = field(default_factory=dict)
 
     # ----------------------------------------------------------- construction
     @classmethod
@@ -157,6 +162,7 @@ class Scenario:
             title_en=str(data.get("title_en", "")),
             description=str(data.get("description", "")),
             profile=data.get("profile"),
+            uncertainty=parse_uncertainty(data.get("uncertainty"), param_entries),
         )
 
     def to_dict(self) -> dict:
@@ -176,6 +182,11 @@ class Scenario:
             out["levers"] = {name: path.to_dict() for name, path in self.levers.items()}
         if self.targets:
             out["targets"] = [t.to_dict() for t in self.targets]
+        if self.uncertainty:
+            out["uncertainty"] = {
+                "source": self.uncertainty["source"],
+                "parameters": {k: (v if isinstance(v, str) else dict(v)) for k, v in self.uncertainty["parameters"].items()},
+            }
         return out
 
     def to_yaml(self) -> str:
