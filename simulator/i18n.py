@@ -1,0 +1,182 @@
+"""Interface strings of the app in Chinese and English.
+
+界面文字:中文在前,英文在后。
+
+Every label the pages show goes through :func:`t`, so that the language
+switch changes all of them. Names of levers, indicators and policy areas come
+from the catalogue (``catalogue.yaml``), not from here.
+"""
+
+from __future__ import annotations
+
+from simulator.errors import did_you_mean
+
+#: Supported languages: code -> name shown in the switch.
+LANGUAGES = {"zh": "中文", "en": "English"}
+
+#: Key -> (Chinese, English).
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("区域科技创新政策情景模拟", "Regional S&T policy scenarios"),
+    "language": ("语言 Language", "Language 语言"),
+    # navigation
+    "page_explore": ("情景探索", "Explore"),
+    "page_compare": ("情景比较", "Compare"),
+    "page_uncertainty": ("不确定性", "Uncertainty"),
+    "page_model": ("模型结构", "Model"),
+    "page_data": ("数据与校准", "Data"),
+    "page_share": ("保存与分享", "Save and share"),
+    # explore
+    "region": ("地区", "Region"),
+    "preset": ("预设情景", "Scenario preset"),
+    "preset_baseline": ("基线", "Baseline"),
+    "preset_plan": ("规划", "Plan"),
+    "preset_uploaded": ("已上传", "Uploaded"),
+    "plan_missing": (
+        "该地区的规划情景文件(scenarios/{region}-plan.yaml)尚未提供,暂用基线情景。",
+        "No plan scenario for this region yet (scenarios/{region}-plan.yaml); showing the baseline.",
+    ),
+    "policy_year": ("政策调整起始年", "Policy change from year"),
+    "policy_year_help": (
+        "滑块设定的值从该年起生效,此前沿用预设情景的路径。",
+        "Slider values apply from this year; earlier years keep the preset's path.",
+    ),
+    "levers": ("政策杠杆", "Policy levers"),
+    "reset": ("恢复预设值", "Reset to preset"),
+    "preset_value": ("预设值", "preset"),
+    "valid_range": ("有效范围", "valid range"),
+    "key_indicators": ("关键指标", "Key indicators"),
+    "simulated": ("模拟", "simulated"),
+    "observed": ("历史统计", "documented"),
+    "target": ("规划目标", "target"),
+    "year": ("年份", "Year"),
+    "value": ("数值", "Value"),
+    "series": ("系列", "Series"),
+    "scorecard": ("目标达成情况", "Target scorecard"),
+    "scorecard_missing": (
+        "目标评分模块(simulator.targets)尚未提供;下表只列出目标与模拟值。",
+        "The target scorecard module (simulator.targets) is not available yet; the table lists "
+        "targets beside simulated values only.",
+    ),
+    "no_targets": ("该情景没有规划目标。", "This scenario has no targets."),
+    "indicator": ("指标", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "bound": ("约束", "Bound"),
+    "met": ("是否达成", "Met"),
+    "yes": ("达成", "met"),
+    "no": ("未达成", "missed"),
+    "gap": ("差距", "Gap"),
+    "first_year": ("首次达到年份", "First year reached"),
+    "source": ("来源", "Source"),
+    "run_error": ("模拟失败:{error}", "The run failed: {error}"),
+    "save_as": ("保存为情景名称", "Save as scenario named"),
+    "save": ("保存到比较列表", "Save for comparison"),
+    "saved": ("已保存情景 {name}。", "Saved scenario {name}."),
+    "bad_name": (
+        "情景名称只能包含字母、数字、- 和 _。",
+        "A scenario name may hold letters, digits, - and _ only.",
+    ),
+    # compare
+    "compare_pick": ("选择要比较的情景", "Scenarios to compare"),
+    "compare_years": ("比较年份", "Years compared"),
+    "compare_indicators": ("比较指标", "Indicators compared"),
+    "compare_table": ("目标年份差异表(相对第一个情景)", "Differences in the target years (vs the first)"),
+    "difference": ("差值", "difference"),
+    "difference_pct": ("差值 %", "difference %"),
+    "compare_need_two": ("请至少选择两个情景。", "Pick at least two scenarios."),
+    "current": ("当前", "current"),
+    # uncertainty
+    "ensemble_missing": (
+        "集合模拟模块(simulator.ensemble)尚未提供,暂无法计算不确定性区间。",
+        "The ensemble module (simulator.ensemble) is not available yet, so no uncertainty bands"
+        " can be computed.",
+    ),
+    "ensemble_size": ("集合成员数", "Ensemble members"),
+    "seed": ("随机种子", "Random seed"),
+    "band": ("5–95% 区间", "5–95% band"),
+    "median": ("中位数", "median"),
+    "probability": ("达成概率", "Probability of meeting"),
+    "run_ensemble": ("运行集合模拟", "Run the ensemble"),
+    # model
+    "diagram": ("存量流量 / 因果关系图", "Stock-and-flow / causal diagram"),
+    "focus": ("聚焦变量", "Focus on variable"),
+    "depth": ("邻域深度", "Neighbourhood depth"),
+    "show_constants": ("显示常量", "Show constants"),
+    "loops": ("反馈回路", "Feedback loops"),
+    "max_loop_length": ("回路最大长度", "Longest loop"),
+    "loops_found": ("共找到 {n} 个回路(长度不超过 {k})。", "{n} loops found (length up to {k})."),
+    "loop_length": ("长度", "Length"),
+    "loop": ("回路", "Loop"),
+    "variables": ("变量说明", "Variables"),
+    "equation": ("方程", "Equation"),
+    "kind": ("类型", "Type"),
+    "comment": ("来源 / 说明", "Source / comment"),
+    "legend": (
+        "方框:存量;椭圆:流量与辅助变量;灰色:常量;红色:所选变量。",
+        "Boxes: stocks; ellipses: flows and auxiliaries; grey: constants; red: the focus.",
+    ),
+    # data
+    "documented": ("有据可查的数据", "Documented figures"),
+    "holdout": ("留出检验数据(2023 年后,不用于拟合)", "Hold-out figures (after 2022, never fitted)"),
+    "quote": ("原文", "Quote"),
+    "weight": ("权重", "Weight"),
+    "fit": ("校准拟合", "Calibration fit"),
+    "fit_note": (
+        "下表为当前基线情景与历史统计的拟合统计量。",
+        "Fit statistics of the region's baseline scenario against the documented outcomes.",
+    ),
+    "profile_missing": (
+        "该地区的校准参数文件(calibration/profiles/{region}.yaml)尚未提供。",
+        "No calibration profile for this region yet (calibration/profiles/{region}.yaml).",
+    ),
+    "profile": ("校准参数", "Calibration profile"),
+    "reports": ("校准报告", "Calibration reports"),
+    "no_data": ("该地区暂无有据可查的数据。", "No documented figures for this region."),
+    # share
+    "download_yaml": ("下载情景 YAML", "Download the scenario (YAML)"),
+    "upload_yaml": ("上传情景 YAML", "Load a scenario (YAML)"),
+    "upload_error": ("无法读取上传的情景:{error}", "Cannot load the uploaded scenario: {error}"),
+    "upload_ok": ("已载入情景 {name}(地区:{region})。", "Loaded scenario {name} (region: {region})."),
+    "download_csv": ("下载结果 CSV", "Download the results (CSV)"),
+    "download_png": ("下载图表 PNG", "Download the charts (PNG)"),
+    "current_scenario": ("当前情景", "Current scenario"),
+    "saved_scenarios": ("已保存的情景", "Saved scenarios"),
+    "none_saved": ("尚未保存情景。", "No saved scenarios yet."),
+}
+
+
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    """Return the interface string ``key`` in ``lang``, formatted with ``values``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`STRINGS`.
+    lang : {"zh", "en"}
+        Language code.
+    **values
+        Fields of the string's ``str.format`` placeholders.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        On an unknown key (the message suggests close keys).
+    ValueError
+        On an unknown language.
+
+    Examples
+    --------
+    >>> t("region", "en")
+    'Region'
+    >>> t("saved", "zh", name="a")
+    '已保存情景 a。'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"{lang!r} is not a valid language. It must be one of {list(LANGUAGES)}")
+    if key not in STRINGS:
+        raise KeyError(f"no interface string {key!r}{did_you_mean(key, STRINGS)}")
+    text = STRINGS[key][0 if lang == "zh" else 1]
+    return text.format(**values) if values else text
