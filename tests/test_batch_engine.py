@@ -306,7 +306,11 @@ def _write(tmp_path, name, equations):
     [
         ("Region: North, South ~~|\nPop[Region] = 1, 2 ~~|\n", "Pop", "subscripts"),
         ("Noise = RANDOM UNIFORM(0, 1, 3) ~~|\n", "Noise", "the function RANDOM UNIFORM"),
-        ("Data Var := GET XLS DATA('a.xlsx', 'x', '1', 'B2') ~~|\n", "Data Var", ""),
+        ("Data Var := GET XLS DATA('a.xlsx', 'x', '1', 'B2') ~~|\n", "Data Var",
+         "GET XLS/DIRECT DATA"),
+        ("Ext = GET XLS CONSTANTS('a.xlsx', 'x', 'B2') ~~|\n", "Ext", "GET XLS/DIRECT CONSTANTS"),
+        ("Region: North, South ~~|\nShares = 1 ~~|\nTotal = SUM(Shares[Region!]) ~~|\n",
+         "Total", "subscripts"),
     ],
 )
 def test_unsupported_constructs(tmp_path, equations, variable, construct):

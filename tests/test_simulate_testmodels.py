@@ -1,6 +1,7 @@
 """Vensim parity of :func:`simulator.simulate.simulate_file` on the SDXorg test models.
 
-Each ``.mdl`` case of ``../shared/testmodels/manifest.json`` is run with both
+Each case of ``../shared/testmodels/manifest.json`` (every ``.mdl`` and, as
+extra coverage of PySD's XMILE translator, every ``.xmile``) is run with both
 engines and compared with the output Vensim itself produced, using the
 convention of ``../shared/testmodels/README.md`` (rtol = atol = 1e-5: the
 canonical files print about six significant digits).
@@ -38,7 +39,7 @@ SKIP_REASON = (
 EXPECTED_WARNINGS = {"test_delay_fixed.mdl": "Casting delay order"}
 
 
-def _mdl_cases() -> list:
+def _cases() -> list:
     manifest = TESTMODELS_DIR / "manifest.json"
     if not manifest.is_file():
         return [pytest.param(None, marks=pytest.mark.skip(reason=SKIP_REASON), id="absent")]
@@ -47,8 +48,7 @@ def _mdl_cases() -> list:
         if folder.startswith("_"):
             continue
         for case in entry["cases"]:
-            if case["model"].endswith(".mdl"):
-                cases.append(pytest.param((folder, case), id=f"{folder}/{case['model']}"))
+            cases.append(pytest.param((folder, case), id=f"{folder}/{case['model']}"))
     return cases
 
 
@@ -70,7 +70,7 @@ def _expect_warnings(model_name: str):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", _mdl_cases())
+@pytest.mark.parametrize("case", _cases())
 def test_matches_vensim_output(case, engine):
     """Each engine reproduces Vensim's canonical output of every .mdl test model."""
     folder, spec = case

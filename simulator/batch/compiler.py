@@ -152,6 +152,22 @@ _STATEFUL_KINDS = {
 }
 
 
+_OTHER_CONSTRUCTS = {
+    "GetConstantsStructure": "GET XLS/DIRECT CONSTANTS",
+    "GetDataStructure": "GET XLS/DIRECT DATA",
+    "GetLookupsStructure": "GET XLS/DIRECT LOOKUPS",
+    "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
+    "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
+    "DataStructure": "data variables",
+}
+
+
+def construct_name(node) -> str:
+    """Return the Vensim name of an unsupported AST node, for error messages."""
+    kind = type(node).__name__
+    return _OTHER_CONSTRUCTS.get(kind, kind.replace("Structure", "") + " expressions")
+
+
 @dataclass
 class Program:
     """Everything the engine needs from one model.
@@ -216,7 +232,7 @@ class _ElementCompiler:
             return self.stateful(node)
         if isinstance(node, np.ndarray):
             raise self.unsupported("subscripted (array) values")
-        raise self.unsupported(type(node).__name__.replace("Structure", "") + " expressions")
+        raise self.unsupported(construct_name(node))
 
     def reference(self, node: ae.ReferenceStructure) -> Expr:
         if node.subscripts is not None:
@@ -375,7 +391,7 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
         if component.subscripts[0]:
             raise UnsupportedConstructError(element.name, "subscripts")
         if isinstance(component, am.AbstractData):
-            raise UnsupportedConstructError(element.name, "data variables")
+            raise UnsupportedConstructError(element.name, construct_name(component.ast))
         if isinstance(component, am.AbstractLookup):
             program.kinds[py_name] = "lookup"
             program.names[py_name] = element.name
