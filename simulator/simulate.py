@@ -167,6 +167,8 @@ def load_pysd_model(path: str | os.PathLike):
     the translation already exists for a file with the same content it is
     loaded directly with :func:`pysd.load`. Each call returns a fresh
     :class:`pysd.py_backend.model.Model`, so callers may change it freely.
+    Only the model file is copied: models that read external data files
+    (GET XLS ...) by relative path are not supported here.
 
     Parameters
     ----------
@@ -220,8 +222,8 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
     Parameters
     ----------
     path : str or os.PathLike
-        Path to a Vensim ``.mdl`` file (or, with ``engine="pysd"``, an
-        XMILE file).
+        Path to a Vensim ``.mdl`` file or an XMILE file (both engines read
+        it with PySD's translator).
     engine : {"pysd", "batch"}, default "pysd"
         ``"pysd"`` runs PySD; ``"batch"`` runs :mod:`simulator.batch` with a
         single scenario.

@@ -36,9 +36,9 @@ def _topological(nodes: set, deps_of) -> list:
     """Order ``nodes`` so that each comes after its dependencies (ValueError on a loop)."""
     order, state = [], {}
     for root in sorted(nodes):
-        stack = [(root, iter(sorted(deps_of(root))))]
         if state.get(root):
             continue
+        stack = [(root, iter(sorted(deps_of(root))))]
         state[root] = 1
         while stack:
             node, children = stack[-1]
@@ -48,7 +48,8 @@ def _topological(nodes: set, deps_of) -> list:
                 state[node] = 2
                 order.append(node)
             elif state.get(child) == 1:
-                loop = [name for name, _ in stack] + [child]
+                path = [name for name, _ in stack]
+                loop = path[path.index(child):] + [child]
                 raise ValueError(f"algebraic loop (simultaneous equations): {' -> '.join(loop)}")
             elif not state.get(child):
                 state[child] = 1
