@@ -25,7 +25,7 @@ from simulator import catalogue
 from simulator.catalogue import CatalogueEntry
 from simulator.errors import ScenarioError, did_you_mean
 from simulator.model import CONTROL_NAMES, LoadedModel, load_model
-from simulator.scenario import REGIONS, Scenario, load_scenario
+from simulator.scenario import REGIONS, Scenario, Target, load_scenario
 
 #: Scenario presets shipped per region, ``scenarios/<region>-<preset>.yaml``.
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
@@ -274,37 +274,63 @@ def scenario_key(scenario: Scenario) -> str:
     return scenario.to_yaml()
 
 
+def fmt_number(value: float) -> str:
+    """A number for display: thousands separators, about four significant digits.
+
+    Examples
+    --------
+    >>> fmt_number(13762.02), fmt_number(2.68931), fmt_number(0.0)
+    ('13,762', '2.689', '0')
+    """
+    if not math.isfinite(value):
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
 def valid_name(name: str) -> bool:
     """Whether ``name`` may name a saved scenario (letters, digits, ``-``, ``_``)."""
     return bool(_NAME.match(name))
 
 
 # ----------------------------------------------------------- tables, charts
-def targets_frame(scenario: Scenario, documented: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The scenario's targets and the region's documented targets, one row each.
+def all_targets(scenario: Scenario, documented: pd.DataFrame | None = None) -> list[Target]:
+    """The scenario's targets and the region's documented targets, each once.
 
     Scenario targets come first; a documented target for the same indicator
-    and year is dropped. Only catalogued indicators are kept.
+    and year is dropped, as are documented rows with weight 0 and indicators
+    the model does not report.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    documented : pandas.DataFrame, optional
+        Targets from :func:`simulator.report.documented_points` (columns
+        ``indicator``, ``year``, ``value_model``, ``bound``, ``source``).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``indicator``, ``year``, ``value``, ``bound``, ``source``.
+    list of Target
     """
     indicators = catalogue.indicators()
-    rows = [
-        {"indicator": t.indicator, "year": t.year, "value": t.value, "bound": t.bound, "source": t.source}
-        for t in scenario.targets
-    ]
-    if documented is not None and len(documented):
+    out = list(scenario.targets)
+    seen = {(t.indicator, t.year) for t in out}
+    if documented is not None:
         for row in documented.to_dict("records"):
-            if row.get("weight", 1) > 0:
-                rows.append({"indicator": row["indicator"], "year": int(row["year"]),
-                             "value": float(row["value_model"]), "bound": row.get("bound", "equal"),
-                             "source": row.get("source", "")})
-    frame = pd.DataFrame(rows, columns=["indicator", "year", "value", "bound", "source"])
-    frame = frame[frame["indicator"].isin(list(indicators))]
-    return frame.drop_duplicates(["indicator", "year"], keep="first").reset_index(drop=True)
+            key = (row["indicator"], int(row["year"]))
+            if row.get("weight", 1) > 0 and key[0] in indicators and key not in seen:
+                seen.add(key)
+                out.append(Target(indicator=key[0], year=key[1], value=float(row["value_model"]),
+                                  bound=str(row.get("bound") or "equal"), source=str(row.get("source", ""))))
+    return out
+
+
+def targets_frame(targets: list[Target]) -> pd.DataFrame:
+    """Targets as a frame (``indicator``, ``year``, ``value``, ``bound``, ``source``) for charts."""
+    return pd.DataFrame([{"indicator": t.indicator, "year": t.year, "value": t.value, "bound": t.bound,
+                          "source": t.source} for t in targets],
+                        columns=["indicator", "year", "value", "bound", "source"])
 
 
 def long_series(frames: dict[str, pd.DataFrame], indicator: str) -> pd.DataFrame:

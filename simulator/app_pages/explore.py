@@ -1,0 +1,125 @@
+"""Explore: a region's preset, lever sliders by policy area, key indicators and targets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import app_logic, catalogue
+from simulator.app_pages import common
+from simulator.errors import ScenarioError, UnknownNameError
+
+tr = common.tr
+
+
+def _reset(specs: dict) -> None:
+    for name, spec in specs.items():
+        st.session_state[f"lever_{name}"] = spec.value
+
+
+def _save(scenario_yaml: str) -> None:
+    name = st.session_state.get("_save_name", "").strip()
+    if not app_logic.valid_name(name):
+        st.session_state["save_message"] = ("error", tr("bad_name"))
+        return
+    common.saved()[name] = scenario_yaml
+    st.session_state["save_message"] = ("success", tr("saved", name=name))
+
+
+def _levers(base) -> None:
+    lang = common.lang()
+    specs = app_logic.slider_specs(base, common.model())
+    common.lever_values(base)  # resets the sliders when the preset changed
+    with st.sidebar:
+        st.slider(tr("policy_year"), base.start_year + 1, base.end_year, help=tr("policy_year_help"),
+                  key=common.kept("policy_year", common.DEFAULT_POLICY_YEAR),
+                  on_change=common.store, args=("policy_year",))
+        st.subheader(tr("levers"))
+        for group, entries in app_logic.levers_by_group(common.model()).items():
+            with st.expander(app_logic.group_label(group, lang), expanded=True):
+                for entry in entries:
+                    spec = specs[entry.name]
+                    valid = f"{entry.min if entry.min is not None else '−∞'}–{entry.max if entry.max is not None else '∞'}"
+                    help_text = (f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
+                                 f"[{entry.unit}] · {tr('preset_value')}: {spec.value:g}")
+                    st.slider(f"{app_logic.entry_label(entry, lang)} [{entry.unit}]",
+                              min_value=spec.low, max_value=spec.high, step=spec.step, help=help_text,
+                              key=common.kept(f"lever_{entry.name}", spec.value),
+                              on_change=common.store, args=(f"lever_{entry.name}",))
+        st.button(tr("reset"), on_click=_reset, args=(specs,))
+
+
+def render() -> None:
+    """Draw the page."""
+    common.sidebar()
+    lang = common.lang()
+    st.title(tr("page_explore"))
+    try:
+        base = common.base_scenario()
+        _levers(base)
+        _, scenario = common.current_scenario()
+        frame, _units = common.run(scenario)
+        base_frame, _ = common.run(base)
+    except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
+        common.error_box("run_error", error)
+        return
+    st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
+
+    entries = catalogue.indicators(common.model())
+    year = scenario.end_year
+    columns = st.columns(4)
+    for i, name in enumerate(catalogue.KEY_INDICATORS):
+        entry = entries[name]
+        value, reference = frame.at[year, name], base_frame.at[year, name]
+        columns[i % 4].metric(f"{app_logic.entry_label(entry, lang)} {year} [{entry.unit}]",
+                              app_logic.fmt_number(value),
+                              delta=f"{value - reference:+.3g}" if value != reference else None)
+
+    observed, documented_targets = common.documented(scenario.region) if scenario.region else (None, None)
+    targets = app_logic.all_targets(scenario, documented_targets)
+    target_points = app_logic.targets_frame(targets)
+    runs = {tr("preset_value"): base_frame, scenario.name: frame} if scenario.name != base.name else {
+        scenario.name: frame}
+    st.subheader(tr("key_indicators"))
+    chart_columns = st.columns(2)
+    for i, name in enumerate(catalogue.KEY_INDICATORS):
+        chart = common.indicator_chart(app_logic.long_series(runs, name), name, observed, target_points)
+        chart_columns[i % 2].altair_chart(chart, width="stretch")
+
+    st.subheader(tr("scorecard"))
+    _scorecard(frame, targets)
+
+    st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
+    st.button(tr("save"), on_click=_save, args=(app_logic.scenario_key(scenario),))
+    kind, message = st.session_state.pop("save_message", (None, None))
+    if kind == "error":
+        st.error(message)
+    elif kind == "success":
+        st.success(message)
+
+
+def _scorecard(frame, targets) -> None:
+    lang = common.lang()
+    if not targets:
+        st.info(tr("no_targets"))
+        return
+    module = app_logic.optional_module("simulator.targets")
+    if module is None:
+        st.info(tr("scorecard_missing"))
+        table = app_logic.targets_frame(targets)
+        table["simulated"] = [frame.at[t.year, t.indicator] if t.year in frame.index else float("nan")
+                              for t in targets]
+        st.dataframe(table, hide_index=True)
+        return
+    table = module.track_targets(frame, targets)
+    label = "label_zh" if lang == "zh" else "label_en"
+    table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
+    shown = table[[label, "unit", "year", "bound", "target", "value", "gap", "gap_pct", "met",
+                   "first_year_reached", "source"]]
+    st.dataframe(shown.rename(columns={
+        label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
+        "target": tr("target"), "value": tr("simulated"), "gap": tr("gap"), "gap_pct": f"{tr('gap')} %",
+        "met": tr("met"), "first_year_reached": tr("first_year"), "source": tr("source")}),
+        hide_index=True)
+
+
+render()
