@@ -179,6 +179,16 @@ def test_control_overrides_match_pysd(population, controls):
     assert_matches_pysd(batch, 0, reference)
 
 
+def test_initial_time_override_equals_model_with_that_initial_time(population, tmp_path):
+    """run(initial_time=2) equals PySD on the model file edited to INITIAL TIME = 2."""
+    edited = tmp_path / "later.mdl"
+    edited.write_text(POPULATION_MODEL.replace("INITIAL TIME = 0", "INITIAL TIME = 2"))
+    model = compile_model(population)
+    np.testing.assert_array_equal(model.output_times(initial_time=2.0), np.arange(2.0, 13.0))
+    assert model.grid_times(initial_time=2.0)[0] == 2.0
+    assert_matches_pysd(model.run(initial_time=2.0), 0, pysd_run(edited))
+
+
 @pytest.mark.skipif(not CORE_MODEL.is_file(), reason=f"core model absent: {CORE_MODEL}")
 def test_core_model_matches_pysd():
     """The core model matches PySD by default, with constants and a lever path."""
