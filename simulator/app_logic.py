@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from simulator import catalogue
@@ -385,6 +386,30 @@ def comparison_table(
                 row[f"{name} − {first} %"] = 100 * diff / row[first] if row[first] else math.nan
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
+    """Quantile band of an ensemble of runs: ``year``, ``low``, ``median``, ``high``.
+
+    Parameters
+    ----------
+    years : array_like
+        Output years [year].
+    runs : array_like
+        Shape ``(n_runs, n_years)``.
+    low, high : float
+        Quantiles of the band (default 5% and 95%).
+    """
+    runs = np.asarray(runs, dtype=float)
+    if runs.ndim != 2 or runs.shape[1] != len(years):
+        raise ValueError(f"runs must have shape (n_runs, {len(years)}), got {runs.shape}")
+    q = np.nanquantile(runs, [low, 0.5, high], axis=0)
+    return pd.DataFrame({"year": np.asarray(years, dtype=int), "low": q[0], "median": q[1], "high": q[2]})
+
+
+def ensemble_arrays(ensemble) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and indicator arrays ``(n_runs, n_years)`` of an ``Ensemble`` (``simulator.ensemble``)."""
+    return np.asarray(ensemble.years), {name: np.asarray(v) for name, v in ensemble.values.items()}
 
 
 def results_csv(frame: pd.DataFrame, units: dict[str, str]) -> bytes:

@@ -48,6 +48,23 @@ def documented(region: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     return report.documented_points(region)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def charts_png(yaml_text: str) -> bytes:
+    """PNG of the key indicators with documented history and targets (Chinese and English labels)."""
+    from simulator.plotting import plot_series
+
+    scenario = scenario_from_yaml(yaml_text, model=model())
+    frame, units = run_yaml(yaml_text)
+    observed, documented_targets = report.documented_points(scenario.region)
+    targets = app_logic.targets_frame(app_logic.all_targets(scenario, documented_targets))
+    entries = catalogue.indicators(model())
+    names = list(catalogue.KEY_INDICATORS)
+    figure = plot_series(frame, indicators=names, units=units, observed=observed, targets=targets,
+                         labels={n: (entries[n].label_zh, entries[n].label_en) for n in names},
+                         title=f"{scenario.title_zh or scenario.name} · {scenario.name}")
+    return app_logic.figure_png(figure)
+
+
 def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
     """Results frame and units of a scenario (cached by its YAML)."""
     return run_yaml(app_logic.scenario_key(scenario))

@@ -1,4 +1,85 @@
-"""Placeholder."""
+"""Data: documented figures with their sources, and the calibration fit per region."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.write("todo")
+from simulator import app_logic, catalogue
+from simulator.app_pages import common
+from simulator.errors import ScenarioError, UnknownNameError
+
+tr = common.tr
+
+
+@st.cache_data(show_spinner=False)
+def _figures(region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Documented figures and hold-out figures of a region."""
+    from calibration.observations import load_holdout, load_observations
+
+    name = app_logic.REGION_NAMES[region][1]
+    data, holdout = load_observations(), load_holdout()
+    return data[data["region"] == name], holdout[holdout["region"] == name]
+
+
+def _sources_table(frame: pd.DataFrame) -> None:
+    columns = ["indicator", "year", "value", "unit", "kind", "bound", "weight", "source", "source_quote"]
+    table = frame[columns].copy()
+    table["source"] = [s if s.startswith("seeds/") else f"https://{s}" for s in table["source"]]
+    st.dataframe(table.rename(columns={"indicator": tr("indicator"), "year": tr("year"), "value": tr("value"),
+                                       "unit": tr("unit"), "bound": tr("bound"), "weight": tr("weight"),
+                                       "source_quote": tr("quote")}),
+                 hide_index=True, column_config={"source": st.column_config.LinkColumn(tr("source"))})
+
+
+def _profile(region: str) -> None:
+    st.subheader(tr("profile"))
+    profiles = app_logic.optional_module("calibration.profiles")
+    if profiles is None or not profiles.profile_path(region).is_file():
+        st.info(tr("profile_missing", region=region))
+        return
+    try:
+        profile = profiles.load_profile(region)
+    except (FileNotFoundError, ValueError, TypeError, KeyError) as error:
+        common.error_box("run_error", error)
+        return
+    rows = [{"parameter": name, **entry} for name, entry in profile.to_dict().get("parameters", {}).items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def render() -> None:
+    """Draw the page."""
+    common.sidebar()
+    region = st.session_state.get("region", common.DEFAULT_REGION)
+    st.title(f"{tr('page_data')} · {app_logic.region_label(region, common.lang())}")
+    figures, holdout = _figures(region)
+    st.subheader(tr("documented"))
+    if figures.empty:
+        st.info(tr("no_data"))
+    else:
+        _sources_table(figures)
+    if not holdout.empty:
+        st.subheader(tr("holdout"))
+        _sources_table(holdout)
+
+    _profile(region)
+
+    st.subheader(tr("fit"))
+    st.caption(tr("fit_note"))
+    try:
+        base = common.base_scenario()
+        frame, _ = common.run(base)
+    except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
+        common.error_box("run_error", error)
+        return
+    from calibration.fit_stats import fit_table
+
+    outcomes = figures[figures["kind"] == "outcome"]
+    table = fit_table(frame, outcomes, region=app_logic.REGION_NAMES[region][1])
+    st.dataframe(table, hide_index=True)
+    fitted = [n for n in catalogue.KEY_INDICATORS if n in set(outcomes["indicator"])]
+    if fitted:
+        st.image(common.charts_png(app_logic.scenario_key(base)))
+
+
+render()

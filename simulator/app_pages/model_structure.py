@@ -1,4 +1,62 @@
-"""Placeholder."""
+"""Model: the causal diagram drawn from PySD's recorded dependencies, feedback loops, equations."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.write("todo")
+from simulator import app_logic
+from simulator.app_pages import common
+
+tr = common.tr
+
+
+@st.cache_data(show_spinner=False)
+def _graph(sha256: str) -> dict[str, set[str]]:
+    """The causal graph of the loaded model (cached by the model's hash)."""
+    return app_logic.causal_graph(common.model())
+
+
+@st.cache_data(show_spinner=False)
+def _loops(sha256: str, max_length: int) -> list[list[str]]:
+    return app_logic.simple_cycles(_graph(sha256), max_length)
+
+
+def render() -> None:
+    """Draw the page."""
+    common.sidebar()
+    lang = common.lang()
+    model = common.model()
+    st.title(tr("page_model"))
+    graph = _graph(model.sha256)
+    names = {name: model.variables[name].vensim_name for name in graph}
+
+    st.subheader(tr("diagram"))
+    columns = st.columns(3)
+    focus = columns[0].selectbox(tr("focus"), sorted(graph, key=names.get), format_func=names.get,
+                                 index=sorted(graph, key=names.get).index("high_tech_enterprises"),
+                                 key="_model_focus")
+    depth = columns[1].slider(tr("depth"), 1, 4, 1, key="_model_depth")
+    constants = columns[2].checkbox(tr("show_constants"), value=False, key="_model_constants")
+    nodes = app_logic.neighbourhood(graph, focus, depth)
+    st.graphviz_chart(app_logic.dot_source(graph, nodes, model, lang=lang, show_constants=constants,
+                                           focus=focus))
+    st.caption(tr("legend"))
+
+    st.subheader(tr("loops"))
+    max_length = st.slider(tr("max_loop_length"), 2, 12, 8, key="_model_loop_length")
+    loops = _loops(model.sha256, max_length)
+    st.write(tr("loops_found", n=len(loops), k=max_length))
+    st.dataframe(pd.DataFrame({
+        tr("loop_length"): [len(loop) for loop in loops],
+        tr("loop"): [" → ".join(names[n] for n in loop + loop[:1]) for loop in loops],
+    }), hide_index=True)
+
+    st.subheader(tr("variables"))
+    table = app_logic.variables_table(model)
+    st.dataframe(table.rename(columns={
+        "variable": tr("variables"), "kind": tr("kind"), "unit": tr("unit"),
+        "equation": tr("equation"), "comment": tr("comment")}), hide_index=True)
+
+
+render()

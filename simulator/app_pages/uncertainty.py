@@ -1,4 +1,76 @@
-"""Placeholder."""
+"""Uncertainty: 5–95% bands from the calibration ensemble and the probability of meeting each target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.write("todo")
+from simulator import app_logic, catalogue
+from simulator.app_pages import common
+from simulator.errors import ScenarioError, UnknownNameError
+from simulator.scenario import scenario_from_yaml
+
+tr = common.tr
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _ensemble(yaml_text: str, n: int, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and indicator arrays ``(n, years)`` of a scenario's ensemble (cached)."""
+    ensemble = app_logic.optional_module("simulator.ensemble")
+    result = ensemble.run_ensemble(scenario_from_yaml(yaml_text, model=common.model()), n, seed=seed)
+    return app_logic.ensemble_arrays(result)
+
+
+def render() -> None:
+    """Draw the page."""
+    common.sidebar()
+    lang = common.lang()
+    st.title(tr("page_uncertainty"))
+    if app_logic.optional_module("simulator.ensemble") is None:
+        st.info(tr("ensemble_missing"))
+        return
+    columns = st.columns(2)
+    n = columns[0].select_slider(tr("ensemble_size"), [50, 100, 200, 500, 1000], value=200, key="_ens_n")
+    seed = int(columns[1].number_input(tr("seed"), 0, 2**31 - 1, 20260101, key="_ens_seed"))
+    try:
+        _, scenario = common.current_scenario()
+        yaml_text = app_logic.scenario_key(scenario)
+        with st.spinner(tr("run_ensemble")):
+            years, values = _ensemble(yaml_text, n, seed)
+        frame, _ = common.run(scenario)
+    except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
+        common.error_box("run_error", error)
+        return
+    region = scenario.region
+    observed, documented_targets = common.documented(region) if region else (None, None)
+    targets = app_logic.all_targets(scenario, documented_targets)
+
+    chart_columns = st.columns(2)
+    for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
+        band = app_logic.band_frame(years, values[name])
+        series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
+        chart = common.indicator_chart(series, name, observed, app_logic.targets_frame(targets),
+                                       band=band)
+        chart_columns[i % 2].altair_chart(chart, width="stretch")
+    st.caption(tr("band"))
+
+    st.subheader(tr("probability"))
+    module = app_logic.optional_module("simulator.targets")
+    if not targets:
+        st.info(tr("no_targets"))
+    elif module is None:
+        st.info(tr("scorecard_missing"))
+    else:
+        table = module.track_ensemble(years, values, targets)
+        label = "label_zh" if lang == "zh" else "label_en"
+        table["p_met"] = (100 * table["p_met"]).round(1)
+        st.dataframe(table[[label, "unit", "year", "bound", "target", "p_met", "value_q05", "value_q50",
+                            "value_q95", "first_year_reached_q50"]].rename(columns={
+            label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
+            "target": tr("target"), "p_met": f"{tr('probability')} %",
+            "first_year_reached_q50": tr("first_year")}), hide_index=True)
+    del frame
+
+
+render()
