@@ -103,6 +103,64 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if issues else 0
 
 
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from simulator.scenario import load_scenario
+    from simulator.targets import format_table, track_ensemble, track_targets
+
+    if args.out and Path(args.out).suffix.lower() != ".csv":
+        raise ValueError(f"--out '{args.out}' must end in .csv")
+    scenario = load_scenario(args.scenario)
+    if not scenario.targets:
+        print(f"scenario {scenario.name!r} has no targets to track (see the comments in {args.scenario})")
+        return 0
+    indicators = sorted({t.indicator for t in scenario.targets})
+    if args.ensemble is None:
+        from simulator.runner import run_scenario
+
+        table = track_targets(run_scenario(scenario, engine=args.engine, indicators=indicators).frame, scenario.targets)
+    else:
+        if args.seed is None:
+            raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
+        from simulator.ensemble import run_ensemble
+
+        ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine, indicators=indicators)
+        for note in ensemble.notes:
+            print(note)
+        table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
+    print(format_table(table))
+    if args.out:
+        from simulator.results import atomic_write_text
+
+        atomic_write_text(Path(args.out), table.to_csv(index=False))
+        print(f"wrote {args.out} ({len(table)} targets)")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.sweep.command import run_sweep_command
+
+    return run_sweep_command(args)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibration.fitting import fit_region
+    from calibration.observations import FIT_END_YEAR
+    from calibration.profiles import REGIONS, save_profile
+    from calibration.report import write_report
+
+    if args.all == bool(args.region):
+        raise ValueError("give one REGION or --all")
+    regions = list(REGIONS) if args.all else [args.region]
+    until = args.until if args.until is not None else FIT_END_YEAR
+    for region in regions:
+        profile = fit_region(region, until=until, n_starts=args.starts, seed=args.seed)
+        if until == FIT_END_YEAR and not args.no_save:
+            print(f"wrote {save_profile(profile)}")
+        folder = write_report(profile, args.report)
+        print(f"wrote {folder}/fit.md")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m simulator`` argument parser."""
     parser = _Parser(prog="python -m simulator", description="Innovation Dynamics: regional S&T policy scenarios (区域科技创新政策情景模拟).")
@@ -126,9 +184,39 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--json", action="store_true", help="print JSON")
         cmd.set_defaults(func=_cmd_catalogue(kind))
 
+    cal = sub.add_parser("calibrate", help="fit a region's profile to its documented outcomes and write a fit report")
+    cal.add_argument("region", nargs="?", help="yibin, suining, hechuan, ningxia or chengdu")
+    cal.add_argument("--all", action="store_true", help="every region")
+    cal.add_argument("--until", type=int, help="fit outcomes up to YEAR only (backtest; the profile is not saved)")
+    cal.add_argument("--report", default="calibration/reports", help="report folder (default calibration/reports)")
+    cal.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
+    cal.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
+    cal.add_argument("--no-save", action="store_true", help="do not overwrite calibration/profiles/<region>.yaml")
+    cal.set_defaults(func=_cmd_calibrate)
+
     check = sub.add_parser("check", help="check a Vensim model's units for dimensional consistency")
     check.add_argument("model", help="Vensim .mdl file")
     check.set_defaults(func=_cmd_check)
+
+    targets = sub.add_parser("targets", help="track a scenario's targets: value, gap, met, first year reached")
+    targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")
+    targets.add_argument("--ensemble", type=int, metavar="N", help="run N parameter draws and give the probability of meeting each target")
+    targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
+    targets.add_argument("--engine", default="pysd", help="simulation engine (default pysd)")
+    targets.add_argument("--out", help="write the table to FILE.csv")
+    targets.set_defaults(func=_cmd_targets)
+
+    sweep = sub.add_parser("sweep", help="run a sweep spec (design of lever/parameter values) into a results folder")
+    sweep.add_argument("spec", help="sweep spec YAML file (see scenarios/sweeps/)")
+    sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
+    sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
+    sweep.add_argument("--engine", default="pysd", choices=["pysd", "batch"])
+    sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (1 = in-process; default: CPU count)")
+    sweep.add_argument("--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster at ADDRESS")
+    where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers on 127.0.0.1")
+    sweep.set_defaults(func=_cmd_sweep)
     return parser
 
 

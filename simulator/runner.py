@@ -17,6 +17,29 @@ from simulator.scenario import Scenario
 ENGINES = ("pysd",)
 
 
+def profile_values(scenario: Scenario) -> dict[str, float]:
+    """Parameter values of the scenario's calibration profile (empty without one).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the profile does not exist.
+    ValueError
+        If the scenario does not start in the profile's base year.
+    """
+    if not scenario.profile:
+        return {}
+    from calibration.profiles import load_profile
+
+    profile = load_profile(scenario.profile)
+    if profile.base_year != scenario.start_year:
+        raise ValueError(
+            f"scenario {scenario.name!r} starts in {scenario.start_year} but profile "
+            f"{scenario.profile!r} is calibrated from {profile.base_year}: set start_year: {profile.base_year}"
+        )
+    return profile.values
+
+
 def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | np.ndarray]:
     """Constant overrides and lever paths sampled on the integration grid.
 
@@ -31,7 +54,8 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     dict
         Parameter name to float; lever name to an array of one value per grid time.
     """
-    inputs: dict[str, float | np.ndarray] = dict(scenario.parameters)
+    inputs: dict[str, float | np.ndarray] = dict(profile_values(scenario))
+    inputs.update(scenario.parameters)
     for name, path in scenario.levers.items():
         inputs[name] = path.values_on(grid)
     return inputs
