@@ -1,0 +1,215 @@
+"""Ensembles: many runs of one scenario with uncertain parameters drawn from a seed.
+
+Where the draws come from (the scenario's ``uncertainty`` section, see
+:mod:`simulator.uncertainty`):
+
+- the region's calibration profile (``calibration/profiles/<region>.yaml``,
+  :meth:`calibration.profiles.Profile.sample`) when ``calibration.profiles``
+  is importable and the file exists, unless ``source: stated``;
+- otherwise, or in addition for parameters the profile does not draw, the
+  distributions the section states. A stated distribution always wins over
+  the profile for its parameter.
+
+``Ensemble.source`` and ``Ensemble.notes`` say which was used, so that every
+output can state it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator import catalogue
+from simulator.errors import ScenarioError
+from simulator.scenario import Scenario
+from simulator.uncertainty import FROM_PROFILE, draw_stated, stated_parameters
+
+#: Quantiles of the uncertainty band the app draws [-].
+BAND = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Indicators of ``n`` runs of a scenario, one per parameter draw.
+
+    Attributes
+    ----------
+    years : numpy.ndarray
+        Output years [year].
+    values : dict of str to numpy.ndarray
+        Indicator to an array of shape ``(n, len(years))`` [unit of the indicator].
+    draws : pandas.DataFrame
+        The drawn parameter values, one row per run.
+    seed : int
+        The seed the draws came from.
+    source : str
+        ``"profile"``, ``"stated"`` or ``"profile+stated"``.
+    notes : tuple of str
+        One-line statements of where the draws came from, for output.
+    """
+
+    years: np.ndarray
+    values: dict[str, np.ndarray]
+    draws: pd.DataFrame
+    seed: int
+    source: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n(self) -> int:
+        """Number of runs."""
+        return len(self.draws)
+
+    def quantiles(self, q: tuple[float, ...] = BAND) -> pd.DataFrame:
+        """Quantiles of every indicator by year.
+
+        Parameters
+        ----------
+        q : tuple of float
+            Quantile levels in [0, 1] (default 5%, 50%, 95%).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``year``; columns a MultiIndex ``(indicator, q)``, so that
+            ``ens.quantiles()["rd_expenditure"][0.05]`` is the lower band.
+        """
+        levels = [float(x) for x in q]
+        if not levels or not all(0.0 <= x <= 1.0 for x in levels):
+            raise ValueError(f"quantile levels must lie in [0, 1], got {list(q)}")
+        blocks = {
+            (name, level): row
+            for name, runs in self.values.items()
+            for level, row in zip(levels, np.quantile(runs, levels, axis=0))
+        }
+        frame = pd.DataFrame(blocks, index=pd.Index(self.years, name="year"))
+        frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["indicator", "q"])
+        return frame
+
+
+def profile_file(name: str) -> Path | None:
+    """Path of a calibration profile if ``calibration.profiles`` offers one that exists, else None."""
+    try:
+        profiles = importlib.import_module("calibration.profiles")
+    except ImportError:
+        return None
+    path = Path(profiles.profile_path(name)) if hasattr(profiles, "profile_path") else None
+    return path if path is not None and path.is_file() else None
+
+
+def _sample_profile(name: str, n: int, seed: int) -> tuple[list[dict] | None, str]:
+    """Draws from a region's profile, or None and why it could not be sampled."""
+    from calibration.profiles import load_profile
+
+    try:
+        return load_profile(name).sample(n, int(seed)), ""
+    except (KeyError, TypeError, ValueError, OSError) as error:
+        return None, f"calibration profile {name!r} could not be sampled ({type(error).__name__}: {error})"
+
+
+def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
+    """Draw ``n`` parameter sets for a scenario (see the module docstring).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    n : int
+        Number of draws (>= 1).
+    seed : int
+        Seed for the profile's sampler and the stated distributions.
+
+    Returns
+    -------
+    draws : list of dict
+        Parameter overrides per run.
+    source : str
+        ``"profile"``, ``"stated"`` or ``"profile+stated"``.
+    notes : tuple of str
+        Where the draws came from.
+
+    Raises
+    ------
+    ScenarioError
+        When there is nothing to draw, or ``source: profile`` is asked for
+        and no profile is available.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"ensemble size n must be a whole number >= 1, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number, got {seed!r}")
+    spec = scenario.uncertainty or {"source": "auto", "parameters": {}}
+    name = scenario.profile or scenario.region
+    path = profile_file(name) if name and spec["source"] != "stated" else None
+    notes: list[str] = []
+    draws: list[dict[str, float]] = [{} for _ in range(n)]
+    used = []
+    profile_draws, failure = _sample_profile(name, n, seed) if path is not None else (None, "")
+    if failure and spec["source"] == "profile":
+        raise ScenarioError(f"scenario {scenario.name!r}: {failure}")
+    if failure:
+        notes.append(f"{failure}; falling back to the stated distributions")
+        path = None
+    if path is not None:
+        drawn = sorted(profile_draws[0]) if profile_draws else []
+        for mine, theirs in zip(draws, profile_draws):
+            mine.update(theirs)
+        notes.append(f"parameter draws: calibration profile '{path.name}' ({len(drawn)} parameters)")
+        used.append("profile")
+    elif spec["source"] == "profile":
+        raise ScenarioError(
+            f"scenario {scenario.name!r} asks for uncertainty source 'profile' but there is no calibration"
+            f" profile for {name!r}; use source 'auto' or 'stated', or calibrate the region first"
+        )
+    else:
+        why = ("source: stated" if spec["source"] == "stated"
+               else "the profile could not be sampled" if failure else f"no calibration profile for {name!r}")
+        notes.append(f"parameter draws: distributions stated in the scenario's uncertainty section ({why})")
+        skipped = sorted(k for k, v in spec["parameters"].items() if v == FROM_PROFILE)
+        if skipped:
+            notes.append(f"kept at their scenario values (marked 'profile', no profile available): {skipped}")
+    stated = stated_parameters(spec)
+    if stated:
+        params = catalogue.parameters()
+        for mine, theirs in zip(draws, draw_stated(spec, n, int(seed), params)):
+            mine.update(theirs)
+        used.append("stated")
+        if path is not None:
+            notes.append(f"stated distributions used for {sorted(stated)}")
+    if not any(draws[0]):
+        raise ScenarioError(
+            f"scenario {scenario.name!r} has nothing uncertain to draw: add an 'uncertainty' section"
+            " with stated distributions, or a calibration profile for its region"
+        )
+    return draws, "+".join(used), tuple(notes)
+
+
+def run_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "pysd",
+                 indicators: list[str] | None = None) -> Ensemble:
+    """Run ``n`` draws of a scenario's uncertain parameters.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    n : int
+        Number of runs.
+    seed : int
+        Seed of every draw: the same seed gives the same ensemble.
+    engine : str
+        Engine passed to :func:`simulator.runner.run_variants`.
+    indicators : list of str, optional
+        Defaults to all catalogued indicators.
+
+    Returns
+    -------
+    Ensemble
+    """
+    from simulator.runner import run_variants
+
+    draws, source, notes = draw_parameters(scenario, n, seed)
+    years, values = run_variants(scenario, draws, engine=engine, indicators=indicators)
+    return Ensemble(years=np.asarray(years), values=values, draws=pd.DataFrame(draws),
+                    seed=int(seed), source=source, notes=notes)
