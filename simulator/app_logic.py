@@ -135,7 +135,7 @@ def nice_step(width: float, steps: int = SLIDER_STEPS) -> float:
     Examples
     --------
     >>> nice_step(2400.0)
-    20.0
+    50.0
     >>> nice_step(0.2)
     0.002
     """
@@ -405,6 +405,13 @@ def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFra
         raise ValueError(f"runs must have shape (n_runs, {len(years)}), got {runs.shape}")
     q = np.nanquantile(runs, [low, 0.5, high], axis=0)
     return pd.DataFrame({"year": np.asarray(years, dtype=int), "low": q[0], "median": q[1], "high": q[2]})
+
+
+def fastest_engine() -> str:
+    """The fastest engine the runner offers: the vectorised batch engine when wired in, else PySD."""
+    from simulator import runner
+
+    return "batch" if "batch" in runner.ENGINES else "pysd"
 
 
 def ensemble_arrays(ensemble) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -15,11 +15,13 @@ tr = common.tr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _ensemble(yaml_text: str, n: int, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years and indicator arrays ``(n, years)`` of a scenario's ensemble (cached)."""
+def _ensemble(yaml_text: str, n: int, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
+    """Years, indicator arrays ``(n, years)`` and notes of a scenario's ensemble (cached)."""
     ensemble = app_logic.optional_module("simulator.ensemble")
-    result = ensemble.run_ensemble(scenario_from_yaml(yaml_text, model=common.model()), n, seed=seed)
-    return app_logic.ensemble_arrays(result)
+    result = ensemble.run_ensemble(scenario_from_yaml(yaml_text, model=common.model()), n, seed=seed,
+                                   engine=app_logic.fastest_engine())
+    years, values = app_logic.ensemble_arrays(result)
+    return years, values, [f"{result.source}", *result.notes]
 
 
 def render() -> None:
@@ -36,12 +38,17 @@ def render() -> None:
     try:
         _, scenario = common.current_scenario()
         yaml_text = app_logic.scenario_key(scenario)
-        with st.spinner(tr("run_ensemble")):
-            years, values = _ensemble(yaml_text, n, seed)
-        frame, _ = common.run(scenario)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         common.error_box("run_error", error)
         return
+    try:
+        with st.spinner(tr("run_ensemble")):
+            years, values, notes = _ensemble(yaml_text, n, seed)
+    except Exception as error:  # noqa: BLE001 - the ensemble module is another part's; show, don't crash
+        common.error_box("run_error", error)
+        return
+    for note in notes:
+        st.caption(note)
     region = scenario.region
     observed, documented_targets = common.documented(region) if region else (None, None)
     targets = app_logic.all_targets(scenario, documented_targets)
@@ -70,7 +77,6 @@ def render() -> None:
             label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
             "target": tr("target"), "p_met": f"{tr('probability')} %",
             "first_year_reached_q50": tr("first_year")}), hide_index=True)
-    del frame
 
 
 render()

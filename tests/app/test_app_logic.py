@@ -1,0 +1,259 @@
+"""Tests of ``simulator.app_logic``: what the pages compute, without Streamlit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS_DIR
+
+from simulator import app_logic, catalogue
+from simulator.catalogue import CatalogueEntry
+from simulator.errors import ScenarioError
+from simulator.scenario import Scenario, Target, load_scenario
+
+
+def _entry(default=10.0, low=0.0, high=1000.0) -> CatalogueEntry:
+    return CatalogueEntry(name="x", vensim_name="X", unit="家", vensim_unit="家", default=default,
+                          min=low, max=high, label_zh="甲", label_en="X", group="talent")
+
+
+@pytest.fixture(scope="module")
+def ningxia() -> Scenario:
+    return load_scenario(SCENARIOS_DIR / "ningxia-baseline.yaml")
+
+
+# ----------------------------------------------------------------- sliders
+@pytest.mark.parametrize("width, expected", [(2400.0, 50.0), (2000.0, 20.0), (0.2, 0.002), (80.0, 1.0), (3.0, 0.05), (7.0, 0.1)])
+def test_nice_step_known_values(width, expected):
+    assert app_logic.nice_step(width) == pytest.approx(expected)
+
+
+def test_doctests_of_the_app_modules():
+    import doctest
+
+    from simulator import i18n
+
+    for module in (app_logic, i18n):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_nice_step_rejects_zero_width():
+    with pytest.raises(ValueError, match="width must be positive"):
+        app_logic.nice_step(0.0)
+
+
+def test_slider_spans_zero_to_four_times_the_preset():
+    spec = app_logic.slider_spec(_entry(), preset=50.0)
+    assert (spec.low, spec.high, spec.value) == (0.0, 200.0, 50.0)
+
+
+def test_slider_is_clipped_to_the_valid_range():
+    spec = app_logic.slider_spec(_entry(low=1.0, high=120.0), preset=50.0)
+    assert spec.low == 1.0 and spec.high == 120.0
+
+
+def test_slider_with_zero_preset_uses_the_model_default_then_the_valid_maximum():
+    assert app_logic.slider_spec(_entry(default=3.0), preset=0.0).high == pytest.approx(12.0)
+    assert app_logic.slider_spec(_entry(default=0.0, high=0.2), preset=0.0).high == pytest.approx(0.2)
+    assert app_logic.slider_spec(_entry(default=0.0, high=None), preset=0.0).high == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("preset", [0.0, 0.013, 1.0, 7.3, 600.0, 999.0, 1000.0])
+def test_slider_always_contains_the_preset_and_stays_valid(preset):
+    spec = app_logic.slider_spec(_entry(), preset=preset)
+    assert 0.0 <= spec.low <= preset <= spec.high <= 1000.0
+    assert spec.step > 0 and (spec.high - spec.low) / spec.step <= 2 * app_logic.SLIDER_STEPS
+
+
+def test_slider_specs_start_at_the_preset_value_in_the_end_year(ningxia):
+    specs = app_logic.slider_specs(ningxia)
+    assert set(specs) == set(catalogue.levers())
+    # the preset steps the super deduction from 0.75 to 1.0 in 2023: the slider shows 1.0
+    assert specs["super_deduction_rate"].value == 1.0
+    assert specs["incubator_capacity"].value == 600.0
+    assert specs["incubator_capacity"].high == pytest.approx(2400.0)
+
+
+def test_levers_by_group_covers_every_lever_once():
+    grouped = app_logic.levers_by_group()
+    names = [e.name for entries in grouped.values() for e in entries]
+    assert sorted(names) == sorted(catalogue.levers())
+    assert all(e.group == g for g, entries in grouped.items() for e in entries)
+
+
+# ------------------------------------------------------------ apply levers
+def test_unmoved_sliders_give_the_preset_back(ningxia):
+    values = {n: s.value for n, s in app_logic.slider_specs(ningxia).items()}
+    scenario = app_logic.apply_levers(ningxia, values, 2026)
+    assert scenario == ningxia
+    assert app_logic.scenario_key(scenario) == app_logic.scenario_key(ningxia)
+
+
+def test_moved_constant_lever_becomes_a_step_in_the_policy_year(ningxia):
+    scenario = app_logic.apply_levers(ningxia, {"incubator_capacity": 900.0}, 2026)
+    path = scenario.levers["incubator_capacity"]
+    assert path.values_on(np.array([2025.75, 2026.0, 2035.0])).tolist() == [600.0, 900.0, 900.0]
+    assert scenario.name == "ningxia-baseline-custom"
+    assert app_logic.scenario_key(scenario) != app_logic.scenario_key(ningxia)
+
+
+def test_moved_step_lever_keeps_the_preset_path_before_the_policy_year(ningxia):
+    scenario = app_logic.apply_levers(ningxia, {"super_deduction_rate": 1.5}, 2026)
+    path = scenario.levers["super_deduction_rate"]
+    assert path.values_on(np.array([2018.0, 2022.75, 2023.0, 2025.5, 2026.0, 2030.0])).tolist() == [
+        0.75, 0.75, 1.0, 1.0, 1.5, 1.5]
+
+
+def test_apply_levers_rejects_a_policy_year_outside_the_horizon(ningxia):
+    with pytest.raises(ScenarioError, match="policy year 2017 must be after 2017"):
+        app_logic.apply_levers(ningxia, {}, 2017)
+
+
+def test_apply_levers_names_an_unknown_lever(ningxia):
+    with pytest.raises(ScenarioError, match="did you mean 'incubator_capacity'"):
+        app_logic.apply_levers(ningxia, {"incubator_capacty": 1.0}, 2026)
+
+
+def test_presets_and_their_errors():
+    assert "baseline" in app_logic.available_presets("ningxia")
+    assert app_logic.load_preset("yibin", "baseline").region == "yibin"
+    with pytest.raises(ScenarioError, match="unknown region 'ningxa'; did you mean 'ningxia'"):
+        app_logic.load_preset("ningxa", "baseline")
+    with pytest.raises(ScenarioError, match="unknown preset 'best'"):
+        app_logic.load_preset("ningxia", "best")
+
+
+# ---------------------------------------------------------------- tables
+def _frames():
+    index = pd.Index([2025, 2030], name="year")
+    return {
+        "base": pd.DataFrame({"gdp": [100.0, 200.0]}, index=index),
+        "plan": pd.DataFrame({"gdp": [110.0, 150.0]}, index=index),
+    }
+
+
+def test_comparison_table_known_differences():
+    table = app_logic.comparison_table(_frames(), ["gdp"], [2025, 2030])
+    assert table["plan − base"].tolist() == [10.0, -50.0]
+    assert table["plan − base %"].tolist() == pytest.approx([10.0, -25.0])
+    assert table["base"].tolist() == [100.0, 200.0]
+
+
+def test_comparison_table_errors():
+    with pytest.raises(ValueError, match="at least two scenarios"):
+        app_logic.comparison_table({"base": _frames()["base"]}, ["gdp"], [2025])
+    with pytest.raises(ValueError, match="year 2040 is outside the run of 'base'"):
+        app_logic.comparison_table(_frames(), ["gdp"], [2040])
+
+
+def test_long_series_stacks_runs():
+    long = app_logic.long_series(_frames(), "gdp")
+    assert long.shape == (4, 3) and set(long["series"]) == {"base", "plan"}
+
+
+def test_all_targets_puts_scenario_targets_first_and_drops_duplicates():
+    scenario = Scenario(targets=(Target("gdp", 2030, 5000.0, "at_least", "plan"),))
+    documented = pd.DataFrame({
+        "indicator": ["gdp", "gdp", "not_a_model_indicator", "rd_intensity"],
+        "year": [2030, 2025, 2025, 2025], "value_model": [4000.0, 3000.0, 1.0, 2.0],
+        "bound": ["equal", "equal", "equal", "at_least"], "weight": [1.0, 0.0, 1.0, 1.0],
+        "source": ["a", "b", "c", "d"]})
+    targets = app_logic.all_targets(scenario, documented)
+    assert [(t.indicator, t.year, t.value) for t in targets] == [("gdp", 2030, 5000.0), ("rd_intensity", 2025, 2.0)]
+    assert app_logic.targets_frame(targets)["bound"].tolist() == ["at_least", "at_least"]
+
+
+def test_band_frame_known_quantiles():
+    runs = np.arange(101, dtype=float)[:, None] * np.ones((1, 2))
+    band = app_logic.band_frame([2030, 2031], runs)
+    assert band["low"].tolist() == [5.0, 5.0] and band["median"].tolist() == [50.0, 50.0]
+    assert band["high"].tolist() == [95.0, 95.0]
+    with pytest.raises(ValueError, match="runs must have shape"):
+        app_logic.band_frame([2030], runs)
+
+
+def test_results_csv_has_units_and_reads_back():
+    frame = _frames()["base"]
+    text = app_logic.results_csv(frame, {"gdp": "亿元"}).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "year,gdp" and lines[1] == "unit,亿元" and lines[2] == "2025,100.0"
+
+
+def test_fmt_number_and_valid_name():
+    assert app_logic.fmt_number(float("nan")) == "—"
+    assert app_logic.fmt_number(-12345.6) == "-12,346"
+    assert app_logic.valid_name("my-plan_2") and not app_logic.valid_name("../etc") and not app_logic.valid_name("")
+
+
+def test_labels_follow_the_language():
+    entry = catalogue.indicators()["high_tech_enterprises"]
+    assert app_logic.entry_label(entry, "zh") == "高新技术企业"
+    assert app_logic.entry_label(entry, "en") == "High-tech enterprises"
+    assert app_logic.group_label("talent", "zh") == "人才" and app_logic.group_label("talent", "en") == "Talent"
+    assert app_logic.region_label("ningxia", "zh") == "宁夏" and app_logic.region_label(None, "en") == "—"
+    assert app_logic.pick("", "only English", "zh") == "only English"
+
+
+def test_optional_module_absent_and_present():
+    assert app_logic.optional_module("simulator.no_such_module_here") is None
+    assert app_logic.optional_module("simulator.catalogue") is catalogue
+
+
+# -------------------------------------------------------- model structure
+def test_simple_cycles_known_graph():
+    # a -> b -> c -> a, a -> c -> a (graph maps node to its causes), d -> d
+    graph = {"a": {"c"}, "b": {"a"}, "c": {"a", "b"}, "d": {"d"}}
+    assert app_logic.simple_cycles(graph, 8) == [["d"], ["a", "c"], ["a", "b", "c"]]
+    assert app_logic.simple_cycles(graph, 2) == [["d"], ["a", "c"]]
+    with pytest.raises(ValueError, match="max_length must be at least 1"):
+        app_logic.simple_cycles(graph, 0)
+
+
+def test_simple_cycles_of_a_complete_graph_count():
+    # K4 with both directions: cycles of length 2: 6, length 3: 8, length 4: 6
+    nodes = "abcd"
+    graph = {n: set(nodes) - {n} for n in nodes}
+    cycles = app_logic.simple_cycles(graph, 4)
+    assert [len(c) for c in cycles].count(2) == 6
+    assert [len(c) for c in cycles].count(3) == 8
+    assert [len(c) for c in cycles].count(4) == 6
+
+
+def test_neighbourhood():
+    graph = {"a": set(), "b": {"a"}, "c": {"b"}, "d": {"c"}}
+    assert app_logic.neighbourhood(graph, "b", 1) == {"a", "b", "c"}
+    assert app_logic.neighbourhood(graph, "a", 3) == {"a", "b", "c", "d"}
+    with pytest.raises(KeyError, match="did you mean 'a'"):
+        app_logic.neighbourhood({"a": set(), "ab": set()}, "aa", 1)
+
+
+def test_causal_graph_reads_stock_flows_from_pysd_dependencies():
+    graph = app_logic.causal_graph()
+    # RD capital = INTEG(RD expenditure - RD capital depreciation, ...)
+    assert graph["rd_capital"] == {"rd_expenditure", "rd_capital_depreciation"}
+    # depreciation = rate * capital: the balancing loop B1
+    assert {"rd_capital", "rd_depreciation_rate"} <= graph["rd_capital_depreciation"]
+    assert "time" not in set().union(*graph.values())
+    loops = app_logic.simple_cycles(graph, 4)
+    assert ["rd_capital", "rd_capital_depreciation"] in loops
+
+
+def test_dot_source_marks_stocks_constants_and_focus():
+    graph = app_logic.causal_graph()
+    nodes = app_logic.neighbourhood(graph, "rd_capital", 2)
+    dot = app_logic.dot_source(graph, nodes, lang="zh", focus="rd_capital")
+    assert '"rd_capital" [label="R&D资本存量\\nRD capital", shape=box' in dot
+    assert "color=red" in dot and '"rd_expenditure" -> "rd_capital";' in dot
+    hidden = app_logic.dot_source(graph, nodes, lang="en", show_constants=False)
+    assert '"rd_depreciation_rate"' not in hidden and '"rd_depreciation_rate"' in dot
+
+
+def test_variables_table_has_equation_unit_and_source():
+    table = app_logic.variables_table().set_index("py_name")
+    row = table.loc["rd_capital"]
+    assert row["equation"].startswith("INTEG") and row["unit"] == "亿元" and row["kind"] == "Stateful"
+    assert (table["equation"] != "").all()
+    assert math.isclose(float(table.loc["average_contract_value", "equation"]), 0.046)
