@@ -105,6 +105,24 @@ class LoadedModel:
         comps = self.pysd_model.components
         return {name: float(getattr(comps, name)()) for name in CONTROL_NAMES}
 
+    def batch_model(self):
+        """The compiled batch engine for this model, or ``(None, reason)``.
+
+        Returns
+        -------
+        (BatchModel or None, str)
+            The engine (compiled once, cached) and, when it cannot compile
+            the model, the reason naming the variable and construct.
+        """
+        if not hasattr(self, "_batch"):
+            from simulator.batch import UnsupportedConstructError, compile_model
+
+            try:
+                self._batch = (compile_model(self.path), "")
+            except UnsupportedConstructError as error:
+                self._batch = (None, str(error))
+        return self._batch
+
     def run(
         self,
         params: dict[str, float | pd.Series],

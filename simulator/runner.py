@@ -1,7 +1,10 @@
-"""Run a scenario of the core model and return its indicators by year.
+"""Run scenarios of the core model and return their indicators by year.
 
-One entry point, :func:`run_scenario`, whatever the engine: PySD (the
-reference) now, the vectorised batch engine when it supports the model.
+One entry point per use, whatever the engine (the pvlib layering of
+``shared/STYLE.md``): :func:`run_scenario` for one scenario,
+:func:`run_variants` for sweeps and ensembles. ``engine="auto"`` (the
+default) uses the vectorised batch engine (:mod:`simulator.batch`) where it
+supports the model and falls back to PySD, the reference, where it does not.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from simulator import catalogue
+from simulator.errors import unknown_name
+from simulator.levers import parse_path
 from simulator.model import LoadedModel, load_model, time_grid
 from simulator.results import Results, provenance
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, check_range
 
-ENGINES = ("pysd",)
+ENGINES = ("auto", "batch", "pysd")
 
 
 def profile_values(scenario: Scenario) -> dict[str, float]:
@@ -41,7 +46,7 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
 
 
 def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | np.ndarray]:
-    """Constant overrides and lever paths sampled on the integration grid.
+    """Profile values, parameter overrides and lever paths sampled on the grid.
 
     Parameters
     ----------
@@ -61,11 +66,74 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     return inputs
 
 
+def resolve_engine(engine: str, model: LoadedModel) -> str:
+    """Return ``"batch"`` or ``"pysd"`` for a requested engine name.
+
+    Raises
+    ------
+    ValueError
+        On an unknown name, or ``"batch"`` for a model it cannot compile
+        (the message names the variable and construct).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
+    if engine == "pysd":
+        return "pysd"
+    batch, reason = model.batch_model()
+    if batch is not None:
+        return "batch"
+    if engine == "batch":
+        raise ValueError(f"the batch engine cannot run {model.path.name}: {reason}")
+    return "pysd"
+
+
+def _indicator_names(model: LoadedModel, indicators: list[str] | None) -> tuple[list[str], dict]:
+    entries = catalogue.indicators(model)
+    names = list(indicators) if indicators is not None else list(entries)
+    for name in names:
+        if name not in entries:
+            raise unknown_name("indicator", name, entries)
+    return names, entries
+
+
+def _run_arrays(
+    model: LoadedModel,
+    engine: str,
+    inputs: dict[str, float | np.ndarray],
+    scenario: Scenario,
+    grid: np.ndarray,
+    columns: list[str],
+    n: int,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run ``n`` scenarios; inputs are scalars, (n,) or (n, n_grid) arrays."""
+    controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year,
+                    time_step=scenario.time_step, saveper=1.0)
+    if engine == "batch":
+        batch, _ = model.batch_model()
+        out = batch.run_chunked(inputs, n, chunk_size=2000, return_columns=columns, **controls)
+        return np.rint(batch.output_times(**controls)).astype(int), out
+    stacked: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    years = None
+    for i in range(n):
+        params = {}
+        for name, value in inputs.items():
+            value = np.asarray(value, dtype=float)
+            if value.ndim == 2:
+                params[name] = pd.Series(value[i], index=grid)
+            else:
+                params[name] = float(value[i] if value.ndim == 1 else value)
+        frame = model.run(params, return_columns=columns, **controls)
+        years = np.rint(frame.index.to_numpy()).astype(int)
+        for c in columns:
+            stacked[c].append(frame[c].to_numpy(dtype=float))
+    return years, {c: np.array(v) for c, v in stacked.items()}
+
+
 def run_scenario(
     scenario: Scenario,
     *,
     model: LoadedModel | None = None,
-    engine: str = "pysd",
+    engine: str = "auto",
     indicators: list[str] | None = None,
 ) -> Results:
     """Run a scenario and return yearly indicators with units and provenance.
@@ -76,8 +144,8 @@ def run_scenario(
         A validated scenario.
     model : LoadedModel, optional
         Defaults to the core model (loaded once per process).
-    engine : {"pysd"}
-        Simulation engine.
+    engine : {"auto", "batch", "pysd"}, default "auto"
+        ``"auto"`` uses the batch engine where it supports the model.
     indicators : list of str, optional
         Indicator names to return; all catalogued indicators by default.
 
@@ -93,38 +161,67 @@ def run_scenario(
     UnknownNameError
         On an unknown indicator.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
     model = model or load_model()
-    entries = catalogue.indicators(model)
-    names = list(indicators) if indicators is not None else list(entries)
-    for name in names:
-        if name not in entries:
-            from simulator.errors import unknown_name
-
-            raise unknown_name("indicator", name, entries)
+    used = resolve_engine(engine, model)
+    names, entries = _indicator_names(model, indicators)
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
-    params = {
-        name: (pd.Series(value, index=grid) if isinstance(value, np.ndarray) else value)
-        for name, value in scenario_inputs(scenario, grid).items()
-    }
-    raw = model.run(
-        params,
-        initial_time=scenario.start_year,
-        final_time=scenario.end_year,
-        time_step=scenario.time_step,
-        saveper=1.0,
-        return_columns=[entries[name].vensim_name for name in names],
-    )
-    frame = pd.DataFrame(
-        {name: raw[entries[name].vensim_name].to_numpy(dtype=float) for name in names},
-        index=pd.Index(np.rint(raw.index.to_numpy()).astype(int), name="year"),
-    )
+    # Engine inputs: scalars, or (n, n_grid) arrays for time paths (here n = 1).
+    inputs = {k: (v[None, :] if isinstance(v, np.ndarray) else v) for k, v in scenario_inputs(scenario, grid).items()}
+    columns = [entries[name].vensim_name for name in names]
+    years, out = _run_arrays(model, used, inputs, scenario, grid, columns, 1)
+    frame = pd.DataFrame({name: out[c][0] for name, c in zip(names, columns)}, index=pd.Index(years, name="year"))
     return Results(
         frame=frame,
         units={name: entries[name].unit for name in names},
-        metadata=provenance(model.path, model.sha256, scenario.to_dict(), engine),
+        metadata=provenance(model.path, model.sha256, scenario.to_dict(), used),
     )
+
+
+def variant_inputs(
+    scenario: Scenario, variants: list[dict[str, object]], grid: np.ndarray, model: LoadedModel
+) -> dict[str, float | np.ndarray]:
+    """Stack per-variant overrides into engine inputs.
+
+    Each variant maps lever or parameter names to a number or a lever path
+    (scenario-file form); names and values are validated as in a scenario
+    file. Returns scalars for untouched inputs, ``(N,)`` arrays for varied
+    parameters and ``(N, n_grid)`` arrays for levers.
+    """
+    levers = catalogue.levers(model)
+    params = catalogue.parameters(model)
+    base = scenario_inputs(scenario, grid)
+    n = len(variants)
+    varied = sorted({name for v in variants for name in v})
+    inputs: dict[str, float | np.ndarray] = {
+        k: (np.broadcast_to(v, (n, len(grid))) if isinstance(v, np.ndarray) else v) for k, v in base.items()
+    }
+    for name in varied:
+        if name in levers:
+            default = base.get(name, levers[name].default)
+            rows = np.empty((n, len(grid)))
+            for i, variant in enumerate(variants):
+                if name in variant:
+                    path = parse_path(name, variant[name], levers[name].default)
+                    for value in path.all_values():
+                        check_range(levers[name], value)
+                    rows[i] = path.values_on(grid)
+                else:
+                    rows[i] = default if np.ndim(default) else np.full(len(grid), default)
+            inputs[name] = rows
+        elif name in params:
+            from simulator.errors import as_finite_number
+
+            column = np.empty(n)
+            fallback = base.get(name, params[name].default)
+            for i, variant in enumerate(variants):
+                column[i] = (
+                    check_range(params[name], as_finite_number(variant[name], f"parameter {name!r}"))
+                    if name in variant else fallback
+                )
+            inputs[name] = column
+        else:
+            raise unknown_name("lever or parameter", name, set(levers) | set(params))
+    return inputs
 
 
 def run_variants(
@@ -132,23 +229,25 @@ def run_variants(
     variants: list[dict[str, object]],
     *,
     model: LoadedModel | None = None,
-    engine: str = "pysd",
+    engine: str = "auto",
     indicators: list[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run many variants of one scenario and stack their indicators.
 
-    This is the entry point for sweeps and ensembles: the same call will use
-    the vectorised batch engine once it supports the model.
+    The entry point for sweeps, ensembles and calibration: with the batch
+    engine all variants are integrated at once along a scenario axis (in
+    chunks of 2,000 to bound memory); with PySD one after another. Both give
+    the same numbers (to rounding; see ``tests/test_runner.py``).
 
     Parameters
     ----------
     scenario : Scenario
         The base scenario.
     variants : list of dict
-        Per variant, lever or parameter overrides in scenario-file form (a
-        number, or a lever path mapping); validated like ``--set``.
+        Per variant, lever or parameter overrides: a number, or a lever path
+        mapping (validated like a scenario file).
     model : LoadedModel, optional
-    engine : {"pysd"}
+    engine : {"auto", "batch", "pysd"}
     indicators : list of str, optional
         Defaults to all catalogued indicators.
 
@@ -160,17 +259,12 @@ def run_variants(
         Indicator name to an array of shape ``(len(variants), len(years))``.
     """
     model = model or load_model()
-    names = list(indicators) if indicators is not None else list(catalogue.indicators(model))
-    stacked: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    years = None
-    for overrides in variants:
-        frame = run_scenario(
-            scenario.with_overrides(overrides, model) if overrides else scenario,
-            model=model, engine=engine, indicators=names,
-        ).frame
-        years = frame.index.to_numpy()
-        for name in names:
-            stacked[name].append(frame[name].to_numpy())
-    if years is None:
-        years = np.arange(scenario.start_year, scenario.end_year + 1)
-    return years, {name: np.array(rows).reshape(len(variants), len(years)) for name, rows in stacked.items()}
+    used = resolve_engine(engine, model)
+    names, entries = _indicator_names(model, indicators)
+    if not variants:
+        raise ValueError("variants is empty: give at least one (an empty dict is the base scenario)")
+    grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
+    inputs = variant_inputs(scenario, variants, grid, model)
+    columns = [entries[name].vensim_name for name in names]
+    years, out = _run_arrays(model, used, inputs, scenario, grid, columns, len(variants))
+    return years, {name: out[c] for name, c in zip(names, columns)}
