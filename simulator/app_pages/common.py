@@ -99,12 +99,13 @@ def sidebar() -> None:
     with st.sidebar:
         st.radio(t("language", lang()), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
                  key=kept("lang", "zh"), on_change=store, args=("lang",))
-        st.selectbox(tr("region"), REGIONS, format_func=lambda r: app_logic.region_label(r, lang()),
+        code = lang()  # bound now: a format_func may be called outside the script run
+        st.selectbox(tr("region"), REGIONS, format_func=lambda r: app_logic.region_label(r, code),
                      key=kept("region", DEFAULT_REGION), on_change=store, args=("region",))
         presets = list(app_logic.PRESETS) + (["uploaded"] if "uploaded_yaml" in st.session_state else [])
         if st.session_state.get("preset") not in presets:
             st.session_state["preset"] = "baseline"
-        st.radio(tr("preset"), presets, format_func=lambda p: tr(f"preset_{p}"), horizontal=True,
+        st.radio(tr("preset"), presets, format_func=lambda p: t(f"preset_{p}", code), horizontal=True,
                  key=kept("preset", "baseline"), on_change=store, args=("preset",))
 
 

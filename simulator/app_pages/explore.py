@@ -45,7 +45,7 @@ def _levers(base) -> None:
                               min_value=spec.low, max_value=spec.high, step=spec.step, help=help_text,
                               key=common.kept(f"lever_{entry.name}", spec.value),
                               on_change=common.store, args=(f"lever_{entry.name}",))
-        st.button(tr("reset"), on_click=_reset, args=(specs,))
+        st.button(tr("reset"), on_click=_reset, args=(specs,), key="_reset")
 
 
 def render() -> None:
@@ -89,7 +89,7 @@ def render() -> None:
     _scorecard(frame, targets)
 
     st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
-    st.button(tr("save"), on_click=_save, args=(app_logic.scenario_key(scenario),))
+    st.button(tr("save"), on_click=_save, args=(app_logic.scenario_key(scenario),), key="_save")
     kind, message = st.session_state.pop("save_message", (None, None))
     if kind == "error":
         st.error(message)

@@ -1,0 +1,144 @@
+"""Tests of the Streamlit app through Streamlit's ``AppTest`` (no browser).
+
+Widgets are set by key, as Streamlit's testing guide and llm-examples'
+``app_test.py`` do; every page must run with no exception.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from simulator import catalogue
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGES = ["explore", "compare", "uncertainty", "model_structure", "data_sources", "share"]
+#: Seconds a script run may take: the first run translates the model into the test cache.
+TIMEOUT = 120
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    if page and page != "explore":
+        at.switch_page(f"simulator/app_pages/{page}.py").run()
+    return at
+
+
+def _metric(at: AppTest, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_loads_without_exception(page):
+    at = _app(page)
+    assert not at.exception, at.exception
+    assert at.title, "every page has a title"
+
+
+def test_explore_shows_every_lever_grouped_with_units():
+    at = _app()
+    keys = {s.key for s in at.slider}
+    assert {f"_lever_{name}" for name in catalogue.levers()} <= keys
+    labels = {s.label for s in at.slider}
+    assert "孵化器在孵容量 [家]" in labels
+    assert [e.label for e in at.expander][:2] == ["研发投入与财税", "企业培育"]
+
+
+def test_moving_a_lever_changes_the_displayed_indicator():
+    at = _app()
+    before = _metric(at, "入库科技型中小企业")
+    slider = at.slider(key="_lever_incubator_capacity")
+    slider.set_value(slider.max).run()
+    assert not at.exception
+    after = _metric(at, "入库科技型中小企业")
+    assert after != before
+    delta = next(m.delta for m in at.metric if m.label.startswith("入库科技型中小企业"))
+    assert delta.startswith("+")
+
+
+def test_reset_returns_the_levers_to_the_preset():
+    at = _app()
+    at.slider(key="_lever_incubator_capacity").set_value(1500.0).run()
+    at.button(key="_reset").click().run()
+    assert at.slider(key="_lever_incubator_capacity").value == 600.0
+
+
+def test_language_switch_changes_labels():
+    at = _app()
+    assert at.title[0].value == "情景探索"
+    assert any(m.label.startswith("高新技术企业") for m in at.metric)
+    at.radio(key="_lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Explore"
+    assert any(m.label.startswith("High-tech enterprises") for m in at.metric)
+    assert "Incubator capacity [家]" in {s.label for s in at.slider}
+    at.switch_page("simulator/app_pages/compare.py").run()
+    assert at.title[0].value == "Compare", "the language holds across pages"
+
+
+def test_region_switch_reloads_the_preset():
+    at = _app()
+    gdp_ningxia = _metric(at, "地区生产总值")
+    at.selectbox(key="_region").set_value("chengdu").run()
+    assert not at.exception
+    assert _metric(at, "地区生产总值") != gdp_ningxia
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"levers: [unclosed", "not valid YAML at line 1"),
+    (b"name: x\nlevers:\n  incubator_capacty: 5\n", "did you mean 'incubator_capacity'"),
+    (b"name: x\nlevers:\n  post_subsidy_rate: 9\n", "out of range"),
+    (b"\xff\xfe not utf-8", "not UTF-8 text"),
+    (b"name: x\n" + b"#" * 1_100_000, "byte limit"),
+    (b"- just\n- a list\n", "must be a mapping"),
+])
+def test_malformed_upload_shows_an_error_not_a_traceback(content, message):
+    at = _app("share")
+    at.file_uploader(key="_upload").set_value(("bad.yaml", content, "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    assert at.error, "an error box is shown"
+    assert message in at.error[0].value
+
+
+def test_upload_loads_the_scenario_and_it_runs():
+    text = (ROOT / "scenarios" / "yibin-baseline.yaml").read_bytes().replace(
+        b"name: yibin-baseline", b"name: my-upload")
+    at = _app("share")
+    at.file_uploader(key="_upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    assert "my-upload" in at.success[0].value
+    at.switch_page("simulator/app_pages/explore.py").run()
+    assert not at.exception
+    assert "my-upload" in at.caption[0].value and "宜宾" in at.caption[0].value
+
+
+def test_saved_scenario_appears_in_the_comparison_table():
+    at = _app()
+    at.slider(key="_lever_incubator_capacity").set_value(1200.0).run()
+    at.text_input(key="_save_name").set_value("more-incubators").run()
+    at.button(key="_save").click().run()
+    assert "more-incubators" in at.success[0].value
+    at.switch_page("simulator/app_pages/compare.py").run()
+    assert not at.exception
+    at.multiselect(key="_compare_pick").select("more-incubators").run()
+    table = at.dataframe[-1].value
+    assert any("more-incubators" in str(column) for column in table.columns)
+
+
+def test_bad_save_name_is_refused_in_the_page():
+    at = _app()
+    at.text_input(key="_save_name").set_value("../etc/passwd").run()
+    at.button(key="_save").click().run()
+    assert not at.exception and "letters, digits" not in at.error[0].value
+    assert "只能包含" in at.error[0].value
+
+
+def test_model_page_lists_loops_and_equations():
+    at = _app("model_structure")
+    loops = at.dataframe[0].value
+    assert len(loops) > 0 and loops.iloc[0, 0] >= 1
+    variables = at.dataframe[1].value
+    assert variables.shape[0] > 100
