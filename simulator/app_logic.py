@@ -408,10 +408,27 @@ def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFra
 
 
 def fastest_engine() -> str:
-    """The fastest engine the runner offers: the vectorised batch engine when wired in, else PySD."""
+    """The engine to ask the runner for: ``"auto"`` (batch engine where it compiles the model) when offered."""
     from simulator import runner
 
-    return "batch" if "batch" in runner.ENGINES else "pysd"
+    return next(e for e in ("auto", "batch", "pysd") if e in runner.ENGINES)
+
+
+#: Calibration reports written by ``python -m simulator calibrate`` (one folder per region).
+REPORTS_DIR = Path(__file__).resolve().parents[1] / "calibration" / "reports"
+
+
+def calibration_report(region: str, reports_dir: Path = REPORTS_DIR) -> dict[str, Path]:
+    """Files of a region's calibration report that exist: ``fit.md``, ``fit.png``, CSV tables.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        File name to path; empty when there is no report for ``region``.
+    """
+    folder = Path(reports_dir) / region
+    names = ("fit.md", "fit.png", "fit_statistics.csv", "fit_points.csv", "forecast.csv")
+    return {name: folder / name for name in names if (folder / name).is_file()}
 
 
 def ensemble_arrays(ensemble) -> tuple[np.ndarray, dict[str, np.ndarray]]:

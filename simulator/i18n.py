@@ -129,7 +129,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No calibration profile for this region yet (calibration/profiles/{region}.yaml).",
     ),
     "profile": ("校准参数", "Calibration profile"),
-    "reports": ("校准报告", "Calibration reports"),
+    "reports": ("校准报告", "Calibration report"),
+    "report_missing": (
+        "该地区尚无校准报告(calibration/reports/{region}/,由 python -m simulator calibrate 生成)。",
+        "No calibration report for this region yet (calibration/reports/{region}/, written by"
+        " python -m simulator calibrate).",
+    ),
+    "forecast": ("留出期预测与实际(样本外检验)", "Hold-out forecast against outcomes (out of sample)"),
     "no_data": ("该地区暂无有据可查的数据。", "No documented figures for this region."),
     # share
     "download_yaml": ("下载情景 YAML", "Download the scenario (YAML)"),

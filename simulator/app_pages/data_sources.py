@@ -47,6 +47,24 @@ def _profile(region: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
+def _report(region: str) -> None:
+    st.subheader(tr("reports"))
+    files = app_logic.calibration_report(region)
+    if not files:
+        st.info(tr("report_missing", region=region))
+        return
+    if "fit_statistics.csv" in files:
+        st.dataframe(pd.read_csv(files["fit_statistics.csv"]), hide_index=True)
+    if "fit.png" in files:
+        st.image(str(files["fit.png"]))
+    if "forecast.csv" in files:
+        st.caption(tr("forecast"))
+        st.dataframe(pd.read_csv(files["forecast.csv"]), hide_index=True)
+    if "fit.md" in files:
+        with st.expander("fit.md"):
+            st.markdown(files["fit.md"].read_text(encoding="utf-8"))
+
+
 def render() -> None:
     """Draw the page."""
     common.sidebar()
@@ -63,6 +81,7 @@ def render() -> None:
         _sources_table(holdout)
 
     _profile(region)
+    _report(region)
 
     st.subheader(tr("fit"))
     st.caption(tr("fit_note"))

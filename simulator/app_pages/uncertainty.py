@@ -44,7 +44,10 @@ def render() -> None:
     try:
         with st.spinner(tr("run_ensemble")):
             years, values, notes = _ensemble(yaml_text, n, seed)
-    except Exception as error:  # noqa: BLE001 - the ensemble module is another part's; show, don't crash
+    except (ScenarioError, ValueError) as error:  # e.g. nothing uncertain to draw: a note, not a failure
+        st.warning(str(error.args[0]) if error.args else str(error))
+        return
+    except Exception as error:  # noqa: BLE001 - shown in the page, never as a traceback
         common.error_box("run_error", error)
         return
     for note in notes:
@@ -75,7 +78,8 @@ def render() -> None:
         st.dataframe(table[[label, "unit", "year", "bound", "target", "p_met", "value_q05", "value_q50",
                             "value_q95", "first_year_reached_q50"]].rename(columns={
             label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
-            "target": tr("target"), "p_met": f"{tr('probability')} %",
+            "target": tr("target"), "p_met": f"{tr('probability')} %", "value_q05": "5%",
+            "value_q50": "50%", "value_q95": "95%",
             "first_year_reached_q50": tr("first_year")}), hide_index=True)
 
 

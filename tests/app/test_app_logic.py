@@ -257,3 +257,18 @@ def test_variables_table_has_equation_unit_and_source():
     assert row["equation"].startswith("INTEG") and row["unit"] == "亿元" and row["kind"] == "Stateful"
     assert (table["equation"] != "").all()
     assert math.isclose(float(table.loc["average_contract_value", "equation"]), 0.046)
+
+
+def test_calibration_report_lists_existing_files(tmp_path):
+    folder = tmp_path / "yibin"
+    folder.mkdir()
+    (folder / "fit.md").write_text("# fit", encoding="utf-8")
+    (folder / "fit.png").write_bytes(b"\x89PNG")
+    assert set(app_logic.calibration_report("yibin", tmp_path)) == {"fit.md", "fit.png"}
+    assert app_logic.calibration_report("chengdu", tmp_path) == {}
+
+
+def test_fastest_engine_is_one_the_runner_accepts():
+    from simulator import runner
+
+    assert app_logic.fastest_engine() in runner.ENGINES

@@ -1,0 +1,183 @@
+"""Real-browser test: headless Chromium opens the running app.
+
+Starts ``streamlit run app.py`` on a free port of 127.0.0.1, loads the page in
+Debian's ``chromium`` (installed by ``.ci/run``), checks the rendered page
+text, and saves the DOM and a screenshot under the test's ``tmp_path``. Skips,
+with the reason printed, where Chromium is absent (a user's machine).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
+#: Seconds to wait for the server's health endpoint (first start translates the model).
+SERVER_TIMEOUT = 120
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--hide-scrollbars",
+)
+
+
+def _chromium() -> str | None:
+    return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chromium() -> str:
+    path = _chromium()
+    if path is None:
+        reason = f"no headless browser found (looked for {list(CHROMIUM_NAMES)}); apt-get install chromium"
+        print(f"SKIPPED: {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    """The app served by ``streamlit run`` in a subprocess; stopped in teardown."""
+    port = _free_port()
+    log = open(tmp_path / "streamlit.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+class DevTools:
+    """A minimal Chrome DevTools Protocol client over ``websockets`` (a Streamlit dependency).
+
+    ``--dump-dom`` with ``--virtual-time-budget`` does not wait for Streamlit's
+    websocket messages (virtual time runs on while the page waits for the
+    server), so the page is read through the protocol instead, polling the
+    rendered text in real time.
+    """
+
+    def __init__(self, socket):
+        self._socket = socket
+        self._id = 0
+
+    def call(self, method: str, **params) -> dict:
+        """Send one command and return its result."""
+        self._id += 1
+        self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._socket.recv(timeout=60))
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+
+    def evaluate(self, expression: str):
+        """Value of a JavaScript expression in the page."""
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+
+
+@pytest.fixture
+def browser(chromium, app_url, tmp_path):
+    """Headless Chromium showing the app; yields a DevTools client; stopped in teardown."""
+    profile = tmp_path / "chromium-profile"
+    process = subprocess.Popen(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1700",
+         "--remote-debugging-port=0", "--remote-allow-origins=*", app_url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not port_file.is_file() or not port_file.read_text().strip():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("chromium did not open its DevTools port")
+            time.sleep(0.2)
+        port = int(port_file.read_text().split()[0])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+            targets = json.loads(response.read())
+        page = next(t for t in targets if t.get("type") == "page")
+        from websockets.sync.client import connect
+
+        with connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as socket:
+            yield DevTools(socket)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_text(browser: DevTools, needle: str, timeout: float = 120.0) -> str:
+    """Poll the page's rendered text until it contains ``needle`` and the script run ended."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = browser.evaluate("document.body ? document.body.innerText : ''") or ""
+        running = browser.evaluate("!!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        if needle in text and not running:
+            return text
+        time.sleep(0.5)
+    pytest.fail(f"{needle!r} not rendered within {timeout:g} s; page text: {text[:1500]!r}")
+
+
+def test_browser_renders_the_explore_page(browser, tmp_path):
+    text = _wait_for_text(browser, "高新技术企业")
+    # indicator names (metric labels and chart titles) in the default language, Chinese
+    assert "地区生产总值" in text and "技术合同成交额" in text
+    assert "Traceback" not in text
+    time.sleep(2)  # let the charts finish drawing before the screenshot
+    html = browser.evaluate("document.documentElement.outerHTML")
+    (tmp_path / "explore.html").write_text(html, encoding="utf-8")
+    charts = browser.evaluate("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length")
+    assert charts >= 7, f"expected a chart per key indicator, found {charts}"
+
+    shot = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+    screenshot = tmp_path / "explore.png"
+    screenshot.write_bytes(shot)
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 20_000
+    print(f"screenshot: {screenshot}")
