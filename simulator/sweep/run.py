@@ -1,0 +1,261 @@
+"""Run a sweep in chunks on one of three backends, streaming results to Parquet.
+
+Backends (chosen by :func:`run_sweep`'s arguments):
+
+- in-process (``workers=1``): simplest, for debugging and small sweeps;
+- a local process pool (default, ``workers`` processes, ``spawn`` start
+  method so no worker inherits threads of the parent);
+- Dask distributed: an existing cluster (``scheduler="tcp://host:8786"``) or a
+  ``LocalCluster`` of ``dask_local`` workers bound to 127.0.0.1 only.
+
+Workers run chunks with :func:`simulator.runner.run_variants` and return the
+arrays; the parent writes each chunk's file as it arrives, so a remote
+cluster needs no shared file system. Each run is deterministic and the design
+is fixed before the split, so results are identical whatever the backend,
+worker count or chunk size.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from importlib import metadata as _metadata
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import ScenarioError
+from simulator.results import data_version, package_versions
+from simulator.simulate import file_sha256
+from simulator.sweep import store
+from simulator.sweep.design import design_sha256, make_design
+from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
+
+
+class DaskUnavailableError(RuntimeError):
+    """Dask is not installed, or its cluster could not be started or reached."""
+
+
+def run_chunk(base: dict, overrides: list[dict], indicators: list[str], engine: str):
+    """Run one chunk of a sweep (executed in a worker).
+
+    Parameters
+    ----------
+    base : dict
+        The base scenario in file form.
+    overrides : list of dict
+        Per run, lever and parameter overrides.
+    indicators : list of str
+    engine : str
+
+    Returns
+    -------
+    years : numpy.ndarray
+    values : dict of str to numpy.ndarray
+        Indicator to ``(len(overrides), len(years))``.
+    """
+    from simulator.runner import run_variants
+    from simulator.scenario import Scenario
+
+    return run_variants(Scenario.from_dict(base), overrides, engine=engine, indicators=indicators)
+
+
+def _profile_hash(spec: SweepSpec) -> tuple[str | None, str]:
+    from simulator.ensemble import profile_file
+
+    name = spec.base.profile or spec.base.region
+    path = profile_file(name) if name else None
+    return name, (file_sha256(path) if path is not None else "absent")
+
+
+def _versions() -> dict[str, str]:
+    versions = package_versions()
+    for name in ("SALib", "dask", "distributed", "pyarrow"):
+        try:
+            versions[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def build_manifest(spec: SweepSpec, design, chunk_size: int, engine: str) -> dict:
+    """What a sweep folder records about its sweep (see :mod:`simulator.sweep.store`)."""
+    from simulator.model import load_model
+
+    model = load_model()
+    profile, profile_sha = _profile_hash(spec)
+    return {
+        "format": 1,
+        "name": spec.name,
+        "spec_file": spec.source,
+        "spec": spec.to_dict(),
+        "engine": engine,
+        "model_file": model.path.name,
+        "model_sha256": model.sha256,
+        "profile": profile,
+        "profile_sha256": profile_sha,
+        "data_sha256": data_version(),
+        "versions": _versions(),
+        "seed": spec.seed,
+        "method": spec.method,
+        "design_size": len(design),
+        "design_sha256": design_sha256(design),
+        "chunk_size": chunk_size,
+        "n_chunks": math.ceil(len(design) / chunk_size),
+        "indicators": list(spec.indicators),
+        "years": list(range(spec.base.start_year, spec.base.end_year + 1)),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _tasks(spec: SweepSpec, design, todo: list[int], chunk_size: int) -> dict[int, list[dict]]:
+    values = design.to_numpy(dtype=float)
+    return {i: [spec.overrides(values[r]) for r in store.chunk_runs(i, chunk_size, len(design))] for i in todo}
+
+
+def _serial(tasks, args) -> Iterator:
+    for index, overrides in tasks.items():
+        yield index, run_chunk(args[0], overrides, *args[1:])
+
+
+def _pool(tasks, args, workers: int) -> Iterator:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(run_chunk, args[0], overrides, *args[1:]): index for index, overrides in tasks.items()}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _dask(tasks, args, scheduler: str | None, n_local: int | None) -> Iterator:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError as error:
+        raise DaskUnavailableError(
+            f"dask[distributed] is needed for --scheduler/--dask-local (pip install 'innovation-dynamics[dask]'): {error}"
+        ) from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+    except (OSError, TimeoutError, ValueError) as error:
+        if cluster is not None:
+            cluster.close()
+        raise DaskUnavailableError(f"Dask could not start ({type(error).__name__}: {error})") from None
+    try:
+        futures = {client.submit(run_chunk, args[0], overrides, *args[1:], pure=False): index
+                   for index, overrides in tasks.items()}
+        for future in dask_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _progress(total: int, initial: int, name: str, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc=name, file=sys.stderr, mininterval=0.5)
+
+
+def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, engine: str = "pysd",
+              workers: int | None = None, chunk_size: int | None = None, scheduler: str | None = None,
+              dask_local: int | None = None, progress: bool = True) -> dict:
+    """Run (or finish) a sweep into a folder.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    out : path
+        The results folder (created if absent).
+    resume : bool
+        Finish a sweep in ``out``: chunks whose files validate are kept, the others run.
+    engine : str
+        Engine for :func:`simulator.runner.run_variants`.
+    workers : int, optional
+        Local processes; 1 runs in-process. Default: the CPU count.
+    chunk_size : int, optional
+        Runs per chunk file; default: the spec's, else the resumed sweep's, else 50.
+    scheduler : str, optional
+        Address of a Dask scheduler.
+    dask_local : int, optional
+        Start a local Dask cluster of this many workers on 127.0.0.1.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    dict
+        ``runs``, ``chunks``, ``chunks_done_before``, ``chunks_run``, ``backend``.
+
+    Raises
+    ------
+    ScenarioError
+        If ``out`` holds another sweep, or holds one and ``resume`` is False.
+    ValueError
+        On an unknown engine or a bad worker count or chunk size.
+    DaskUnavailableError
+        If a Dask backend was asked for and cannot start.
+    """
+    from simulator.runner import ENGINES
+
+    if engine not in ENGINES:
+        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
+    for what, value in (("workers", workers), ("chunk size", chunk_size), ("dask-local workers", dask_local)):
+        if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
+            raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
+    if scheduler and dask_local:
+        raise ValueError("give either a Dask scheduler address or a local Dask cluster size, not both")
+    out = Path(out)
+    old = store.read_manifest(out)
+    if old is not None and not resume:
+        raise ScenarioError(f"'{out}' already holds a sweep; pass --resume to finish it, or choose another --out")
+    size = chunk_size or spec.chunk_size or (old or {}).get("chunk_size") or DEFAULT_CHUNK_SIZE
+    design = make_design(spec)
+    manifest = build_manifest(spec, design, size, engine)
+    if old is not None:
+        store.check_resumable(old, manifest, out)
+        manifest["created"] = old.get("created", manifest["created"])
+    out.mkdir(parents=True, exist_ok=True)
+    store.remove_partial_files(out)
+    if old is None:
+        store.write_design(out, design)
+        store.write_manifest(out, manifest)
+    n_runs, n_chunks = len(design), manifest["n_chunks"]
+    years, indicators, digest = manifest["years"], manifest["indicators"], manifest["design_sha256"]
+    todo = [i for i in range(n_chunks)
+            if not store.chunk_is_valid(out, i, store.chunk_runs(i, size, n_runs), years, indicators, digest)]
+    done_runs = n_runs - sum(len(store.chunk_runs(i, size, n_runs)) for i in todo)
+    tasks = _tasks(spec, design, todo, size)
+    args = (spec.base.to_dict(), indicators, engine)
+    if scheduler or dask_local:
+        backend, stream = "dask", _dask(tasks, args, scheduler, dask_local)
+    elif workers == 1:
+        backend, stream = "in-process", _serial(tasks, args)
+    else:
+        n_workers = min(workers or os.cpu_count() or 1, max(len(todo), 1))
+        backend, stream = f"processes({n_workers})", _pool(tasks, args, n_workers)
+    bar = _progress(n_runs, done_runs, spec.name, progress and bool(todo))
+    try:
+        for index, (run_years, values) in stream:
+            if [int(y) for y in run_years] != years:
+                raise ScenarioError(f"chunk {index} returned years {list(run_years)[:3]}...; expected {years[:3]}...")
+            runs = store.chunk_runs(index, size, n_runs)
+            store.write_chunk(out, index, runs, np.asarray(years), values, indicators, digest)
+            if bar is not None:
+                bar.update(len(runs))
+    finally:
+        if bar is not None:
+            bar.close()
+    return {"runs": n_runs, "chunks": n_chunks, "chunks_done_before": n_chunks - len(todo),
+            "chunks_run": len(todo), "backend": backend}

@@ -1,0 +1,309 @@
+"""Sweep specs: a base scenario, the levers and parameters to vary, and a design.
+
+A spec is a YAML file::
+
+    name: ningxia-plan-lhs
+    base: ../ningxia-plan.yaml          # scenario file, relative to this spec
+    design: {method: latin_hypercube, n: 32, seed: 20220101}
+    vary:
+      new_sci_tech_loans: {min: 5, max: 40, year: 2022}   # a lever: step to the drawn value in 2022
+      post_subsidy_rate: {min: 0, max: 0.1, year: 2022}
+      tech_sme_birth_rate: {min: 75, max: 225}            # a parameter: a constant for the run
+    indicators: [rd_expenditure, high_tech_enterprises]   # optional: what to store (default below)
+    targets: [...]                      # optional: replaces the base scenario's targets
+    chunk_size: 8                       # optional: runs per result file (default 50)
+
+Design methods (:mod:`simulator.sweep.design`): ``grid`` (``levels`` per
+variable), ``latin_hypercube``, ``monte_carlo`` (``n`` runs), ``sobol``
+(Saltelli's scheme, ``n`` base samples, a power of 2: ``n·(d+2)`` runs) and
+``morris`` (``n`` trajectories of ``d+1`` runs, ``num_levels`` grid levels).
+Every variable is drawn uniformly between its ``min`` and ``max``, which must
+lie in its valid range. A lever with ``year`` steps from its base path's
+starting value to the drawn value in that year; without ``year`` it is a
+constant for the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from simulator import catalogue
+from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.scenario import MAX_SCENARIO_BYTES, Scenario, check_range, load_scenario
+
+METHODS = ("grid", "latin_hypercube", "monte_carlo", "sobol", "morris")
+#: Runs per chunk file when neither the spec nor the command line says.
+DEFAULT_CHUNK_SIZE = 50
+
+_TOP_KEYS = {"name", "description", "base", "design", "vary", "indicators", "targets", "chunk_size"}
+_DESIGN_KEYS = {
+    "grid": {"method", "levels", "seed"},
+    "latin_hypercube": {"method", "n", "seed"},
+    "monte_carlo": {"method", "n", "seed"},
+    "sobol": {"method", "n", "seed"},
+    "morris": {"method", "n", "seed", "num_levels"},
+}
+_VARY_KEYS = {"min", "max", "year"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A swept lever or parameter, drawn uniformly in ``[low, high]``.
+
+    Attributes
+    ----------
+    name : str
+    kind : {"lever", "parameter"}
+    low, high : float
+        Range [unit of the lever or parameter].
+    year : float or None
+        Levers only: the year the drawn value takes effect [year].
+    unit : str
+    """
+
+    name: str
+    kind: str
+    low: float
+    high: float
+    year: float | None = None
+    unit: str = ""
+
+    def to_dict(self) -> dict:
+        """Spec-file form."""
+        out = {"min": self.low, "max": self.high}
+        if self.year is not None:
+            out["year"] = self.year
+        return out
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep spec.
+
+    Attributes
+    ----------
+    name : str
+    base : Scenario
+        The base scenario (with the spec's targets when it gives any).
+    method : str
+        One of :data:`METHODS`.
+    size : int
+        ``n`` (or ``levels`` for a grid).
+    seed : int
+    variables : tuple of Variable
+    indicators : tuple of str
+    chunk_size : int or None
+    num_levels : int
+        Morris grid levels.
+    source : str
+        The spec file.
+    """
+
+    name: str
+    base: Scenario
+    method: str
+    size: int
+    seed: int
+    variables: tuple[Variable, ...]
+    indicators: tuple[str, ...]
+    chunk_size: int | None = None
+    num_levels: int = 4
+    source: str = ""
+    description: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict:
+        """Normal form, recorded in the manifest (the base scenario in full)."""
+        design = {"method": self.method, ("levels" if self.method == "grid" else "n"): self.size, "seed": self.seed}
+        if self.method == "morris":
+            design["num_levels"] = self.num_levels
+        return {
+            "name": self.name,
+            "base": self.base.to_dict(),
+            "design": design,
+            "vary": {v.name: v.to_dict() for v in self.variables},
+            "indicators": list(self.indicators),
+        }
+
+    def problem(self) -> dict:
+        """The SALib problem: names and bounds of the variables."""
+        return {
+            "num_vars": len(self.variables),
+            "names": [v.name for v in self.variables],
+            "bounds": [[v.low, v.high] for v in self.variables],
+        }
+
+    def overrides(self, row) -> dict[str, object]:
+        """Lever and parameter overrides of one design row (scenario-file form).
+
+        Parameters
+        ----------
+        row : sequence of float
+            Values in the order of :attr:`variables`.
+        """
+        out: dict[str, object] = {}
+        for variable, value in zip(self.variables, row):
+            value = float(value)
+            if variable.kind == "lever" and variable.year is not None:
+                base = self.base.levers.get(variable.name)
+                entry = catalogue.levers()[variable.name]
+                before = float(base.values_on([self.base.start_year])[0]) if base else entry.default
+                out[variable.name] = {"type": "step", "year": variable.year, "before": before, "after": value}
+            else:
+                out[variable.name] = value
+        return out
+
+
+def _whole(value: object, what: str, minimum: int = 1) -> int:
+    number = as_finite_number(value, what)
+    if number != int(number) or number < minimum:
+        raise ScenarioError(f"{what} must be a whole number >= {minimum}, got {value!r}")
+    return int(number)
+
+
+def _parse_variable(name: str, spec: object, base: Scenario) -> Variable:
+    levers, params = catalogue.levers(), catalogue.parameters()
+    if name in levers:
+        kind, entry = "lever", levers[name]
+    elif name in params:
+        kind, entry = "parameter", params[name]
+    else:
+        raise unknown_name("lever or parameter", str(name), set(levers) | set(params))
+    what = f"vary {name!r}"
+    if not isinstance(spec, dict):
+        raise ScenarioError(f"{what} must be a mapping with 'min' and 'max' (and 'year' for a lever), got {spec!r}")
+    for key in spec:
+        if key not in _VARY_KEYS:
+            raise ScenarioError(f"{what}: unknown key {key!r}{did_you_mean(str(key), _VARY_KEYS)} (valid keys: {sorted(_VARY_KEYS)})")
+    for key in ("min", "max"):
+        if key not in spec:
+            raise ScenarioError(f"{what} needs {key!r}")
+    low = check_range(entry, as_finite_number(spec["min"], f"{what} 'min'"))
+    high = check_range(entry, as_finite_number(spec["max"], f"{what} 'max'"))
+    if not low < high:
+        raise ScenarioError(f"{what}: min {low:g} must be less than max {high:g}")
+    year = None
+    if "year" in spec:
+        if kind != "lever":
+            raise ScenarioError(f"{what}: 'year' applies to levers only; {name!r} is a parameter (constant for a run)")
+        year = as_finite_number(spec["year"], f"{what} 'year'")
+        if not base.start_year < year <= base.end_year:
+            raise ScenarioError(f"{what}: year {year:g} must lie after {base.start_year} and by {base.end_year}")
+    return Variable(name=name, kind=kind, low=low, high=high, year=year, unit=entry.unit)
+
+
+def _parse_design(data: object) -> tuple[str, int, int, int]:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"'design' must be a mapping with 'method', 'n' (or 'levels') and 'seed', got {data!r}")
+    method = data.get("method")
+    if method not in METHODS:
+        raise ScenarioError(f"{method!r} is not a valid design method. It must be one of {list(METHODS)}{did_you_mean(str(method), METHODS)}")
+    valid = _DESIGN_KEYS[method]
+    for key in data:
+        if key not in valid:
+            raise ScenarioError(f"design: unknown key {key!r} for {method}{did_you_mean(str(key), valid)} (valid keys: {sorted(valid)})")
+    if "seed" not in data:
+        raise ScenarioError("design needs a 'seed' (every random draw takes an explicit seed)")
+    seed = _whole(data["seed"], "design 'seed'", minimum=0)
+    size_key = "levels" if method == "grid" else "n"
+    if size_key not in data:
+        raise ScenarioError(f"a {method} design needs {size_key!r}")
+    size = _whole(data[size_key], f"design {size_key!r}", minimum=2 if method == "grid" else 1)
+    if method == "sobol" and size & (size - 1):
+        raise ScenarioError(f"design 'n' of a sobol design must be a power of 2 (Sobol' sequence balance), got {size}")
+    num_levels = _whole(data.get("num_levels", 4), "design 'num_levels'", minimum=2)
+    return method, size, seed, num_levels
+
+
+def spec_from_dict(data: object, *, source: str = "<spec>", base_dir: Path | None = None) -> SweepSpec:
+    """Validate a sweep spec given as a mapping.
+
+    Parameters
+    ----------
+    data : dict
+        The spec (see the module docstring).
+    source : str
+        Name for messages.
+    base_dir : pathlib.Path, optional
+        Folder that a relative ``base`` path is read from (the spec's folder).
+
+    Returns
+    -------
+    SweepSpec
+
+    Raises
+    ------
+    ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError
+        Naming the bad entry and the valid choices.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a sweep spec must be a mapping, got {type(data).__name__}")
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ScenarioError(f"{source}: unknown key {key!r}{did_you_mean(str(key), _TOP_KEYS)} (valid keys: {sorted(_TOP_KEYS)})")
+    if "base" not in data:
+        raise ScenarioError(f"{source}: a sweep spec needs 'base', the scenario file to vary")
+    base_value = data["base"]
+    if isinstance(base_value, dict):
+        base = Scenario.from_dict(base_value)
+    else:
+        base_path = Path(str(base_value))
+        if not base_path.is_absolute() and base_dir is not None:
+            base_path = base_dir / base_path
+        base = load_scenario(base_path)
+    if data.get("targets") is not None:
+        base = Scenario.from_dict({**base.to_dict(), "targets": data["targets"]})
+    method, size, seed, num_levels = _parse_design(data.get("design"))
+    vary = data.get("vary")
+    if not isinstance(vary, dict) or not vary:
+        raise ScenarioError(f"{source}: 'vary' must name at least one lever or parameter with min and max")
+    variables = tuple(_parse_variable(str(name), spec, base) for name, spec in vary.items())
+    entries = catalogue.indicators()
+    default = list(dict.fromkeys([t.indicator for t in base.targets] + list(catalogue.KEY_INDICATORS)))
+    indicators = data.get("indicators", default)
+    if not isinstance(indicators, list) or not indicators:
+        raise ScenarioError(f"{source}: 'indicators' must be a non-empty list of indicator names")
+    for name in indicators:
+        if name not in entries:
+            raise unknown_name("indicator", str(name), entries)
+    missing = sorted({t.indicator for t in base.targets} - set(indicators))
+    if missing:
+        raise ScenarioError(f"{source}: 'indicators' must include the target indicators; missing {missing}")
+    chunk = data.get("chunk_size")
+    return SweepSpec(
+        name=str(data.get("name", Path(source).stem)), base=base, method=method, size=size, seed=seed,
+        variables=variables, indicators=tuple(dict.fromkeys(indicators)),
+        chunk_size=None if chunk is None else _whole(chunk, "chunk_size"), num_levels=num_levels,
+        source=source, description=str(data.get("description", "")),
+    )
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and validate a sweep spec YAML file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file (or its base scenario) does not exist.
+    ScenarioError
+        If it is too large, not YAML, or not a valid spec; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"sweep spec not found: '{path}'")
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not UTF-8 text ({error.reason})") from None
+    try:
+        return spec_from_dict(data, source=str(path), base_dir=path.parent)
+    except (ScenarioError, TypeError, ValueError) as error:
+        message = str(error)
+        raise type(error)(message if message.startswith(str(path)) else f"{path}: {message}") from None

@@ -1,0 +1,207 @@
+"""The results folder of a sweep: manifest, design, one Parquet file per chunk.
+
+Layout of ``DIR``::
+
+    manifest.json          what was run: spec, model and profile hashes, versions, seed, sizes
+    design.parquet         the design (run, one column per variable)
+    chunks/chunk-000000.parquet ...   results: run, year, one column per indicator
+    analysis/              sensitivity and target-discovery tables (simulator.sweep.analysis)
+
+Every file is written to a temporary name in the same folder and moved into
+place with ``os.replace``, so a reader (or a resumed sweep) never sees half a
+file. A chunk counts as done if and only if its file exists and validates:
+readable Parquet, the expected columns, runs and years, and the design hash
+of this sweep in its metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.errors import ScenarioError
+from simulator.results import atomic_write_text
+
+MANIFEST = "manifest.json"
+DESIGN = "design.parquet"
+CHUNKS = "chunks"
+_META_KEY = b"innovation_dynamics_sweep"
+#: Manifest fields that must agree for ``--resume`` to continue a sweep.
+RESUME_KEYS = ("design_sha256", "chunk_size", "indicators", "years", "model_sha256", "engine", "spec")
+
+
+def chunk_path(out: Path, index: int) -> Path:
+    """Path of chunk ``index``'s file."""
+    return Path(out) / CHUNKS / f"chunk-{index:06d}.parquet"
+
+
+def chunk_runs(index: int, chunk_size: int, n_runs: int) -> range:
+    """Run ids of chunk ``index``."""
+    return range(index * chunk_size, min((index + 1) * chunk_size, n_runs))
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet table via a temporary file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_chunk(out: Path, index: int, runs: range, years: np.ndarray, values: dict[str, np.ndarray],
+                indicators: list[str], design_hash: str) -> Path:
+    """Write one chunk's results atomically.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The sweep folder.
+    index : int
+        Chunk number.
+    runs : range
+        Run ids of the chunk.
+    years : numpy.ndarray
+        Output years [year].
+    values : dict of str to numpy.ndarray
+        Indicator to ``(len(runs), len(years))`` [unit of the indicator].
+    indicators : list of str
+        Column order.
+    design_hash : str
+        :func:`simulator.sweep.design.design_sha256` of the sweep.
+    """
+    n_years = len(years)
+    columns = {
+        "run": np.repeat(np.asarray(runs, dtype=np.int64), n_years),
+        "year": np.tile(np.asarray(years, dtype=np.int64), len(runs)),
+    }
+    for name in indicators:
+        columns[name] = np.asarray(values[name], dtype=np.float64).reshape(-1)
+    table = pa.table(columns)
+    meta = json.dumps({"chunk": index, "first_run": runs.start, "n_runs": len(runs), "design_sha256": design_hash})
+    table = table.replace_schema_metadata({_META_KEY: meta.encode("utf-8")})
+    path = chunk_path(out, index)
+    atomic_write_table(path, table)
+    return path
+
+
+def chunk_is_valid(out: Path, index: int, runs: range, years: list[int], indicators: list[str],
+                   design_hash: str) -> bool:
+    """Whether chunk ``index``'s file exists and holds exactly the expected results."""
+    path = chunk_path(out, index)
+    if not path.is_file():
+        return False
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    if meta != {"chunk": index, "first_run": runs.start, "n_runs": len(runs), "design_sha256": design_hash}:
+        return False
+    if table.column_names != ["run", "year", *indicators] or table.num_rows != len(runs) * len(years):
+        return False
+    expected_runs = np.repeat(np.asarray(runs, dtype=np.int64), len(years))
+    expected_years = np.tile(np.asarray(years, dtype=np.int64), len(runs))
+    return bool(
+        np.array_equal(table.column("run").to_numpy(), expected_runs)
+        and np.array_equal(table.column("year").to_numpy(), expected_years)
+    )
+
+
+def remove_partial_files(out: Path) -> int:
+    """Delete temporary files a killed writer left behind; returns how many."""
+    removed = 0
+    for folder in (Path(out), Path(out) / CHUNKS):
+        if folder.is_dir():
+            for path in folder.glob(".*.parquet.*"):
+                path.unlink()
+                removed += 1
+            for path in folder.glob(f".{MANIFEST}.*"):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    """Write ``manifest.json`` atomically."""
+    atomic_write_text(Path(out) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The manifest of a sweep folder, or None if there is none."""
+    path = Path(out) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ScenarioError(f"'{path}' is not a readable sweep manifest ({error})") from None
+
+
+def check_resumable(old: dict, new: dict, out: Path) -> None:
+    """Raise ScenarioError naming the first field in which two manifests differ."""
+    for key in RESUME_KEYS:
+        if json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(new.get(key), sort_keys=True, default=str):
+            raise ScenarioError(
+                f"'{out}' holds a different sweep ({key} differs: {str(old.get(key))[:80]!r} there,"
+                f" {str(new.get(key))[:80]!r} now); resume with the same spec, engine and chunk size,"
+                " or choose another --out"
+            )
+
+
+def write_design(out: Path, design: pd.DataFrame) -> None:
+    """Write the design table atomically."""
+    atomic_write_table(Path(out) / DESIGN, pa.Table.from_pandas(design.reset_index(), preserve_index=False))
+
+
+def load_results(out: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Read a finished sweep.
+
+    Parameters
+    ----------
+    out : path
+        The sweep folder.
+
+    Returns
+    -------
+    design : pandas.DataFrame
+        Index ``run``; one column per variable.
+    results : pandas.DataFrame
+        Columns ``run``, ``year`` and one per indicator, sorted by run and year.
+    manifest : dict
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no manifest.
+    ScenarioError
+        If a chunk is missing or does not validate (the sweep is unfinished).
+    """
+    out = Path(out)
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise FileNotFoundError(f"no sweep manifest in '{out}'")
+    n_runs, size = manifest["design_size"], manifest["chunk_size"]
+    frames = []
+    for index in range(manifest["n_chunks"]):
+        runs = chunk_runs(index, size, n_runs)
+        if not chunk_is_valid(out, index, runs, manifest["years"], manifest["indicators"], manifest["design_sha256"]):
+            raise ScenarioError(f"chunk {index} of '{out}' is missing or invalid; finish the sweep with --resume")
+        frames.append(pq.read_table(chunk_path(out, index)).to_pandas())
+    design = pq.read_table(out / DESIGN).to_pandas().set_index("run")
+    return design, pd.concat(frames, ignore_index=True), manifest
