@@ -51,6 +51,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "year": ("年份", "Year"),
     "value": ("数值", "Value"),
     "series": ("系列", "Series"),
+    "chart_legend": (
+        "线:模拟;红点:有据可查的历史统计;绿色三角:规划目标。",
+        "Lines: simulated; red dots: documented history; green triangles: targets.",
+    ),
     "scorecard": ("目标达成情况", "Target scorecard"),
     "scorecard_missing": (
         "目标评分模块(simulator.targets)尚未提供;下表只列出目标与模拟值。",

@@ -85,6 +85,7 @@ def render() -> None:
         chart = common.indicator_chart(app_logic.long_series(runs, name), name, observed, target_points)
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
+    st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
     _scorecard(frame, targets)
 
