@@ -3,12 +3,14 @@
 Where the draws come from (the scenario's ``uncertainty`` section, see
 :mod:`simulator.uncertainty`):
 
-- the region's calibration profile (``calibration/profiles/<region>.yaml``,
-  :meth:`calibration.profiles.Profile.sample`) when ``calibration.profiles``
-  is importable and the file exists, unless ``source: stated``;
-- otherwise, or in addition for parameters the profile does not draw, the
-  distributions the section states. A stated distribution always wins over
-  the profile for its parameter.
+- the scenario's calibration profile (``profile:``, else its region:
+  ``calibration/profiles/<name>.yaml``, :meth:`calibration.profiles.Profile.sample`)
+  when ``calibration.profiles`` is importable, the file exists and it can be
+  sampled, unless ``source: stated``; the profile's draws win for every
+  parameter it draws, since they carry the calibrated uncertainty;
+- the distributions the section states: for the parameters the profile does
+  not draw, and for all of them when there is no usable profile (or
+  ``source: stated``).
 
 ``Ensemble.source`` and ``Ensemble.notes`` say which was used, so that every
 output can state it.
@@ -172,9 +174,14 @@ def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[st
         if skipped:
             notes.append(f"kept at their scenario values (marked 'profile', no profile available): {skipped}")
     stated = stated_parameters(spec)
+    if path is not None:
+        covered = sorted(set(stated) & set(drawn))
+        stated = {k: v for k, v in stated.items() if k not in drawn}
+        if covered:
+            notes.append(f"drawn from the profile, not the stated distributions: {covered}")
     if stated:
         params = catalogue.parameters()
-        for mine, theirs in zip(draws, draw_stated(spec, n, int(seed), params)):
+        for mine, theirs in zip(draws, draw_stated({"parameters": stated}, n, int(seed), params)):
             mine.update(theirs)
         used.append("stated")
         if path is not None:
