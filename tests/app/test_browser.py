@@ -181,3 +181,20 @@ def test_browser_renders_the_explore_page(browser, tmp_path):
     screenshot.write_bytes(shot)
     assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 20_000
     print(f"screenshot: {screenshot}")
+
+
+@pytest.mark.parametrize("path, needle, selector", [
+    ("model_structure", "反馈回路", '[data-testid="stGraphVizChart"] svg'),
+    ("uncertainty", "达成概率", '[data-testid="stVegaLiteChart"]'),
+    ("compare", "目标年份差异表", '[data-testid="stVegaLiteChart"]'),
+])
+def test_browser_renders_other_pages(browser, app_url, tmp_path, path, needle, selector):
+    browser.call("Page.navigate", url=f"{app_url}/{path}")
+    text = _wait_for_text(browser, needle)
+    assert "Traceback" not in text
+    time.sleep(2)
+    count = browser.evaluate(f"document.querySelectorAll('{selector}').length")
+    assert count >= 1, f"nothing matches {selector} on /{path}"
+    shot = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+    (tmp_path / f"{path}.png").write_bytes(shot)
+    print(f"screenshot: {tmp_path / f'{path}.png'}")
