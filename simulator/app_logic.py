@@ -327,6 +327,17 @@ def all_targets(scenario: Scenario, documented: pd.DataFrame | None = None) -> l
     return out
 
 
+def merge_targets(lists: list[list[Target]]) -> list[Target]:
+    """Targets of several scenarios, each (indicator, year) once, first occurrence kept."""
+    seen, out = set(), []
+    for targets in lists:
+        for target in targets:
+            if (target.indicator, target.year) not in seen:
+                seen.add((target.indicator, target.year))
+                out.append(target)
+    return out
+
+
 def targets_frame(targets: list[Target]) -> pd.DataFrame:
     """Targets as a frame (``indicator``, ``year``, ``value``, ``bound``, ``source``) for charts."""
     return pd.DataFrame([{"indicator": t.indicator, "year": t.year, "value": t.value, "bound": t.bound,

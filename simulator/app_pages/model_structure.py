@@ -42,6 +42,11 @@ def render() -> None:
     st.graphviz_chart(app_logic.dot_source(graph, nodes, model, lang=lang, show_constants=constants,
                                            focus=focus))
     st.caption(tr("legend"))
+    info = model.variables[focus]
+    equation = app_logic.equations(model.path).get(info.vensim_name, "")
+    st.markdown(f"**{info.vensim_name}** · {tr('kind')}: {info.kind} · {tr('unit')}: `{info.unit or '—'}`")
+    st.code(f"{info.vensim_name} = {equation}", language=None)
+    st.caption(f"{tr('comment')}: {info.comment or '—'}")
 
     st.subheader(tr("loops"))
     max_length = st.slider(tr("max_loop_length"), 2, 12, 8, key="_model_loop_length")

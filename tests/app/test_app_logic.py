@@ -272,3 +272,11 @@ def test_fastest_engine_is_one_the_runner_accepts():
     from simulator import runner
 
     assert app_logic.fastest_engine() in runner.ENGINES
+
+
+def test_merge_targets_keeps_the_first_of_each_indicator_and_year():
+    a = [Target("gdp", 2030, 1.0), Target("gdp", 2025, 2.0)]
+    b = [Target("gdp", 2030, 9.0), Target("rd_intensity", 2030, 3.0)]
+    merged = app_logic.merge_targets([a, b])
+    assert [(t.indicator, t.year, t.value) for t in merged] == [
+        ("gdp", 2030, 1.0), ("gdp", 2025, 2.0), ("rd_intensity", 2030, 3.0)]

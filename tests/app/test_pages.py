@@ -142,3 +142,39 @@ def test_model_page_lists_loops_and_equations():
     assert len(loops) > 0 and loops.iloc[0, 0] >= 1
     variables = at.dataframe[1].value
     assert variables.shape[0] > 100
+
+
+def _plan(at: AppTest, region: str) -> AppTest:
+    at.selectbox(key="_region").set_value(region).run()
+    at.radio(key="_preset").set_value("plan").run()
+    assert not at.exception
+    return at
+
+
+def test_plan_scorecard_shows_met_gap_and_first_year():
+    at = _plan(_app(), "yibin")
+    table = at.dataframe[0].value
+    assert {"是否达成", "差距", "首次达到年份"} <= set(table.columns)
+    assert set(table["是否达成"]) <= {"达成", "未达成"} and len(table) >= 3
+
+
+def test_uncertainty_gives_probabilities_between_0_and_100():
+    at = _plan(_app(), "yibin")
+    at.switch_page("simulator/app_pages/uncertainty.py").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    probabilities = table["达成概率 %"]
+    assert len(table) >= 3 and probabilities.between(0, 100).all()
+    assert (table["5%"] <= table["50%"]).all() and (table["50%"] <= table["95%"]).all()
+
+
+def test_data_page_shows_sources_and_the_calibration_report():
+    at = _app()
+    at.selectbox(key="_region").set_value("yibin").run()
+    at.switch_page("simulator/app_pages/data_sources.py").run()
+    assert not at.exception and not at.error
+    sources = at.dataframe[0].value
+    assert "source_quote" not in sources.columns and "原文" in sources.columns
+    assert sources["原文"].str.len().gt(0).all()
+    if (ROOT / "calibration" / "reports" / "yibin" / "fit_statistics.csv").is_file():
+        assert len(at.dataframe) >= 4, "profile, report statistics and forecast tables are shown"
