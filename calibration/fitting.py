@@ -120,9 +120,13 @@ def region_observations(region: str, *, frame: pd.DataFrame | None = None) -> pd
     return out[out["indicator"].isin(indicator_names)].reset_index(drop=True)
 
 
-def fitting_observations(spec: RegionSpec, until: int) -> pd.DataFrame:
-    """Outcomes used to fit: from the base year to ``until``, plus derived rows."""
-    obs = region_observations(spec.region)
+def fitting_observations(spec: RegionSpec, until: int, observations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Outcomes used to fit: from the base year to ``until``, plus derived rows.
+
+    ``observations`` (columns as :func:`region_observations` returns) replaces
+    the documented data, e.g. with synthetic data in tests.
+    """
+    obs = region_observations(spec.region) if observations is None else observations
     derived = pd.DataFrame(
         [{"indicator": d["indicator"], "year": int(d["year"]), "value": float(d["value"]),
           "bound": d.get("bound", "equal"), "weight": float(d.get("weight", 1.0)), "line": 0,
@@ -197,10 +201,11 @@ def priors(spec: RegionSpec, model: LoadedModel) -> list[Prior]:
 class Objective:
     """Residuals of a region fit; one model run per evaluation."""
 
-    def __init__(self, spec: RegionSpec, until: int, model: LoadedModel, fixed: dict[str, float]):
+    def __init__(self, spec: RegionSpec, until: int, model: LoadedModel, fixed: dict[str, float],
+                 observations: pd.DataFrame | None = None):
         self.spec, self.until, self.model = spec, until, model
         self.priors = priors(spec, model)
-        self.obs = fitting_observations(spec, until)
+        self.obs = fitting_observations(spec, until, observations)
         base = baseline_scenario(spec.region, model)
         self.end_year = max(until, spec.base_year + 1)
         self.grid = time_grid(spec.base_year, self.end_year, base.time_step)
@@ -261,6 +266,7 @@ def fit_region(
     n_starts: int = 4,
     seed: int = 20261123,
     model: LoadedModel | None = None,
+    observations: pd.DataFrame | None = None,
 ) -> Profile:
     """Fit a region and return its profile (not yet saved).
 
@@ -275,6 +281,9 @@ def fit_region(
     seed : int
         Seed of the Latin hypercube.
     model : LoadedModel, optional
+    observations : pandas.DataFrame, optional
+        Replaces the documented outcomes (columns ``indicator``, ``year``,
+        ``value``, ``bound``, ``weight``, ``line``, ``note``); for tests.
 
     Returns
     -------
@@ -289,7 +298,7 @@ def fit_region(
     documented = documented_values(spec)
     fixed = {name: value for name, (value, _) in documented.items()}
     fixed.update({name: float(a["value"]) for name, a in spec.assumed.items() if name not in spec.fit})
-    objective = Objective(spec, until, model, fixed)
+    objective = Objective(spec, until, model, fixed, observations)
     priors_ = objective.priors
 
     lower = np.array([p.lower for p in priors_])
@@ -327,7 +336,7 @@ def fit_region(
         post_sd = float(math.sqrt(max(covariance[j, j], 0.0)))
         entry = entries.get(name := p.name, {})
         entry.update(
-            status="fitted" if name not in spec.assumed else "assumed",
+            status="fitted",
             fitted=True,
             space=p.transform,
             prior_mean=float(p.from_space(p.mean)),

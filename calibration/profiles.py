@@ -109,7 +109,7 @@ class Profile:
         for name, entry in self.entries.items():
             if entry.get("status") != "assumed" or name in self.fitted:
                 continue
-            mu = math.log(entry["value"])
+            mu = math.log(self.values[name])
             sd = math.log(entry["high"] / entry["low"]) / (2 * Z90)
             values = np.exp(rng.normal(mu, sd, size=n))
             values = np.clip(values, entry.get("min", 0.0), entry.get("max", math.inf))

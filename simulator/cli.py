@@ -48,7 +48,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = _parse_set(args.set)
     if overrides:
         scenario = scenario.with_overrides(overrides)
-    results = run_scenario(scenario)
+    results = run_scenario(scenario, engine=args.engine)
     if args.out:
         results.write(args.out)
         print(f"wrote {args.out} ({len(results.frame)} years x {results.frame.shape[1]} indicators)")
@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="NAME=VALUE", help="set a lever or parameter to a constant (repeatable)")
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
+    run.add_argument("--engine", default="auto", choices=["auto", "batch", "pysd"], help="simulation engine (default: batch where it supports the model)")
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("simulate", help="run any Vensim model with its own defaults; write every variable")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator import catalogue
-from simulator.model import CONTROL_NAMES, load_model
-from simulator.runner import run_scenario
+from simulator.model import CONTROL_NAMES, load_model, time_grid
+from simulator.runner import run_scenario, scenario_inputs
 from simulator.scenario import Scenario, load_scenario
 
 from conftest import CORE_MODEL, SCENARIOS_DIR
@@ -50,8 +51,10 @@ def test_every_assumed_constant_says_so_or_cites_a_source(model):
 @pytest.mark.parametrize("region", REGIONS)
 def test_no_stock_goes_negative_in_baselines(model, region):
     scenario = load_scenario(SCENARIOS_DIR / f"{region}-baseline.yaml")
+    grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
+    inputs = scenario_inputs(scenario, grid)  # profile values, parameters, lever paths
     frame = model.run(
-        {**scenario.parameters, **{k: v.value for k, v in scenario.levers.items()}},
+        {k: (pd.Series(v, index=grid) if isinstance(v, np.ndarray) else v) for k, v in inputs.items()},
         initial_time=scenario.start_year,
         final_time=scenario.end_year,
         time_step=scenario.time_step,
