@@ -240,15 +240,63 @@ class Objective:
         frame.index = np.rint(frame.index.to_numpy()).astype(int)
         return frame.rename(columns={v: k for k, v in self.columns.items()})
 
-    def residuals(self, z: np.ndarray) -> np.ndarray:
-        """Data residuals followed by prior residuals."""
-        frame = self.simulate(z)
-        sim = np.array([frame.at[y, i] for i, y in zip(self.obs["indicator"], self.obs["year"])])
+    def simulate_many(self, z: np.ndarray) -> np.ndarray:
+        """Model values at the observations for each row of ``z`` (shape ``(k, p)``).
+
+        Uses the batch engine (all rows in one vectorised run) where it
+        supports the model, else PySD row by row; returns shape ``(k, n_obs)``.
+        """
+        z = np.atleast_2d(z)
+        batch, _ = self.model.batch_model()
+        if batch is None:
+            rows = []
+            for zi in z:
+                frame = self.simulate(zi)
+                rows.append([frame.at[y, i] for i, y in zip(self.obs["indicator"], self.obs["year"])])
+            return np.array(rows, dtype=float)
+        k = len(z)
+        self.evaluations += k
+        params = {
+            name: (np.broadcast_to(value.to_numpy(), (k, len(value))) if isinstance(value, pd.Series) else value)
+            for name, value in self.inputs.items()
+        }
+        for j, p in enumerate(self.priors):
+            params[p.name] = np.exp(z[:, j]) if p.transform == "log" else z[:, j]
+        controls = dict(initial_time=self.spec.base_year, final_time=self.end_year,
+                        time_step=self.time_step, saveper=1.0)
+        out = batch.run(params, k, return_columns=list(self.columns.values()), **controls)
+        years = list(np.rint(batch.output_times(**controls)).astype(int))
+        columns = [self.columns[i] for i in self.obs["indicator"]]
+        index = [years.index(y) for y in self.obs["year"]]
+        return np.column_stack([out[c][:, t] for c, t in zip(columns, index)]) if len(columns) else np.zeros((k, 0))
+
+    def residuals_many(self, z: np.ndarray) -> np.ndarray:
+        """Data residuals followed by prior residuals, one row per row of ``z``."""
+        z = np.atleast_2d(z)
+        sim = self.simulate_many(z)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_error = np.log(np.maximum(sim, 1e-12)) - np.log(self.obs["value"].to_numpy())
         log_error = np.where(self.one_sided, np.minimum(log_error, 0.0), log_error)
-        prior = [(zi - p.mean) / p.sd for zi, p in zip(z, self.priors)]
-        return np.concatenate([self.scale * log_error, prior])
+        means = np.array([p.mean for p in self.priors])
+        sds = np.array([p.sd for p in self.priors])
+        return np.hstack([self.scale * log_error, (z - means) / sds])
+
+    def residuals(self, z: np.ndarray) -> np.ndarray:
+        """Data residuals followed by prior residuals."""
+        return self.residuals_many(np.asarray(z, dtype=float)[None, :])[0]
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        """Forward-difference Jacobian, all perturbed runs in one batch call."""
+        z = np.asarray(z, dtype=float)
+        step = 1e-6 * np.maximum(1.0, np.abs(z))
+        lower = np.array([p.lower for p in self.priors])
+        upper = np.array([p.upper for p in self.priors])
+        # step inward at an upper bound so that every run stays inside the bounds
+        step = np.where(z + step > upper, -step, step)
+        points = np.vstack([z, z + np.diag(step)])
+        points = np.clip(points, lower, upper)
+        values = self.residuals_many(points)
+        return ((values[1:] - values[0]) / step[:, None]).T
 
 
 def baseline_scenario(region: str, model: LoadedModel) -> Scenario:
@@ -316,6 +364,7 @@ def fit_region(
             result = optimize.least_squares(
                 objective.residuals, np.clip(x0, lower, upper), bounds=(lower, upper),
                 method="trf", x_scale=np.array([p.sd for p in priors_]), max_nfev=200,
+                jac=objective.jacobian,
             )
             if best is None or result.cost < best.cost:
                 best = result
