@@ -48,7 +48,8 @@ def _timed(function, repeats: int) -> list[float]:
 
 
 def _line(what: str, times: list[float]) -> str:
-    return f"{what:<46} median {statistics.median(times):9.1f} ms   fastest {min(times):9.1f} ms   (n={len(times)})"
+    median, fastest = statistics.median(times), min(times)
+    return f"{what:<46} median {median:9.1f} ms   fastest {fastest:9.1f} ms   (n={len(times)})"
 
 
 def main(argv: list | None = None) -> dict[str, list[float]]:
@@ -65,34 +66,46 @@ def main(argv: list | None = None) -> dict[str, list[float]]:
     base = app_logic.load_preset(args.region, preset, model)
     spec = app_logic.slider_specs(base, model)[LEVER]
     # distinct slider positions, none equal to the preset: every run is a cache miss
-    values = [spec.low + (k + 1) * (spec.high - spec.low) / (args.repeats + 2) for k in range(args.repeats)]
+    values = [
+        spec.low + (k + 1) * (spec.high - spec.low) / (args.repeats + 2)
+        for k in range(args.repeats)
+    ]
     scenarios = [app_logic.apply_levers(base, {LEVER: v}, 2026, model) for v in values]
     engine = app_logic.fastest_engine()
     run_scenario(scenarios[0], model=model, engine=engine)  # warm-up: compile/translate once
 
     results: dict[str, list[float]] = {}
     results["build scenario + cache key"] = _timed(
-        lambda i: app_logic.scenario_key(app_logic.apply_levers(base, {LEVER: values[i]}, 2026, model)),
-        args.repeats)
+        lambda i: app_logic.scenario_key(
+            app_logic.apply_levers(base, {LEVER: values[i]}, 2026, model)
+        ),
+        args.repeats,
+    )
     results[f"single run, engine={engine}"] = _timed(
-        lambda i: run_scenario(scenarios[i], model=model, engine=engine), args.repeats)
+        lambda i: run_scenario(scenarios[i], model=model, engine=engine), args.repeats
+    )
     if "pysd" in ENGINES and engine != "pysd":
         results["single run, engine=pysd"] = _timed(
-            lambda i: run_scenario(scenarios[i], model=model, engine="pysd"), args.repeats)
+            lambda i: run_scenario(scenarios[i], model=model, engine="pysd"), args.repeats
+        )
 
     ensemble = app_logic.optional_module("simulator.ensemble")
     if ensemble is None:
         print("simulator.ensemble is not available: ensemble not timed")
     else:
+
         def run_and_ensemble(i: int) -> None:
             run_scenario(scenarios[i], model=model, engine=engine)
             ensemble.run_ensemble(scenarios[i], args.members, seed=i, engine=engine)
 
         results[f"run + {args.members}-member ensemble, engine={engine}"] = _timed(
-            run_and_ensemble, max(3, args.repeats // 3))
+            run_and_ensemble, max(3, args.repeats // 3)
+        )
 
-    print(f"One slider change ({LEVER}) on {base.name}, {base.start_year}-{base.end_year}, "
-          f"time step {base.time_step:g} year")
+    print(
+        f"One slider change ({LEVER}) on {base.name}, {base.start_year}-{base.end_year}, "
+        f"time step {base.time_step:g} year"
+    )
     for what, times in results.items():
         print(_line(what, times))
     return results

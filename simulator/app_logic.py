@@ -101,7 +101,9 @@ def load_preset(region: str, preset: str, model: LoadedModel | None = None) -> S
         If the preset file does not exist.
     """
     if region not in REGIONS:
-        raise ScenarioError(f"unknown region {region!r}{did_you_mean(region, REGIONS)} (valid: {list(REGIONS)})")
+        raise ScenarioError(
+            f"unknown region {region!r}{did_you_mean(region, REGIONS)} (valid: {list(REGIONS)})"
+        )
     if preset not in PRESETS:
         raise ScenarioError(f"unknown preset {preset!r} (valid: {list(PRESETS)})")
     return load_scenario(preset_path(region, preset), model)
@@ -130,7 +132,7 @@ class SliderSpec:
 
 
 def nice_step(width: float, steps: int = SLIDER_STEPS) -> float:
-    """A step of 1, 2 or 5 times a power of ten giving about ``steps`` steps over ``width``.
+    """Return a step of 1, 2 or 5 times a power of ten giving about ``steps`` steps over ``width``.
 
     Examples
     --------
@@ -172,7 +174,11 @@ def slider_spec(entry: CatalogueEntry, preset: float, span: float = SLIDER_SPAN)
     valid_high = math.inf if entry.max is None else entry.max
     low = max(valid_low, 0.0) if preset >= 0 else valid_low
     reference = next((v for v in (preset, entry.default) if v is not None and v > 0), None)
-    high = min(valid_high, span * reference) if reference else min(valid_high, 1.0 if math.isinf(valid_high) else valid_high)
+    high = (
+        min(valid_high, span * reference)
+        if reference
+        else min(valid_high, 1.0 if math.isinf(valid_high) else valid_high)
+    )
     high = max(high, preset)
     if high <= low:
         high = low + 1.0 if math.isinf(valid_high) else valid_high
@@ -182,7 +188,7 @@ def slider_spec(entry: CatalogueEntry, preset: float, span: float = SLIDER_SPAN)
 
 
 def lever_value(scenario: Scenario, name: str, year: float, default: float) -> float:
-    """A lever's value in ``year`` in ``scenario`` (``default`` when not set)."""
+    """Return a lever's value in ``year`` in ``scenario`` (``default`` when not set)."""
     path = scenario.levers.get(name)
     return default if path is None else float(path.values_on([year])[0])
 
@@ -244,7 +250,8 @@ def apply_levers(
     model = model or load_model()
     if not base.start_year < policy_year <= base.end_year:
         raise ScenarioError(
-            f"policy year {policy_year} must be after {base.start_year} and not after {base.end_year}"
+            f"policy year {policy_year} must be after {base.start_year}"
+            f" and not after {base.end_year}"
         )
     entries = catalogue.levers(model)
     data = base.to_dict()
@@ -257,13 +264,19 @@ def apply_levers(
             continue
         changed = True
         path = base.levers.get(name)
-        before = entries[name].default if path is None else lever_value(base, name, base.start_year, 0.0)
+        before = (
+            entries[name].default if path is None else lever_value(base, name, base.start_year, 0.0)
+        )
         if path is None or path.kind == "constant":
             spec = {"type": "step", "year": policy_year, "before": before, "after": float(value)}
         else:
             years = range(base.start_year, policy_year)
             yearly = {y: lever_value(base, name, y, 0.0) for y in years}
-            spec = {"type": "yearly", "before": before, "values": {**yearly, policy_year: float(value)}}
+            spec = {
+                "type": "yearly",
+                "before": before,
+                "values": {**yearly, policy_year: float(value)},
+            }
         data.setdefault("levers", {})[name] = spec
     if changed and not data["name"].endswith("-custom"):
         data["name"] = f"{data['name']}-custom"
@@ -276,7 +289,7 @@ def scenario_key(scenario: Scenario) -> str:
 
 
 def fmt_number(value: float) -> str:
-    """A number for display: thousands separators, about four significant digits.
+    """Format a number for display: thousands separators, about four significant digits.
 
     Examples
     --------
@@ -297,7 +310,7 @@ def valid_name(name: str) -> bool:
 
 # ----------------------------------------------------------- tables, charts
 def all_targets(scenario: Scenario, documented: pd.DataFrame | None = None) -> list[Target]:
-    """The scenario's targets and the region's documented targets, each once.
+    """Collect the scenario's targets and the region's documented targets, each once.
 
     Scenario targets come first; a documented target for the same indicator
     and year is dropped, as are documented rows with weight 0 and indicators
@@ -322,8 +335,15 @@ def all_targets(scenario: Scenario, documented: pd.DataFrame | None = None) -> l
             key = (row["indicator"], int(row["year"]))
             if row.get("weight", 1) > 0 and key[0] in indicators and key not in seen:
                 seen.add(key)
-                out.append(Target(indicator=key[0], year=key[1], value=float(row["value_model"]),
-                                  bound=str(row.get("bound") or "equal"), source=str(row.get("source", ""))))
+                out.append(
+                    Target(
+                        indicator=key[0],
+                        year=key[1],
+                        value=float(row["value_model"]),
+                        bound=str(row.get("bound") or "equal"),
+                        source=str(row.get("source", "")),
+                    )
+                )
     return out
 
 
@@ -340,18 +360,34 @@ def merge_targets(lists: list[list[Target]]) -> list[Target]:
 
 def targets_frame(targets: list[Target]) -> pd.DataFrame:
     """Targets as a frame (``indicator``, ``year``, ``value``, ``bound``, ``source``) for charts."""
-    return pd.DataFrame([{"indicator": t.indicator, "year": t.year, "value": t.value, "bound": t.bound,
-                          "source": t.source} for t in targets],
-                        columns=["indicator", "year", "value", "bound", "source"])
+    return pd.DataFrame(
+        [
+            {
+                "indicator": t.indicator,
+                "year": t.year,
+                "value": t.value,
+                "bound": t.bound,
+                "source": t.source,
+            }
+            for t in targets
+        ],
+        columns=["indicator", "year", "value", "bound", "source"],
+    )
 
 
 def long_series(frames: dict[str, pd.DataFrame], indicator: str) -> pd.DataFrame:
     """One indicator of several runs, long form (``year``, ``series``, ``value``) for a chart."""
     parts = [
-        pd.DataFrame({"year": frame.index.to_numpy(), "series": name, "value": frame[indicator].to_numpy()})
+        pd.DataFrame(
+            {"year": frame.index.to_numpy(), "series": name, "value": frame[indicator].to_numpy()}
+        )
         for name, frame in frames.items()
     ]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["year", "series", "value"])
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["year", "series", "value"])
+    )
 
 
 def comparison_table(
@@ -359,7 +395,7 @@ def comparison_table(
     indicators: list[str],
     years: list[int],
 ) -> pd.DataFrame:
-    """Indicator values of several scenarios in chosen years, and differences from the first.
+    """Tabulate several scenarios in chosen years, with differences from the first.
 
     Parameters
     ----------
@@ -415,11 +451,13 @@ def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFra
     if runs.ndim != 2 or runs.shape[1] != len(years):
         raise ValueError(f"runs must have shape (n_runs, {len(years)}), got {runs.shape}")
     q = np.nanquantile(runs, [low, 0.5, high], axis=0)
-    return pd.DataFrame({"year": np.asarray(years, dtype=int), "low": q[0], "median": q[1], "high": q[2]})
+    return pd.DataFrame(
+        {"year": np.asarray(years, dtype=int), "low": q[0], "median": q[1], "high": q[2]}
+    )
 
 
 def fastest_engine() -> str:
-    """The engine to ask the runner for: ``"auto"`` (batch engine where it compiles the model) when offered."""
+    """Return the engine to ask for: ``"auto"`` (batch engine where it compiles) when offered."""
     from simulator import runner
 
     return next(e for e in ("auto", "batch", "pysd") if e in runner.ENGINES)
@@ -443,15 +481,17 @@ def calibration_report(region: str, reports_dir: Path = REPORTS_DIR) -> dict[str
 
 
 def ensemble_arrays(ensemble) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years and indicator arrays ``(n_runs, n_years)`` of an ``Ensemble`` (``simulator.ensemble``)."""
+    """Return years and arrays ``(n_runs, n_years)`` of a ``simulator.ensemble.Ensemble``."""
     return np.asarray(ensemble.years), {name: np.asarray(v) for name, v in ensemble.values.items()}
 
 
 def results_csv(frame: pd.DataFrame, units: dict[str, str]) -> bytes:
-    """Results as UTF-8 CSV (with BOM, so spreadsheet programs read Chinese), units in a second row."""
+    """Encode results as UTF-8 CSV with a BOM (spreadsheets then read Chinese), units in row 2."""
     table = frame.reset_index()
     unit_row = pd.DataFrame([{"year": "unit", **{c: units.get(c, "") for c in frame.columns}}])
-    return ("\ufeff" + pd.concat([unit_row, table.astype(object)]).to_csv(index=False)).encode("utf-8")
+    return ("\ufeff" + pd.concat([unit_row, table.astype(object)]).to_csv(index=False)).encode(
+        "utf-8"
+    )
 
 
 def figure_png(figure) -> bytes:
@@ -463,7 +503,7 @@ def figure_png(figure) -> bytes:
 
 # ------------------------------------------------------- model structure
 def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:
-    """The model's causal links, read from the dependencies PySD records.
+    """Read the model's causal links from the dependencies PySD records.
 
     PySD keeps, per translated element, the elements its equation reads
     (``Model.dependencies``); a stock's internal integrator (``_integ_*``,
@@ -498,7 +538,9 @@ def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:
     return {name: causes(name, frozenset()) - {name} for name in sorted(public)}
 
 
-def simple_cycles(graph: dict[str, set[str]], max_length: int = 8, limit: int = 1000) -> list[list[str]]:
+def simple_cycles(
+    graph: dict[str, set[str]], max_length: int = 8, limit: int = 1000
+) -> list[list[str]]:
     """Feedback loops: every simple cycle of the graph up to ``max_length`` links.
 
     Depth-first search from each node over nodes later in sorted order, so
@@ -582,7 +624,11 @@ def dot_source(
     model = model or load_model()
     by_vensim = {e.vensim_name: e for e in catalogue.indicators(model).values()}
     levers = catalogue.levers(model)
-    lines = ["digraph model {", "  rankdir=LR;", '  node [fontname="Noto Sans CJK SC", fontsize=10];']
+    lines = [
+        "digraph model {",
+        "  rankdir=LR;",
+        '  node [fontname="Noto Sans CJK SC", fontsize=10];',
+    ]
     shown = set()
     for name in sorted(nodes):
         info = model.variables[name]
@@ -593,8 +639,10 @@ def dot_source(
         entry = levers.get(name) or by_vensim.get(info.vensim_name)
         if entry is not None and lang == "zh":
             label = f"{entry.label_zh}\\n{info.vensim_name}"
-        style = {"Stateful": "shape=box, style=filled, fillcolor=\"#dbe9f6\"",
-                 "Constant": "shape=plaintext, fontcolor=grey40"}.get(info.kind, "shape=ellipse")
+        style = {
+            "Stateful": 'shape=box, style=filled, fillcolor="#dbe9f6"',
+            "Constant": "shape=plaintext, fontcolor=grey40",
+        }.get(info.kind, "shape=ellipse")
         if name == focus:
             style += ", color=red, penwidth=2"
         lines.append(f'  "{name}" [label="{label}", {style}];')
@@ -631,8 +679,15 @@ def variables_table(model: LoadedModel | None = None) -> pd.DataFrame:
     model = model or load_model()
     eqs = equations(model.path)
     rows = [
-        {"variable": info.vensim_name, "py_name": name, "kind": info.kind, "unit": info.unit,
-         "equation": eqs.get(info.vensim_name, ""), "comment": info.comment}
-        for name, info in sorted(model.variables.items()) if name not in CONTROL_NAMES
+        {
+            "variable": info.vensim_name,
+            "py_name": name,
+            "kind": info.kind,
+            "unit": info.unit,
+            "equation": eqs.get(info.vensim_name, ""),
+            "comment": info.comment,
+        }
+        for name, info in sorted(model.variables.items())
+        if name not in CONTROL_NAMES
     ]
     return pd.DataFrame(rows)

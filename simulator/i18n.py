@@ -33,7 +33,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "preset_uploaded": ("已上传", "Uploaded"),
     "plan_missing": (
         "该地区的规划情景文件(scenarios/{region}-plan.yaml)尚未提供,暂用基线情景。",
-        "No plan scenario for this region yet (scenarios/{region}-plan.yaml); showing the baseline.",
+        "No plan scenario for this region yet (scenarios/{region}-plan.yaml);"
+        " showing the baseline.",
     ),
     "policy_year": ("政策调整起始年", "Policy change from year"),
     "policy_year_help": (
@@ -83,7 +84,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "compare_pick": ("选择要比较的情景", "Scenarios to compare"),
     "compare_years": ("比较年份", "Years compared"),
     "compare_indicators": ("比较指标", "Indicators compared"),
-    "compare_table": ("目标年份差异表(相对第一个情景)", "Differences in the target years (vs the first)"),
+    "compare_table": (
+        "目标年份差异表(相对第一个情景)",
+        "Differences in the target years (vs the first)",
+    ),
     "difference": ("差值", "difference"),
     "difference_pct": ("差值 %", "difference %"),
     "compare_need_two": ("请至少选择两个情景。", "Pick at least two scenarios."),
@@ -120,7 +124,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # data
     "documented": ("有据可查的数据", "Documented figures"),
-    "holdout": ("留出检验数据(2023 年后,不用于拟合)", "Hold-out figures (after 2022, never fitted)"),
+    "holdout": (
+        "留出检验数据(2023 年后,不用于拟合)",
+        "Hold-out figures (after 2022, never fitted)",
+    ),
     "quote": ("原文", "Quote"),
     "weight": ("权重", "Weight"),
     "fit": ("校准拟合", "Calibration fit"),
@@ -139,13 +146,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No calibration report for this region yet (calibration/reports/{region}/, written by"
         " python -m simulator calibrate).",
     ),
-    "forecast": ("留出期预测与实际(样本外检验)", "Hold-out forecast against outcomes (out of sample)"),
+    "forecast": (
+        "留出期预测与实际(样本外检验)",
+        "Hold-out forecast against outcomes (out of sample)",
+    ),
     "no_data": ("该地区暂无有据可查的数据。", "No documented figures for this region."),
     # share
     "download_yaml": ("下载情景 YAML", "Download the scenario (YAML)"),
     "upload_yaml": ("上传情景 YAML", "Load a scenario (YAML)"),
     "upload_error": ("无法读取上传的情景:{error}", "Cannot load the uploaded scenario: {error}"),
-    "upload_ok": ("已载入情景 {name}(地区:{region})。", "Loaded scenario {name} (region: {region})."),
+    "upload_ok": (
+        "已载入情景 {name}(地区:{region})。",
+        "Loaded scenario {name} (region: {region}).",
+    ),
     "download_csv": ("下载结果 CSV", "Download the results (CSV)"),
     "download_png": ("下载图表 PNG", "Download the charts (PNG)"),
     "current_scenario": ("当前情景", "Current scenario"),

@@ -25,7 +25,7 @@ DEFAULT_POLICY_YEAR = 2026  # first year of the 15th Five-Year Plan period (2026
 # ------------------------------------------------------------------ caches
 @st.cache_resource(show_spinner=False)
 def model():
-    """The translated core model, shared by all sessions (runs work on a copy)."""
+    """Return the translated core model, shared by all sessions (runs work on a copy)."""
     return load_model()
 
 
@@ -50,7 +50,7 @@ def documented(region: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def charts_png(yaml_text: str) -> bytes:
-    """PNG of the key indicators with documented history and targets (Chinese and English labels)."""
+    """Draw the key indicators with history and targets as PNG (Chinese and English labels)."""
     from simulator.plotting import plot_series
 
     scenario = scenario_from_yaml(yaml_text, model=model())
@@ -59,9 +59,15 @@ def charts_png(yaml_text: str) -> bytes:
     targets = app_logic.targets_frame(app_logic.all_targets(scenario, documented_targets))
     entries = catalogue.indicators(model())
     names = list(catalogue.KEY_INDICATORS)
-    figure = plot_series(frame, indicators=names, units=units, observed=observed, targets=targets,
-                         labels={n: (entries[n].label_zh, entries[n].label_en) for n in names},
-                         title=f"{scenario.title_zh or scenario.name} · {scenario.name}")
+    figure = plot_series(
+        frame,
+        indicators=names,
+        units=units,
+        observed=observed,
+        targets=targets,
+        labels={n: (entries[n].label_zh, entries[n].label_en) for n in names},
+        title=f"{scenario.title_zh or scenario.name} · {scenario.name}",
+    )
     return app_logic.figure_png(figure)
 
 
@@ -72,7 +78,7 @@ def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
 
 # ------------------------------------------------------------------- state
 def lang() -> str:
-    """The chosen language code."""
+    """Return the chosen language code."""
     return st.session_state.get("lang", "zh")
 
 
@@ -97,20 +103,42 @@ def store(key: str) -> None:
 def sidebar() -> None:
     """Language switch, region and preset (on every page)."""
     with st.sidebar:
-        st.radio(t("language", lang()), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
-                 key=kept("lang", "zh"), on_change=store, args=("lang",))
+        st.radio(
+            t("language", lang()),
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            horizontal=True,
+            key=kept("lang", "zh"),
+            on_change=store,
+            args=("lang",),
+        )
         code = lang()  # bound now: a format_func may be called outside the script run
-        st.selectbox(tr("region"), REGIONS, format_func=lambda r: app_logic.region_label(r, code),
-                     key=kept("region", DEFAULT_REGION), on_change=store, args=("region",))
-        presets = list(app_logic.PRESETS) + (["uploaded"] if "uploaded_yaml" in st.session_state else [])
+        st.selectbox(
+            tr("region"),
+            REGIONS,
+            format_func=lambda r: app_logic.region_label(r, code),
+            key=kept("region", DEFAULT_REGION),
+            on_change=store,
+            args=("region",),
+        )
+        presets = list(app_logic.PRESETS) + (
+            ["uploaded"] if "uploaded_yaml" in st.session_state else []
+        )
         if st.session_state.get("preset") not in presets:
             st.session_state["preset"] = "baseline"
-        st.radio(tr("preset"), presets, format_func=lambda p: t(f"preset_{p}", code), horizontal=True,
-                 key=kept("preset", "baseline"), on_change=store, args=("preset",))
+        st.radio(
+            tr("preset"),
+            presets,
+            format_func=lambda p: t(f"preset_{p}", code),
+            horizontal=True,
+            key=kept("preset", "baseline"),
+            on_change=store,
+            args=("preset",),
+        )
 
 
 def base_scenario() -> Scenario:
-    """The chosen preset (or uploaded) scenario; a note when the plan is missing."""
+    """Return the chosen preset (or uploaded) scenario; note when the plan is missing."""
     region = st.session_state.get("region", DEFAULT_REGION)
     preset = st.session_state.get("preset", "baseline")
     if preset == "uploaded" and "uploaded_yaml" in st.session_state:
@@ -129,7 +157,10 @@ def lever_values(base: Scenario) -> dict[str, float]:
         st.session_state["lever_base"] = signature
         for name, spec in specs.items():
             st.session_state[f"lever_{name}"] = spec.value
-    return {name: float(st.session_state.get(f"lever_{name}", spec.value)) for name, spec in specs.items()}
+    return {
+        name: float(st.session_state.get(f"lever_{name}", spec.value))
+        for name, spec in specs.items()
+    }
 
 
 def current_scenario() -> tuple[Scenario, Scenario]:
@@ -141,7 +172,7 @@ def current_scenario() -> tuple[Scenario, Scenario]:
 
 
 def saved() -> dict[str, str]:
-    """The user's saved scenarios: name to YAML text (this session)."""
+    """Return the user's saved scenarios: name to YAML text (this session)."""
     return st.session_state.setdefault("saved", {})
 
 
@@ -163,14 +194,25 @@ def indicator_chart(
     x = alt.X("year:Q", title=tr("year"), axis=alt.Axis(format="d"))
     layers = []
     if band is not None:
-        layers.append(alt.Chart(band).mark_area(opacity=0.25).encode(
-            x=x, y=alt.Y("low:Q", title=entry.unit), y2="high:Q"))
-    layers.append(alt.Chart(series).mark_line().encode(
-        x=x, y=alt.Y("value:Q", title=entry.unit),
-        color=alt.Color("series:N", title=tr("series")),
-        tooltip=["series", "year", alt.Tooltip("value:Q", format=",.4g")]))
-    for frame, key, shape, colour in ((observed, "observed", "circle", "#d62728"),
-                                      (targets, "target", "triangle-up", "#2ca02c")):
+        layers.append(
+            alt.Chart(band)
+            .mark_area(opacity=0.25)
+            .encode(x=x, y=alt.Y("low:Q", title=entry.unit), y2="high:Q")
+        )
+    layers.append(
+        alt.Chart(series)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=entry.unit),
+            color=alt.Color("series:N", title=tr("series")),
+            tooltip=["series", "year", alt.Tooltip("value:Q", format=",.4g")],
+        )
+    )
+    for frame, key, shape, colour in (
+        (observed, "observed", "circle", "#d62728"),
+        (targets, "target", "triangle-up", "#2ca02c"),
+    ):
         if frame is None:
             continue
         mine = frame[frame["indicator"] == indicator]
@@ -179,10 +221,23 @@ def indicator_chart(
         if mine.empty:
             continue
         value = "value_model" if "value_model" in mine.columns else "value"
-        points = pd.DataFrame({"year": mine["year"].astype(int), "value": mine[value].astype(float),
-                               "bound": mine["bound"].astype(str), "kind": tr(key)})
-        layers.append(alt.Chart(points).mark_point(shape=shape, size=70, filled=True, color=colour).encode(
-            x=x, y="value:Q", tooltip=["kind", "year", "bound", alt.Tooltip("value:Q", format=",.4g")]))
+        points = pd.DataFrame(
+            {
+                "year": mine["year"].astype(int),
+                "value": mine[value].astype(float),
+                "bound": mine["bound"].astype(str),
+                "kind": tr(key),
+            }
+        )
+        layers.append(
+            alt.Chart(points)
+            .mark_point(shape=shape, size=70, filled=True, color=colour)
+            .encode(
+                x=x,
+                y="value:Q",
+                tooltip=["kind", "year", "bound", alt.Tooltip("value:Q", format=",.4g")],
+            )
+        )
     return alt.layer(*layers).properties(title=title, height=240)
 
 

@@ -15,8 +15,10 @@ tr = common.tr
 def _candidates() -> dict[str, str]:
     """Scenario label to YAML: the region's presets, the current scenario, saved scenarios."""
     region = st.session_state.get("region", common.DEFAULT_REGION)
-    out = {f"{tr('preset_' + p)} ({p})": common.preset_yaml(region, p)
-           for p in app_logic.available_presets(region)}
+    out = {
+        f"{tr('preset_' + p)} ({p})": common.preset_yaml(region, p)
+        for p in app_logic.available_presets(region)
+    }
     _, current = common.current_scenario()
     out[f"{tr('current')}: {current.name}"] = app_logic.scenario_key(current)
     out.update(common.saved())
@@ -37,7 +39,9 @@ def render() -> None:
         common.error_box("run_error", error)
         return
     default = [name for name in candidates][:3]
-    picked = st.multiselect(tr("compare_pick"), list(candidates), default=default, key="_compare_pick")
+    picked = st.multiselect(
+        tr("compare_pick"), list(candidates), default=default, key="_compare_pick"
+    )
     if len(picked) < 2:
         st.info(tr("compare_need_two"))
         return
@@ -52,20 +56,34 @@ def render() -> None:
     entries = catalogue.indicators(common.model())
     first = frames[picked[0]]
     targets = app_logic.merge_targets(
-        [app_logic.all_targets(scenario_from_yaml(candidates[name], model=common.model()),
-                               common.documented(region)[1]) for name in picked])
+        [
+            app_logic.all_targets(
+                scenario_from_yaml(candidates[name], model=common.model()),
+                common.documented(region)[1],
+            )
+            for name in picked
+        ]
+    )
     target_years = sorted({t.year for t in targets if t.year in first.index})
     years_all = [int(y) for y in first.index]
     default_years = target_years or [y for y in (2025, 2030, 2035) if y in years_all]
-    years = st.multiselect(tr("compare_years"), years_all, default=default_years, key="_compare_years")
-    names = st.multiselect(tr("compare_indicators"), list(entries), default=list(catalogue.KEY_INDICATORS),
-                           format_func=lambda n: app_logic.entry_label(entries[n], lang), key="_compare_ind")
+    years = st.multiselect(
+        tr("compare_years"), years_all, default=default_years, key="_compare_years"
+    )
+    names = st.multiselect(
+        tr("compare_indicators"),
+        list(entries),
+        default=list(catalogue.KEY_INDICATORS),
+        format_func=lambda n: app_logic.entry_label(entries[n], lang),
+        key="_compare_ind",
+    )
 
     observed = common.documented(region)[0]
     columns = st.columns(2)
     for i, name in enumerate(names):
-        chart = common.indicator_chart(app_logic.long_series(frames, name), name, observed,
-                                       app_logic.targets_frame(targets))
+        chart = common.indicator_chart(
+            app_logic.long_series(frames, name), name, observed, app_logic.targets_frame(targets)
+        )
         columns[i % 2].altair_chart(chart, width="stretch")
 
     st.subheader(tr("compare_table"))
@@ -73,8 +91,10 @@ def render() -> None:
         table = app_logic.comparison_table(frames, names, sorted(years))
         table.insert(1, tr("unit"), [entries[n].unit for n in table["indicator"]])
         table["indicator"] = [app_logic.entry_label(entries[n], lang) for n in table["indicator"]]
-        st.dataframe(table.rename(columns={"indicator": tr("indicator"), "year": tr("year")}),
-                     hide_index=True)
+        st.dataframe(
+            table.rename(columns={"indicator": tr("indicator"), "year": tr("year")}),
+            hide_index=True,
+        )
 
 
 render()

@@ -23,13 +23,34 @@ def _figures(region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _sources_table(frame: pd.DataFrame) -> None:
-    columns = ["indicator", "year", "value", "unit", "kind", "bound", "weight", "source", "source_quote"]
+    columns = [
+        "indicator",
+        "year",
+        "value",
+        "unit",
+        "kind",
+        "bound",
+        "weight",
+        "source",
+        "source_quote",
+    ]
     table = frame[columns].copy()
     table["source"] = [s if s.startswith("seeds/") else f"https://{s}" for s in table["source"]]
-    st.dataframe(table.rename(columns={"indicator": tr("indicator"), "year": tr("year"), "value": tr("value"),
-                                       "unit": tr("unit"), "bound": tr("bound"), "weight": tr("weight"),
-                                       "source_quote": tr("quote")}),
-                 hide_index=True, column_config={"source": st.column_config.LinkColumn(tr("source"))})
+    st.dataframe(
+        table.rename(
+            columns={
+                "indicator": tr("indicator"),
+                "year": tr("year"),
+                "value": tr("value"),
+                "unit": tr("unit"),
+                "bound": tr("bound"),
+                "weight": tr("weight"),
+                "source_quote": tr("quote"),
+            }
+        ),
+        hide_index=True,
+        column_config={"source": st.column_config.LinkColumn(tr("source"))},
+    )
 
 
 def _profile(region: str) -> None:
@@ -43,7 +64,10 @@ def _profile(region: str) -> None:
     except (FileNotFoundError, ValueError, TypeError, KeyError) as error:
         common.error_box("run_error", error)
         return
-    rows = [{"parameter": name, **entry} for name, entry in profile.to_dict().get("parameters", {}).items()]
+    rows = [
+        {"parameter": name, **entry}
+        for name, entry in profile.to_dict().get("parameters", {}).items()
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 

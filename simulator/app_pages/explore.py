@@ -30,21 +30,37 @@ def _levers(base) -> None:
     specs = app_logic.slider_specs(base, common.model())
     common.lever_values(base)  # resets the sliders when the preset changed
     with st.sidebar:
-        st.slider(tr("policy_year"), base.start_year + 1, base.end_year, help=tr("policy_year_help"),
-                  key=common.kept("policy_year", common.DEFAULT_POLICY_YEAR),
-                  on_change=common.store, args=("policy_year",))
+        st.slider(
+            tr("policy_year"),
+            base.start_year + 1,
+            base.end_year,
+            help=tr("policy_year_help"),
+            key=common.kept("policy_year", common.DEFAULT_POLICY_YEAR),
+            on_change=common.store,
+            args=("policy_year",),
+        )
         st.subheader(tr("levers"))
         for group, entries in app_logic.levers_by_group(common.model()).items():
             with st.expander(app_logic.group_label(group, lang), expanded=True):
                 for entry in entries:
                     spec = specs[entry.name]
-                    valid = f"{entry.min if entry.min is not None else '−∞'}–{entry.max if entry.max is not None else '∞'}"
-                    help_text = (f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
-                                 f"[{entry.unit}] · {tr('preset_value')}: {spec.value:g}")
-                    st.slider(f"{app_logic.entry_label(entry, lang)} [{entry.unit}]",
-                              min_value=spec.low, max_value=spec.high, step=spec.step, help=help_text,
-                              key=common.kept(f"lever_{entry.name}", spec.value),
-                              on_change=common.store, args=(f"lever_{entry.name}",))
+                    low = "−∞" if entry.min is None else f"{entry.min:g}"
+                    high = "∞" if entry.max is None else f"{entry.max:g}"
+                    valid = f"{low}–{high}"
+                    help_text = (
+                        f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
+                        f"[{entry.unit}] · {tr('preset_value')}: {spec.value:g}"
+                    )
+                    st.slider(
+                        f"{app_logic.entry_label(entry, lang)} [{entry.unit}]",
+                        min_value=spec.low,
+                        max_value=spec.high,
+                        step=spec.step,
+                        help=help_text,
+                        key=common.kept(f"lever_{entry.name}", spec.value),
+                        on_change=common.store,
+                        args=(f"lever_{entry.name}",),
+                    )
         st.button(tr("reset"), on_click=_reset, args=(specs,), key="_reset")
 
 
@@ -70,19 +86,28 @@ def render() -> None:
     for i, name in enumerate(catalogue.KEY_INDICATORS):
         entry = entries[name]
         value, reference = frame.at[year, name], base_frame.at[year, name]
-        columns[i % 4].metric(f"{app_logic.entry_label(entry, lang)} {year} [{entry.unit}]",
-                              app_logic.fmt_number(value),
-                              delta=f"{value - reference:+.3g}" if value != reference else None)
+        columns[i % 4].metric(
+            f"{app_logic.entry_label(entry, lang)} {year} [{entry.unit}]",
+            app_logic.fmt_number(value),
+            delta=f"{value - reference:+.3g}" if value != reference else None,
+        )
 
-    observed, documented_targets = common.documented(scenario.region) if scenario.region else (None, None)
+    observed, documented_targets = (
+        common.documented(scenario.region) if scenario.region else (None, None)
+    )
     targets = app_logic.all_targets(scenario, documented_targets)
     target_points = app_logic.targets_frame(targets)
-    runs = {tr("preset_value"): base_frame, scenario.name: frame} if scenario.name != base.name else {
-        scenario.name: frame}
+    runs = (
+        {tr("preset_value"): base_frame, scenario.name: frame}
+        if scenario.name != base.name
+        else {scenario.name: frame}
+    )
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = common.indicator_chart(app_logic.long_series(runs, name), name, observed, target_points)
+        chart = common.indicator_chart(
+            app_logic.long_series(runs, name), name, observed, target_points
+        )
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
     st.caption(tr("chart_legend"))
@@ -107,20 +132,48 @@ def _scorecard(frame, targets) -> None:
     if module is None:
         st.info(tr("scorecard_missing"))
         table = app_logic.targets_frame(targets)
-        table["simulated"] = [frame.at[t.year, t.indicator] if t.year in frame.index else float("nan")
-                              for t in targets]
+        table["simulated"] = [
+            frame.at[t.year, t.indicator] if t.year in frame.index else float("nan")
+            for t in targets
+        ]
         st.dataframe(table, hide_index=True)
         return
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
-    shown = table[[label, "unit", "year", "bound", "target", "value", "gap", "gap_pct", "met",
-                   "first_year_reached", "source"]]
-    st.dataframe(shown.rename(columns={
-        label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
-        "target": tr("target"), "value": tr("simulated"), "gap": tr("gap"), "gap_pct": f"{tr('gap')} %",
-        "met": tr("met"), "first_year_reached": tr("first_year"), "source": tr("source")}),
-        hide_index=True)
+    shown = table[
+        [
+            label,
+            "unit",
+            "year",
+            "bound",
+            "target",
+            "value",
+            "gap",
+            "gap_pct",
+            "met",
+            "first_year_reached",
+            "source",
+        ]
+    ]
+    st.dataframe(
+        shown.rename(
+            columns={
+                label: tr("indicator"),
+                "unit": tr("unit"),
+                "year": tr("year"),
+                "bound": tr("bound"),
+                "target": tr("target"),
+                "value": tr("simulated"),
+                "gap": tr("gap"),
+                "gap_pct": f"{tr('gap')} %",
+                "met": tr("met"),
+                "first_year_reached": tr("first_year"),
+                "source": tr("source"),
+            }
+        ),
+        hide_index=True,
+    )
 
 
 render()

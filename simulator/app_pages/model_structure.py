@@ -13,7 +13,7 @@ tr = common.tr
 
 @st.cache_data(show_spinner=False)
 def _graph(sha256: str) -> dict[str, set[str]]:
-    """The causal graph of the loaded model (cached by the model's hash)."""
+    """Return the causal graph of the loaded model (cached by the model's hash)."""
     return app_logic.causal_graph(common.model())
 
 
@@ -33,18 +33,25 @@ def render() -> None:
 
     st.subheader(tr("diagram"))
     columns = st.columns(3)
-    focus = columns[0].selectbox(tr("focus"), sorted(graph, key=names.get), format_func=names.get,
-                                 index=sorted(graph, key=names.get).index("high_tech_enterprises"),
-                                 key="_model_focus")
+    focus = columns[0].selectbox(
+        tr("focus"),
+        sorted(graph, key=names.get),
+        format_func=names.get,
+        index=sorted(graph, key=names.get).index("high_tech_enterprises"),
+        key="_model_focus",
+    )
     depth = columns[1].slider(tr("depth"), 1, 4, 1, key="_model_depth")
     constants = columns[2].checkbox(tr("show_constants"), value=False, key="_model_constants")
     nodes = app_logic.neighbourhood(graph, focus, depth)
-    st.graphviz_chart(app_logic.dot_source(graph, nodes, model, lang=lang, show_constants=constants,
-                                           focus=focus))
+    st.graphviz_chart(
+        app_logic.dot_source(graph, nodes, model, lang=lang, show_constants=constants, focus=focus)
+    )
     st.caption(tr("legend"))
     info = model.variables[focus]
     equation = app_logic.equations(model.path).get(info.vensim_name, "")
-    st.markdown(f"**{info.vensim_name}** · {tr('kind')}: {info.kind} · {tr('unit')}: `{info.unit or '—'}`")
+    st.markdown(
+        f"**{info.vensim_name}** · {tr('kind')}: {info.kind} · {tr('unit')}: `{info.unit or '—'}`"
+    )
     st.code(f"{info.vensim_name} = {equation}", language=None)
     st.caption(f"{tr('comment')}: {info.comment or '—'}")
 
@@ -52,16 +59,30 @@ def render() -> None:
     max_length = st.slider(tr("max_loop_length"), 2, 12, 8, key="_model_loop_length")
     loops = _loops(model.sha256, max_length)
     st.write(tr("loops_found", n=len(loops), k=max_length))
-    st.dataframe(pd.DataFrame({
-        tr("loop_length"): [len(loop) for loop in loops],
-        tr("loop"): [" → ".join(names[n] for n in loop + loop[:1]) for loop in loops],
-    }), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("loop_length"): [len(loop) for loop in loops],
+                tr("loop"): [" → ".join(names[n] for n in loop + loop[:1]) for loop in loops],
+            }
+        ),
+        hide_index=True,
+    )
 
     st.subheader(tr("variables"))
     table = app_logic.variables_table(model)
-    st.dataframe(table.rename(columns={
-        "variable": tr("variables"), "kind": tr("kind"), "unit": tr("unit"),
-        "equation": tr("equation"), "comment": tr("comment")}), hide_index=True)
+    st.dataframe(
+        table.rename(
+            columns={
+                "variable": tr("variables"),
+                "kind": tr("kind"),
+                "unit": tr("unit"),
+                "equation": tr("equation"),
+                "comment": tr("comment"),
+            }
+        ),
+        hide_index=True,
+    )
 
 
 render()

@@ -26,8 +26,14 @@ def _load_upload() -> None:
     st.session_state["preset"] = "uploaded"
     if scenario.region:
         st.session_state["region"] = scenario.region
-    st.session_state["upload_message"] = ("success", tr(
-        "upload_ok", name=scenario.name, region=app_logic.region_label(scenario.region, common.lang())))
+    st.session_state["upload_message"] = (
+        "success",
+        tr(
+            "upload_ok",
+            name=scenario.name,
+            region=app_logic.region_label(scenario.region, common.lang()),
+        ),
+    )
 
 
 def render() -> None:
@@ -50,20 +56,41 @@ def render() -> None:
     yaml_text = app_logic.scenario_key(scenario)
     st.subheader(f"{tr('current_scenario')}: {scenario.name}")
     columns = st.columns(3)
-    columns[0].download_button(tr("download_yaml"), yaml_text.encode("utf-8"), file_name=f"{scenario.name}.yaml",
-                               mime="application/x-yaml", on_click="ignore")
-    columns[1].download_button(tr("download_csv"), app_logic.results_csv(frame, units),
-                               file_name=f"{scenario.name}.csv", mime="text/csv", on_click="ignore")
-    columns[2].download_button(tr("download_png"), lambda: common.charts_png(yaml_text),
-                               file_name=f"{scenario.name}.png", mime="image/png", on_click="ignore")
+    columns[0].download_button(
+        tr("download_yaml"),
+        yaml_text.encode("utf-8"),
+        file_name=f"{scenario.name}.yaml",
+        mime="application/x-yaml",
+        on_click="ignore",
+    )
+    columns[1].download_button(
+        tr("download_csv"),
+        app_logic.results_csv(frame, units),
+        file_name=f"{scenario.name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    columns[2].download_button(
+        tr("download_png"),
+        lambda: common.charts_png(yaml_text),
+        file_name=f"{scenario.name}.png",
+        mime="image/png",
+        on_click="ignore",
+    )
     st.code(yaml_text, language="yaml")
 
     st.subheader(tr("saved_scenarios"))
     if not common.saved():
         st.caption(tr("none_saved"))
     for name, text in common.saved().items():
-        st.download_button(f"{name}.yaml", text.encode("utf-8"), file_name=f"{name}.yaml",
-                           mime="application/x-yaml", key=f"_saved_{name}", on_click="ignore")
+        st.download_button(
+            f"{name}.yaml",
+            text.encode("utf-8"),
+            file_name=f"{name}.yaml",
+            mime="application/x-yaml",
+            key=f"_saved_{name}",
+            on_click="ignore",
+        )
 
 
 render()

@@ -1,4 +1,4 @@
-"""Uncertainty: 5–95% bands from the calibration ensemble and the probability of meeting each target."""
+"""Uncertainty: 5–95% bands from the calibration ensemble, probability of meeting each target."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ tr = common.tr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _ensemble(yaml_text: str, n: int, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
+def _ensemble(
+    yaml_text: str, n: int, seed: int
+) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
     """Years, indicator arrays ``(n, years)`` and notes of a scenario's ensemble (cached)."""
     ensemble = app_logic.optional_module("simulator.ensemble")
-    result = ensemble.run_ensemble(scenario_from_yaml(yaml_text, model=common.model()), n, seed=seed,
-                                   engine=app_logic.fastest_engine())
+    result = ensemble.run_ensemble(
+        scenario_from_yaml(yaml_text, model=common.model()),
+        n,
+        seed=seed,
+        engine=app_logic.fastest_engine(),
+    )
     years, values = app_logic.ensemble_arrays(result)
     return years, values, [f"{result.source}", *result.notes]
 
@@ -33,7 +39,9 @@ def render() -> None:
         st.info(tr("ensemble_missing"))
         return
     columns = st.columns(2)
-    n = columns[0].select_slider(tr("ensemble_size"), [50, 100, 200, 500, 1000], value=200, key="_ens_n")
+    n = columns[0].select_slider(
+        tr("ensemble_size"), [50, 100, 200, 500, 1000], value=200, key="_ens_n"
+    )
     seed = int(columns[1].number_input(tr("seed"), 0, 2**31 - 1, 20260101, key="_ens_seed"))
     try:
         _, scenario = common.current_scenario()
@@ -44,7 +52,10 @@ def render() -> None:
     try:
         with st.spinner(tr("run_ensemble")):
             years, values, notes = _ensemble(yaml_text, n, seed)
-    except (ScenarioError, ValueError) as error:  # e.g. nothing uncertain to draw: a note, not a failure
+    except (
+        ScenarioError,
+        ValueError,
+    ) as error:  # e.g. nothing uncertain to draw: a note, not a failure
         st.warning(str(error.args[0]) if error.args else str(error))
         return
     except Exception as error:  # noqa: BLE001 - shown in the page, never as a traceback
@@ -60,8 +71,9 @@ def render() -> None:
     for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
         band = app_logic.band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
-        chart = common.indicator_chart(series, name, observed, app_logic.targets_frame(targets),
-                                       band=band)
+        chart = common.indicator_chart(
+            series, name, observed, app_logic.targets_frame(targets), band=band
+        )
         chart_columns[i % 2].altair_chart(chart, width="stretch")
     st.caption(tr("band"))
 
@@ -75,12 +87,36 @@ def render() -> None:
         table = module.track_ensemble(years, values, targets)
         label = "label_zh" if lang == "zh" else "label_en"
         table["p_met"] = (100 * table["p_met"]).round(1)
-        st.dataframe(table[[label, "unit", "year", "bound", "target", "p_met", "value_q05", "value_q50",
-                            "value_q95", "first_year_reached_q50"]].rename(columns={
-            label: tr("indicator"), "unit": tr("unit"), "year": tr("year"), "bound": tr("bound"),
-            "target": tr("target"), "p_met": f"{tr('probability')} %", "value_q05": "5%",
-            "value_q50": "50%", "value_q95": "95%",
-            "first_year_reached_q50": tr("first_year")}), hide_index=True)
+        st.dataframe(
+            table[
+                [
+                    label,
+                    "unit",
+                    "year",
+                    "bound",
+                    "target",
+                    "p_met",
+                    "value_q05",
+                    "value_q50",
+                    "value_q95",
+                    "first_year_reached_q50",
+                ]
+            ].rename(
+                columns={
+                    label: tr("indicator"),
+                    "unit": tr("unit"),
+                    "year": tr("year"),
+                    "bound": tr("bound"),
+                    "target": tr("target"),
+                    "p_met": f"{tr('probability')} %",
+                    "value_q05": "5%",
+                    "value_q50": "50%",
+                    "value_q95": "95%",
+                    "first_year_reached_q50": tr("first_year"),
+                }
+            ),
+            hide_index=True,
+        )
 
 
 render()

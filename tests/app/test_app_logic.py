@@ -16,22 +16,38 @@ from simulator.scenario import Scenario, Target, load_scenario
 
 
 def _entry(default=10.0, low=0.0, high=1000.0) -> CatalogueEntry:
-    return CatalogueEntry(name="x", vensim_name="X", unit="家", vensim_unit="家", default=default,
-                          min=low, max=high, label_zh="甲", label_en="X", group="talent")
+    return CatalogueEntry(
+        name="x",
+        vensim_name="X",
+        unit="家",
+        vensim_unit="家",
+        default=default,
+        min=low,
+        max=high,
+        label_zh="甲",
+        label_en="X",
+        group="talent",
+    )
 
 
 @pytest.fixture(scope="module")
 def ningxia() -> Scenario:
+    """Ningxia's baseline scenario."""
     return load_scenario(SCENARIOS_DIR / "ningxia-baseline.yaml")
 
 
 # ----------------------------------------------------------------- sliders
-@pytest.mark.parametrize("width, expected", [(2400.0, 50.0), (2000.0, 20.0), (0.2, 0.002), (80.0, 1.0), (3.0, 0.05), (7.0, 0.1)])
+@pytest.mark.parametrize(
+    "width, expected",
+    [(2400.0, 50.0), (2000.0, 20.0), (0.2, 0.002), (80.0, 1.0), (3.0, 0.05), (7.0, 0.1)],
+)
 def test_nice_step_known_values(width, expected):
+    """Nice step known values."""
     assert app_logic.nice_step(width) == pytest.approx(expected)
 
 
 def test_doctests_of_the_app_modules():
+    """Doctests of the app modules."""
     import doctest
 
     from simulator import i18n
@@ -41,34 +57,44 @@ def test_doctests_of_the_app_modules():
 
 
 def test_nice_step_rejects_zero_width():
+    """Nice step rejects zero width."""
     with pytest.raises(ValueError, match="width must be positive"):
         app_logic.nice_step(0.0)
 
 
 def test_slider_spans_zero_to_four_times_the_preset():
+    """Slider spans zero to four times the preset."""
     spec = app_logic.slider_spec(_entry(), preset=50.0)
     assert (spec.low, spec.high, spec.value) == (0.0, 200.0, 50.0)
 
 
 def test_slider_is_clipped_to_the_valid_range():
+    """Slider is clipped to the valid range."""
     spec = app_logic.slider_spec(_entry(low=1.0, high=120.0), preset=50.0)
     assert spec.low == 1.0 and spec.high == 120.0
 
 
 def test_slider_with_zero_preset_uses_the_model_default_then_the_valid_maximum():
+    """Slider with zero preset uses the model default then the valid maximum."""
     assert app_logic.slider_spec(_entry(default=3.0), preset=0.0).high == pytest.approx(12.0)
-    assert app_logic.slider_spec(_entry(default=0.0, high=0.2), preset=0.0).high == pytest.approx(0.2)
-    assert app_logic.slider_spec(_entry(default=0.0, high=None), preset=0.0).high == pytest.approx(1.0)
+    assert app_logic.slider_spec(_entry(default=0.0, high=0.2), preset=0.0).high == pytest.approx(
+        0.2
+    )
+    assert app_logic.slider_spec(_entry(default=0.0, high=None), preset=0.0).high == pytest.approx(
+        1.0
+    )
 
 
 @pytest.mark.parametrize("preset", [0.0, 0.013, 1.0, 7.3, 600.0, 999.0, 1000.0])
 def test_slider_always_contains_the_preset_and_stays_valid(preset):
+    """Slider always contains the preset and stays valid."""
     spec = app_logic.slider_spec(_entry(), preset=preset)
     assert 0.0 <= spec.low <= preset <= spec.high <= 1000.0
     assert spec.step > 0 and (spec.high - spec.low) / spec.step <= 2 * app_logic.SLIDER_STEPS
 
 
 def test_slider_specs_start_at_the_preset_value_in_the_end_year(ningxia):
+    """Slider specs start at the preset value in the end year."""
     specs = app_logic.slider_specs(ningxia)
     assert set(specs) == set(catalogue.levers())
     # the preset steps the super deduction from 0.75 to 1.0 in 2023: the slider shows 1.0
@@ -78,6 +104,7 @@ def test_slider_specs_start_at_the_preset_value_in_the_end_year(ningxia):
 
 
 def test_levers_by_group_covers_every_lever_once():
+    """Levers by group covers every lever once."""
     grouped = app_logic.levers_by_group()
     names = [e.name for entries in grouped.values() for e in entries]
     assert sorted(names) == sorted(catalogue.levers())
@@ -86,6 +113,7 @@ def test_levers_by_group_covers_every_lever_once():
 
 # ------------------------------------------------------------ apply levers
 def test_unmoved_sliders_give_the_preset_back(ningxia):
+    """Unmoved sliders give the preset back."""
     values = {n: s.value for n, s in app_logic.slider_specs(ningxia).items()}
     scenario = app_logic.apply_levers(ningxia, values, 2026)
     assert scenario == ningxia
@@ -93,6 +121,7 @@ def test_unmoved_sliders_give_the_preset_back(ningxia):
 
 
 def test_moved_constant_lever_becomes_a_step_in_the_policy_year(ningxia):
+    """Moved constant lever becomes a step in the policy year."""
     scenario = app_logic.apply_levers(ningxia, {"incubator_capacity": 900.0}, 2026)
     path = scenario.levers["incubator_capacity"]
     assert path.values_on(np.array([2025.75, 2026.0, 2035.0])).tolist() == [600.0, 900.0, 900.0]
@@ -101,23 +130,33 @@ def test_moved_constant_lever_becomes_a_step_in_the_policy_year(ningxia):
 
 
 def test_moved_step_lever_keeps_the_preset_path_before_the_policy_year(ningxia):
+    """Moved step lever keeps the preset path before the policy year."""
     scenario = app_logic.apply_levers(ningxia, {"super_deduction_rate": 1.5}, 2026)
     path = scenario.levers["super_deduction_rate"]
     assert path.values_on(np.array([2018.0, 2022.75, 2023.0, 2025.5, 2026.0, 2030.0])).tolist() == [
-        0.75, 0.75, 1.0, 1.0, 1.5, 1.5]
+        0.75,
+        0.75,
+        1.0,
+        1.0,
+        1.5,
+        1.5,
+    ]
 
 
 def test_apply_levers_rejects_a_policy_year_outside_the_horizon(ningxia):
+    """Apply levers rejects a policy year outside the horizon."""
     with pytest.raises(ScenarioError, match="policy year 2017 must be after 2017"):
         app_logic.apply_levers(ningxia, {}, 2017)
 
 
 def test_apply_levers_names_an_unknown_lever(ningxia):
+    """Apply levers names an unknown lever."""
     with pytest.raises(ScenarioError, match="did you mean 'incubator_capacity'"):
         app_logic.apply_levers(ningxia, {"incubator_capacty": 1.0}, 2026)
 
 
 def test_presets_and_their_errors():
+    """Presets and their errors."""
     assert "baseline" in app_logic.available_presets("ningxia")
     assert app_logic.load_preset("yibin", "baseline").region == "yibin"
     with pytest.raises(ScenarioError, match="unknown region 'ningxa'; did you mean 'ningxia'"):
@@ -136,6 +175,7 @@ def _frames():
 
 
 def test_comparison_table_known_differences():
+    """Comparison table known differences."""
     table = app_logic.comparison_table(_frames(), ["gdp"], [2025, 2030])
     assert table["plan − base"].tolist() == [10.0, -50.0]
     assert table["plan − base %"].tolist() == pytest.approx([10.0, -25.0])
@@ -143,6 +183,7 @@ def test_comparison_table_known_differences():
 
 
 def test_comparison_table_errors():
+    """Comparison table errors."""
     with pytest.raises(ValueError, match="at least two scenarios"):
         app_logic.comparison_table({"base": _frames()["base"]}, ["gdp"], [2025])
     with pytest.raises(ValueError, match="year 2040 is outside the run of 'base'"):
@@ -150,23 +191,34 @@ def test_comparison_table_errors():
 
 
 def test_long_series_stacks_runs():
+    """Long series stacks runs."""
     long = app_logic.long_series(_frames(), "gdp")
     assert long.shape == (4, 3) and set(long["series"]) == {"base", "plan"}
 
 
 def test_all_targets_puts_scenario_targets_first_and_drops_duplicates():
+    """All targets puts scenario targets first and drops duplicates."""
     scenario = Scenario(targets=(Target("gdp", 2030, 5000.0, "at_least", "plan"),))
-    documented = pd.DataFrame({
-        "indicator": ["gdp", "gdp", "not_a_model_indicator", "rd_intensity"],
-        "year": [2030, 2025, 2025, 2025], "value_model": [4000.0, 3000.0, 1.0, 2.0],
-        "bound": ["equal", "equal", "equal", "at_least"], "weight": [1.0, 0.0, 1.0, 1.0],
-        "source": ["a", "b", "c", "d"]})
+    documented = pd.DataFrame(
+        {
+            "indicator": ["gdp", "gdp", "not_a_model_indicator", "rd_intensity"],
+            "year": [2030, 2025, 2025, 2025],
+            "value_model": [4000.0, 3000.0, 1.0, 2.0],
+            "bound": ["equal", "equal", "equal", "at_least"],
+            "weight": [1.0, 0.0, 1.0, 1.0],
+            "source": ["a", "b", "c", "d"],
+        }
+    )
     targets = app_logic.all_targets(scenario, documented)
-    assert [(t.indicator, t.year, t.value) for t in targets] == [("gdp", 2030, 5000.0), ("rd_intensity", 2025, 2.0)]
+    assert [(t.indicator, t.year, t.value) for t in targets] == [
+        ("gdp", 2030, 5000.0),
+        ("rd_intensity", 2025, 2.0),
+    ]
     assert app_logic.targets_frame(targets)["bound"].tolist() == ["at_least", "at_least"]
 
 
 def test_band_frame_known_quantiles():
+    """Band frame known quantiles."""
     runs = np.arange(101, dtype=float)[:, None] * np.ones((1, 2))
     band = app_logic.band_frame([2030, 2031], runs)
     assert band["low"].tolist() == [5.0, 5.0] and band["median"].tolist() == [50.0, 50.0]
@@ -176,6 +228,7 @@ def test_band_frame_known_quantiles():
 
 
 def test_results_csv_has_units_and_reads_back():
+    """Results csv has units and reads back."""
     frame = _frames()["base"]
     text = app_logic.results_csv(frame, {"gdp": "亿元"}).decode("utf-8-sig")
     lines = text.splitlines()
@@ -183,27 +236,41 @@ def test_results_csv_has_units_and_reads_back():
 
 
 def test_fmt_number_and_valid_name():
+    """Fmt number and valid name."""
     assert app_logic.fmt_number(float("nan")) == "—"
     assert app_logic.fmt_number(-12345.6) == "-12,346"
-    assert app_logic.valid_name("my-plan_2") and not app_logic.valid_name("../etc") and not app_logic.valid_name("")
+    assert (
+        app_logic.valid_name("my-plan_2")
+        and not app_logic.valid_name("../etc")
+        and not app_logic.valid_name("")
+    )
 
 
 def test_labels_follow_the_language():
+    """Labels follow the language."""
     entry = catalogue.indicators()["high_tech_enterprises"]
     assert app_logic.entry_label(entry, "zh") == "高新技术企业"
     assert app_logic.entry_label(entry, "en") == "High-tech enterprises"
-    assert app_logic.group_label("talent", "zh") == "人才" and app_logic.group_label("talent", "en") == "Talent"
-    assert app_logic.region_label("ningxia", "zh") == "宁夏" and app_logic.region_label(None, "en") == "—"
+    assert (
+        app_logic.group_label("talent", "zh") == "人才"
+        and app_logic.group_label("talent", "en") == "Talent"
+    )
+    assert (
+        app_logic.region_label("ningxia", "zh") == "宁夏"
+        and app_logic.region_label(None, "en") == "—"
+    )
     assert app_logic.pick("", "only English", "zh") == "only English"
 
 
 def test_optional_module_absent_and_present():
+    """Optional module absent and present."""
     assert app_logic.optional_module("simulator.no_such_module_here") is None
     assert app_logic.optional_module("simulator.catalogue") is catalogue
 
 
 # -------------------------------------------------------- model structure
 def test_simple_cycles_known_graph():
+    """Simple cycles known graph."""
     # a -> b -> c -> a, a -> c -> a (graph maps node to its causes), d -> d
     graph = {"a": {"c"}, "b": {"a"}, "c": {"a", "b"}, "d": {"d"}}
     assert app_logic.simple_cycles(graph, 8) == [["d"], ["a", "c"], ["a", "b", "c"]]
@@ -213,6 +280,7 @@ def test_simple_cycles_known_graph():
 
 
 def test_simple_cycles_of_a_complete_graph_count():
+    """Simple cycles of a complete graph count."""
     # K4 with both directions: cycles of length 2: 6, length 3: 8, length 4: 6
     nodes = "abcd"
     graph = {n: set(nodes) - {n} for n in nodes}
@@ -223,6 +291,7 @@ def test_simple_cycles_of_a_complete_graph_count():
 
 
 def test_neighbourhood():
+    """Neighbourhood."""
     graph = {"a": set(), "b": {"a"}, "c": {"b"}, "d": {"c"}}
     assert app_logic.neighbourhood(graph, "b", 1) == {"a", "b", "c"}
     assert app_logic.neighbourhood(graph, "a", 3) == {"a", "b", "c", "d"}
@@ -231,6 +300,7 @@ def test_neighbourhood():
 
 
 def test_causal_graph_reads_stock_flows_from_pysd_dependencies():
+    """Causal graph reads stock flows from pysd dependencies."""
     graph = app_logic.causal_graph()
     # RD capital = INTEG(RD expenditure - RD capital depreciation, ...)
     assert graph["rd_capital"] == {"rd_expenditure", "rd_capital_depreciation"}
@@ -242,6 +312,7 @@ def test_causal_graph_reads_stock_flows_from_pysd_dependencies():
 
 
 def test_dot_source_marks_stocks_constants_and_focus():
+    """Dot source marks stocks constants and focus."""
     graph = app_logic.causal_graph()
     nodes = app_logic.neighbourhood(graph, "rd_capital", 2)
     dot = app_logic.dot_source(graph, nodes, lang="zh", focus="rd_capital")
@@ -252,14 +323,18 @@ def test_dot_source_marks_stocks_constants_and_focus():
 
 
 def test_variables_table_has_equation_unit_and_source():
+    """Variables table has equation unit and source."""
     table = app_logic.variables_table().set_index("py_name")
     row = table.loc["rd_capital"]
-    assert row["equation"].startswith("INTEG") and row["unit"] == "亿元" and row["kind"] == "Stateful"
+    assert (
+        row["equation"].startswith("INTEG") and row["unit"] == "亿元" and row["kind"] == "Stateful"
+    )
     assert (table["equation"] != "").all()
     assert math.isclose(float(table.loc["average_contract_value", "equation"]), 0.046)
 
 
 def test_calibration_report_lists_existing_files(tmp_path):
+    """Calibration report lists existing files."""
     folder = tmp_path / "yibin"
     folder.mkdir()
     (folder / "fit.md").write_text("# fit", encoding="utf-8")
@@ -269,14 +344,19 @@ def test_calibration_report_lists_existing_files(tmp_path):
 
 
 def test_fastest_engine_is_one_the_runner_accepts():
+    """Fastest engine is one the runner accepts."""
     from simulator import runner
 
     assert app_logic.fastest_engine() in runner.ENGINES
 
 
 def test_merge_targets_keeps_the_first_of_each_indicator_and_year():
+    """Merge targets keeps the first of each indicator and year."""
     a = [Target("gdp", 2030, 1.0), Target("gdp", 2025, 2.0)]
     b = [Target("gdp", 2030, 9.0), Target("rd_intensity", 2030, 3.0)]
     merged = app_logic.merge_targets([a, b])
     assert [(t.indicator, t.year, t.value) for t in merged] == [
-        ("gdp", 2030, 1.0), ("gdp", 2025, 2.0), ("rd_intensity", 2030, 3.0)]
+        ("gdp", 2030, 1.0),
+        ("gdp", 2025, 2.0),
+        ("rd_intensity", 2030, 3.0),
+    ]

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -27,9 +26,16 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser")
 #: Seconds to wait for the server's health endpoint (first start translates the model).
 SERVER_TIMEOUT = 120
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
 )
 
 
@@ -45,9 +51,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def chromium() -> str:
+    """Path of the headless browser, or skip with the reason printed."""
     path = _chromium()
     if path is None:
-        reason = f"no headless browser found (looked for {list(CHROMIUM_NAMES)}); apt-get install chromium"
+        reason = (
+            f"no headless browser found (looked for {list(CHROMIUM_NAMES)});"
+            " apt-get install chromium"
+        )
         print(f"SKIPPED: {reason}")
         pytest.skip(reason)
     return path
@@ -55,14 +65,30 @@ def chromium() -> str:
 
 @pytest.fixture
 def app_url(tmp_path):
-    """The app served by ``streamlit run`` in a subprocess; stopped in teardown."""
+    """Serve the app with ``streamlit run`` in a subprocess; stop it in teardown."""
     port = _free_port()
     log = open(tmp_path / "streamlit.log", "wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -76,7 +102,9 @@ def app_url(tmp_path):
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+                pytest.fail(
+                    f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}"
+                )
             time.sleep(0.5)
         yield url
     finally:
@@ -115,8 +143,9 @@ class DevTools:
 
     def evaluate(self, expression: str):
         """Value of a JavaScript expression in the page."""
-        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
-
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True)[
+            "result"
+        ].get("value")
 
 
 @pytest.fixture
@@ -124,9 +153,17 @@ def browser(chromium, app_url, tmp_path):
     """Headless Chromium showing the app; yields a DevTools client; stopped in teardown."""
     profile = tmp_path / "chromium-profile"
     process = subprocess.Popen(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1700",
-         "--remote-debugging-port=0", "--remote-allow-origins=*", app_url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--window-size=1400,1700",
+            "--remote-debugging-port=0",
+            "--remote-allow-origins=*",
+            app_url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         port_file = profile / "DevToolsActivePort"
@@ -166,6 +203,7 @@ def _wait_for_text(browser: DevTools, needle: str, timeout: float = 120.0) -> st
 
 
 def test_browser_renders_the_explore_page(browser, tmp_path):
+    """Browser renders the explore page."""
     text = _wait_for_text(browser, "高新技术企业")
     # indicator names (metric labels and chart titles) in the default language, Chinese
     assert "地区生产总值" in text and "技术合同成交额" in text
@@ -173,7 +211,9 @@ def test_browser_renders_the_explore_page(browser, tmp_path):
     time.sleep(2)  # let the charts finish drawing before the screenshot
     html = browser.evaluate("document.documentElement.outerHTML")
     (tmp_path / "explore.html").write_text(html, encoding="utf-8")
-    charts = browser.evaluate("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length")
+    charts = browser.evaluate(
+        "document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length"
+    )
     assert charts >= 7, f"expected a chart per key indicator, found {charts}"
 
     shot = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
@@ -183,12 +223,16 @@ def test_browser_renders_the_explore_page(browser, tmp_path):
     print(f"screenshot: {screenshot}")
 
 
-@pytest.mark.parametrize("path, needle, selector", [
-    ("model_structure", "反馈回路", '[data-testid="stGraphVizChart"] svg'),
-    ("uncertainty", "达成概率", '[data-testid="stVegaLiteChart"]'),
-    ("compare", "目标年份差异表", '[data-testid="stVegaLiteChart"]'),
-])
+@pytest.mark.parametrize(
+    "path, needle, selector",
+    [
+        ("model_structure", "反馈回路", '[data-testid="stGraphVizChart"] svg'),
+        ("uncertainty", "达成概率", '[data-testid="stVegaLiteChart"]'),
+        ("compare", "目标年份差异表", '[data-testid="stVegaLiteChart"]'),
+    ],
+)
 def test_browser_renders_other_pages(browser, app_url, tmp_path, path, needle, selector):
+    """Browser renders other pages."""
     browser.call("Page.navigate", url=f"{app_url}/{path}")
     text = _wait_for_text(browser, needle)
     assert "Traceback" not in text

@@ -33,12 +33,14 @@ def _metric(at: AppTest, label_start: str) -> str:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_each_page_loads_without_exception(page):
+    """Each page loads without exception."""
     at = _app(page)
     assert not at.exception, at.exception
     assert at.title, "every page has a title"
 
 
 def test_explore_shows_every_lever_grouped_with_units():
+    """Explore shows every lever grouped with units."""
     at = _app()
     keys = {s.key for s in at.slider}
     assert {f"_lever_{name}" for name in catalogue.levers()} <= keys
@@ -48,6 +50,7 @@ def test_explore_shows_every_lever_grouped_with_units():
 
 
 def test_moving_a_lever_changes_the_displayed_indicator():
+    """Moving a lever changes the displayed indicator."""
     at = _app()
     before = _metric(at, "入库科技型中小企业")
     slider = at.slider(key="_lever_incubator_capacity")
@@ -60,6 +63,7 @@ def test_moving_a_lever_changes_the_displayed_indicator():
 
 
 def test_reset_returns_the_levers_to_the_preset():
+    """Reset returns the levers to the preset."""
     at = _app()
     at.slider(key="_lever_incubator_capacity").set_value(1500.0).run()
     at.button(key="_reset").click().run()
@@ -67,6 +71,7 @@ def test_reset_returns_the_levers_to_the_preset():
 
 
 def test_language_switch_changes_labels():
+    """Language switch changes labels."""
     at = _app()
     assert at.title[0].value == "情景探索"
     assert any(m.label.startswith("高新技术企业") for m in at.metric)
@@ -80,6 +85,7 @@ def test_language_switch_changes_labels():
 
 
 def test_region_switch_reloads_the_preset():
+    """Region switch reloads the preset."""
     at = _app()
     gdp_ningxia = _metric(at, "地区生产总值")
     at.selectbox(key="_region").set_value("chengdu").run()
@@ -87,15 +93,19 @@ def test_region_switch_reloads_the_preset():
     assert _metric(at, "地区生产总值") != gdp_ningxia
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"levers: [unclosed", "not valid YAML at line 1"),
-    (b"name: x\nlevers:\n  incubator_capacty: 5\n", "did you mean 'incubator_capacity'"),
-    (b"name: x\nlevers:\n  post_subsidy_rate: 9\n", "out of range"),
-    (b"\xff\xfe not utf-8", "not UTF-8 text"),
-    (b"name: x\n" + b"#" * 1_100_000, "byte limit"),
-    (b"- just\n- a list\n", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"levers: [unclosed", "not valid YAML at line 1"),
+        (b"name: x\nlevers:\n  incubator_capacty: 5\n", "did you mean 'incubator_capacity'"),
+        (b"name: x\nlevers:\n  post_subsidy_rate: 9\n", "out of range"),
+        (b"\xff\xfe not utf-8", "not UTF-8 text"),
+        (b"name: x\n" + b"#" * 1_100_000, "byte limit"),
+        (b"- just\n- a list\n", "must be a mapping"),
+    ],
+)
 def test_malformed_upload_shows_an_error_not_a_traceback(content, message):
+    """Malformed upload shows an error not a traceback."""
     at = _app("share")
     at.file_uploader(key="_upload").set_value(("bad.yaml", content, "application/x-yaml")).run()
     assert not at.exception, at.exception
@@ -104,8 +114,12 @@ def test_malformed_upload_shows_an_error_not_a_traceback(content, message):
 
 
 def test_upload_loads_the_scenario_and_it_runs():
-    text = (ROOT / "scenarios" / "yibin-baseline.yaml").read_bytes().replace(
-        b"name: yibin-baseline", b"name: my-upload")
+    """Upload loads the scenario and it runs."""
+    text = (
+        (ROOT / "scenarios" / "yibin-baseline.yaml")
+        .read_bytes()
+        .replace(b"name: yibin-baseline", b"name: my-upload")
+    )
     at = _app("share")
     at.file_uploader(key="_upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
     assert not at.exception and not at.error
@@ -116,6 +130,7 @@ def test_upload_loads_the_scenario_and_it_runs():
 
 
 def test_saved_scenario_appears_in_the_comparison_table():
+    """Saved scenario appears in the comparison table."""
     at = _app()
     at.slider(key="_lever_incubator_capacity").set_value(1200.0).run()
     at.text_input(key="_save_name").set_value("more-incubators").run()
@@ -129,6 +144,7 @@ def test_saved_scenario_appears_in_the_comparison_table():
 
 
 def test_bad_save_name_is_refused_in_the_page():
+    """Bad save name is refused in the page."""
     at = _app()
     at.text_input(key="_save_name").set_value("../etc/passwd").run()
     at.button(key="_save").click().run()
@@ -137,6 +153,7 @@ def test_bad_save_name_is_refused_in_the_page():
 
 
 def test_model_page_lists_loops_and_equations():
+    """Model page lists loops and equations."""
     at = _app("model_structure")
     loops = at.dataframe[0].value
     assert len(loops) > 0 and loops.iloc[0, 0] >= 1
@@ -152,6 +169,7 @@ def _plan(at: AppTest, region: str) -> AppTest:
 
 
 def test_plan_scorecard_shows_met_gap_and_first_year():
+    """Plan scorecard shows met gap and first year."""
     at = _plan(_app(), "yibin")
     table = at.dataframe[0].value
     assert {"是否达成", "差距", "首次达到年份"} <= set(table.columns)
@@ -159,6 +177,7 @@ def test_plan_scorecard_shows_met_gap_and_first_year():
 
 
 def test_uncertainty_gives_probabilities_between_0_and_100():
+    """Uncertainty gives probabilities between 0 and 100."""
     at = _plan(_app(), "yibin")
     at.switch_page("simulator/app_pages/uncertainty.py").run()
     assert not at.exception and not at.error
@@ -169,6 +188,7 @@ def test_uncertainty_gives_probabilities_between_0_and_100():
 
 
 def test_data_page_shows_sources_and_the_calibration_report():
+    """Data page shows sources and the calibration report."""
     at = _app()
     at.selectbox(key="_region").set_value("yibin").run()
     at.switch_page("simulator/app_pages/data_sources.py").run()
