@@ -51,8 +51,9 @@ def test_doctests_of_the_app_modules():
     import doctest
 
     from simulator import i18n
+    from simulator.app_logic import scenarios, structure, tables
 
-    for module in (app_logic, i18n):
+    for module in (scenarios, tables, structure, i18n):
         assert doctest.testmod(module).failed == 0
 
 

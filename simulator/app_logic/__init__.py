@@ -1,0 +1,62 @@
+"""What the app's pages compute, without Streamlit.
+
+界面逻辑:由滑块值生成情景、滑块范围、比较表、标签查找与模型结构图。
+
+The pages (``simulator/app_pages``) hold widgets and charts only; everything
+they need that is not drawing lives here and is tested without Streamlit:
+
+- :mod:`.scenarios`: presets, slider ranges relative to a region's preset,
+  the scenario a planner sets with the sliders, cache keys, labels;
+- :mod:`.tables`: targets, comparison tables, ensemble bands, CSV and PNG;
+- :mod:`.structure`: the causal graph PySD records, its feedback loops, and
+  each variable's equation, unit and source.
+"""
+
+from simulator.app_logic.scenarios import (  # noqa: F401
+    PRESETS,
+    REGION_NAMES,
+    SCENARIOS_DIR,
+    SLIDER_SPAN,
+    SLIDER_STEPS,
+    SliderSpec,
+    apply_levers,
+    available_presets,
+    entry_help,
+    entry_label,
+    fmt_number,
+    group_label,
+    lever_value,
+    levers_by_group,
+    load_preset,
+    nice_step,
+    optional_module,
+    pick,
+    preset_path,
+    region_label,
+    scenario_key,
+    slider_spec,
+    slider_specs,
+    valid_name,
+)
+from simulator.app_logic.structure import (  # noqa: F401
+    causal_graph,
+    dot_source,
+    equations,
+    neighbourhood,
+    simple_cycles,
+    variables_table,
+)
+from simulator.app_logic.tables import (  # noqa: F401
+    REPORTS_DIR,
+    all_targets,
+    band_frame,
+    calibration_report,
+    comparison_table,
+    ensemble_arrays,
+    fastest_engine,
+    figure_png,
+    long_series,
+    merge_targets,
+    results_csv,
+    targets_frame,
+)
