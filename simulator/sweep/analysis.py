@@ -91,7 +91,12 @@ def sensitivity(method: str, problem: dict, x: np.ndarray, y: np.ndarray, *, see
     else:
         from SALib.analyze import rbd_fast
 
-        result = rbd_fast.analyze(problem, x, y, num_resamples=NUM_RESAMPLES, seed=seed)
+        # RBD-FAST's bias correction divides by 1 - 2M/N on bootstrap halves of the runs, so the
+        # harmonic count M (SALib default 10) must stay below N/4.
+        harmonics = min(10, len(y) // 4 - 1)
+        if harmonics < 1:
+            return pd.DataFrame(columns=columns)
+        result = rbd_fast.analyze(problem, x, y, M=harmonics, num_resamples=NUM_RESAMPLES, seed=seed)
         pairs = (("S1", "S1_conf"),)
     rows = []
     for index, conf in pairs:
