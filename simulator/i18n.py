@@ -140,6 +140,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No calibration profile for this region yet (calibration/profiles/{region}.yaml).",
     ),
     "profile": ("校准参数", "Calibration profile"),
+    "profile_parameter": ("参数", "Parameter"),
+    "profile_value": ("取值", "Value"),
+    "profile_status": ("状态(有据/拟合/假设)", "Status (documented/fitted/assumed)"),
+    "profile_source": ("来源", "Source"),
+    "profile_low": ("90% 区间下限", "90% range, low"),
+    "profile_high": ("90% 区间上限", "90% range, high"),
+    "profile_reason": ("理由", "Reason"),
     "reports": ("校准报告", "Calibration report"),
     "report_missing": (
         "该地区尚无校准报告(calibration/reports/{region}/,由 python -m simulator calibrate 生成)。",

@@ -43,6 +43,7 @@ def _sources_table(frame: pd.DataFrame) -> None:
                 "year": tr("year"),
                 "value": tr("value"),
                 "unit": tr("unit"),
+                "kind": tr("kind"),
                 "bound": tr("bound"),
                 "weight": tr("weight"),
                 "source_quote": tr("quote"),
@@ -68,7 +69,11 @@ def _profile(region: str) -> None:
         {"parameter": name, **entry}
         for name, entry in profile.to_dict().get("parameters", {}).items()
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    headers = {
+        key: tr(f"profile_{key}")
+        for key in ("parameter", "value", "status", "source", "low", "high", "reason")
+    }
+    st.dataframe(pd.DataFrame(rows).rename(columns=headers), hide_index=True)
 
 
 def _report(region: str) -> None:

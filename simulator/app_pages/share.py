@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from simulator import app_logic
 from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
-from simulator.scenario import scenario_from_yaml
+from simulator.scenario import MAX_SCENARIO_BYTES, scenario_from_yaml
 
 tr = common.tr
 
@@ -40,7 +42,14 @@ def render() -> None:
     """Draw the page."""
     common.sidebar()
     st.title(tr("page_share"))
-    st.file_uploader(tr("upload_yaml"), type=["yaml", "yml"], key="_upload", on_change=_load_upload)
+    st.file_uploader(
+        tr("upload_yaml"),
+        type=["yaml", "yml"],
+        key="_upload",
+        on_change=_load_upload,
+        # the browser refuses larger files; scenario_from_yaml checks the exact byte limit
+        max_upload_size=math.ceil(MAX_SCENARIO_BYTES / 2**20),
+    )
     kind, message = st.session_state.pop("upload_message", (None, None))
     if kind == "error":
         st.error(message)

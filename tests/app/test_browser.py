@@ -229,6 +229,8 @@ def test_browser_renders_the_explore_page(browser, tmp_path):
         ("model_structure", "反馈回路", '[data-testid="stGraphVizChart"] svg'),
         ("uncertainty", "达成概率", '[data-testid="stVegaLiteChart"]'),
         ("compare", "目标年份差异表", '[data-testid="stVegaLiteChart"]'),
+        ("data_sources", "有据可查的数据", '[data-testid="stDataFrame"]'),
+        ("share", "下载情景 YAML", '[data-testid="stDownloadButton"]'),
     ],
 )
 def test_browser_renders_other_pages(browser, app_url, tmp_path, path, needle, selector):

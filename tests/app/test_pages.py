@@ -198,3 +198,13 @@ def test_data_page_shows_sources_and_the_calibration_report():
     assert sources["原文"].str.len().gt(0).all()
     if (ROOT / "calibration" / "reports" / "yibin" / "fit_statistics.csv").is_file():
         assert len(at.dataframe) >= 4, "profile, report statistics and forecast tables are shown"
+
+
+def test_chart_png_renders_chinese_without_missing_glyphs():
+    """The PNG download draws with matplotlib; a missing CJK glyph warns (warnings fail tests)."""
+    from simulator import app_logic
+    from simulator.app_pages import common
+
+    scenario = app_logic.load_preset("ningxia", "baseline")
+    png = common.charts_png(app_logic.scenario_key(scenario))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
