@@ -439,11 +439,16 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
         share = brentq(gap, 0.0, 1.0, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     smes, htes, pool = stocks(share)
 
+    # Platforms at construction / delisting when that is a valid initial value,
+    # else construction set to replace the delistings of the initial platforms.
     platforms = p["initial_innovation_platforms"]
-    if p["platform_delisting_rate"] > 0:
-        platforms = p["innovation_platform_construction"] / p["platform_delisting_rate"]
+    entry = catalogue.parameters(model)["initial_innovation_platforms"]
+    low, high = entry.min, entry.max
+    delisting = p["platform_delisting_rate"]
+    if delisting > 0 and low <= p["innovation_platform_construction"] / delisting <= high:
+        platforms = p["innovation_platform_construction"] / delisting
     else:
-        p["innovation_platform_construction"] = 0.0
+        p["innovation_platform_construction"] = delisting * platforms
 
     out = {name: p[name] for name in catalogue.levers(model)}
     out.update({name: 0.0 for name in EQUILIBRIUM_ZEROS})
@@ -480,11 +485,12 @@ def steady_state_report(scenario: Scenario, inputs: dict | None = None, *, engin
                           time_step=scenario.time_step, columns=stocks, engine=engine,
                           model=model)[0]
     rows = {}
-    for name in stocks:
-        values = frame[name].to_numpy(dtype=float)
-        change = float(np.max(np.abs(values - values[0])))
-        rows[name] = {"initial": values[0], "max_abs_change": change,
-                      "relative_drift": change / max(abs(values[0]), 1e-300)}
+    with np.errstate(all="ignore"):
+        for name in stocks:
+            values = frame[name].to_numpy(dtype=float)
+            change = float(np.max(np.abs(values - values[0])))
+            rows[name] = {"initial": values[0], "max_abs_change": change,
+                          "relative_drift": change / max(abs(values[0]), 1e-300)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
