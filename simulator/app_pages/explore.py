@@ -29,6 +29,8 @@ def _levers(base) -> None:
     lang = common.lang()
     specs = app_logic.slider_specs(base, common.model())
     common.lever_values(base)  # resets the sliders when the preset changed
+    year = st.session_state.get("policy_year", common.DEFAULT_POLICY_YEAR)
+    st.session_state["policy_year"] = min(max(year, base.start_year + 1), base.end_year)
     with st.sidebar:
         st.slider(
             tr("policy_year"),

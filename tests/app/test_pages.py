@@ -208,3 +208,15 @@ def test_chart_png_renders_chinese_without_missing_glyphs():
     scenario = app_logic.load_preset("ningxia", "baseline")
     png = common.charts_png(app_logic.scenario_key(scenario))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+
+
+def test_uploaded_scenario_with_a_short_horizon_keeps_the_policy_year_inside_it():
+    """An upload starting after the default policy year must not break the year slider."""
+    text = b"name: late\nregion: ningxia\nstart_year: 2028\nend_year: 2035\n"
+    at = _app("share")
+    at.file_uploader(key="_upload").set_value(("late.yaml", text, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    at.switch_page("simulator/app_pages/explore.py").run()
+    assert not at.exception, at.exception
+    year = at.slider(key="_policy_year")
+    assert year.min == 2029 and year.value == 2029
