@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")
     targets.add_argument("--ensemble", type=int, metavar="N", help="run N parameter draws and give the probability of meeting each target")
     targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
-    targets.add_argument("--engine", default="pysd", help="simulation engine (default pysd)")
+    targets.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
     targets.add_argument("--out", help="write the table to FILE.csv")
     targets.set_defaults(func=_cmd_targets)
 
@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("spec", help="sweep spec YAML file (see scenarios/sweeps/)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
-    sweep.add_argument("--engine", default="pysd", choices=["pysd", "batch"])
+    sweep.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
     sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (1 = in-process; default: CPU count)")
     sweep.add_argument("--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)")
     where = sweep.add_mutually_exclusive_group()

@@ -194,7 +194,7 @@ def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[st
     return draws, "+".join(used), tuple(notes)
 
 
-def run_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "pysd",
+def run_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "auto",
                  indicators: list[str] | None = None) -> Ensemble:
     """Run ``n`` draws of a scenario's uncertain parameters.
 

@@ -168,7 +168,7 @@ def _progress(total: int, initial: int, name: str, enabled: bool):
     return tqdm(total=total, initial=initial, unit="run", desc=name, file=sys.stderr, mininterval=0.5)
 
 
-def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, engine: str = "pysd",
+def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, engine: str = "auto",
               workers: int | None = None, chunk_size: int | None = None, scheduler: str | None = None,
               dask_local: int | None = None, progress: bool = True) -> dict:
     """Run (or finish) a sweep into a folder.
@@ -180,8 +180,10 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
         The results folder (created if absent).
     resume : bool
         Finish a sweep in ``out``: chunks whose files validate are kept, the others run.
-    engine : str
-        Engine for :func:`simulator.runner.run_variants`.
+    engine : {"auto", "batch", "pysd"}
+        Engine for :func:`simulator.runner.run_variants`; ``"auto"`` is
+        resolved once (batch where it supports the model, else PySD) and the
+        manifest records the engine that ran.
     workers : int, optional
         Local processes; 1 runs in-process. Default: the CPU count.
     chunk_size : int, optional
@@ -207,10 +209,12 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
     DaskUnavailableError
         If a Dask backend was asked for and cannot start.
     """
-    from simulator.runner import ENGINES
+    from simulator.model import load_model
+    from simulator.runner import ENGINES, resolve_engine
 
     if engine not in ENGINES:
         raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
+    engine = resolve_engine(engine, load_model())  # "auto" -> what runs, recorded in the manifest
     for what, value in (("workers", workers), ("chunk size", chunk_size), ("dask-local workers", dask_local)):
         if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
             raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
