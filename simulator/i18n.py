@@ -16,7 +16,6 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 
 #: Key -> (Chinese, English).
 STRINGS: dict[str, tuple[str, str]] = {
-    "app_title": ("区域科技创新政策情景模拟", "Regional S&T policy scenarios"),
     "language": ("语言 Language", "Language 语言"),
     # navigation
     "page_explore": ("情景探索", "Explore"),
@@ -88,8 +87,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "目标年份差异表(相对第一个情景)",
         "Differences in the target years (vs the first)",
     ),
-    "difference": ("差值", "difference"),
-    "difference_pct": ("差值 %", "difference %"),
     "compare_need_two": ("请至少选择两个情景。", "Pick at least two scenarios."),
     "current": ("当前", "current"),
     # uncertainty
@@ -100,7 +97,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ensemble_size": ("集合成员数", "Ensemble members"),
     "seed": ("随机种子", "Random seed"),
-    "band": ("5–95% 区间", "5–95% band"),
+    "band_note": (
+        "阴影:集合模拟的 5–95% 区间;线:中位数;红点:历史统计;绿色三角:规划目标。",
+        "Shaded: the ensemble's 5–95% band; line: median; red dots: documented history;"
+        " green triangles: targets.",
+    ),
     "median": ("中位数", "median"),
     "probability": ("达成概率", "Probability of meeting"),
     "run_ensemble": ("运行集合模拟", "Run the ensemble"),

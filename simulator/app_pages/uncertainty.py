@@ -63,6 +63,7 @@ def render() -> None:
         return
     for note in notes:
         st.caption(note)
+    st.caption(tr("band_note"))
     region = scenario.region
     observed, documented_targets = common.documented(region) if region else (None, None)
     targets = app_logic.all_targets(scenario, documented_targets)
@@ -75,7 +76,6 @@ def render() -> None:
             series, name, observed, app_logic.targets_frame(targets), band=band
         )
         chart_columns[i % 2].altair_chart(chart, width="stretch")
-    st.caption(tr("band"))
 
     st.subheader(tr("probability"))
     module = app_logic.optional_module("simulator.targets")
