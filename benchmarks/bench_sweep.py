@@ -42,12 +42,15 @@ VARY = {
 
 
 def _spec(n: int):
-    return spec_from_dict({
-        "name": f"bench-{n}",
-        "base": str(ROOT / "scenarios" / "ningxia-plan.yaml"),
-        "design": {"method": "latin_hypercube", "n": n, "seed": 1},
-        "vary": VARY,
-    }, source="bench_sweep")
+    return spec_from_dict(
+        {
+            "name": f"bench-{n}",
+            "base": str(ROOT / "scenarios" / "ningxia-plan.yaml"),
+            "design": {"method": "latin_hypercube", "n": n, "seed": 1},
+            "vary": VARY,
+        },
+        source="bench_sweep",
+    )
 
 
 def _batch_works() -> str:
@@ -73,8 +76,14 @@ def time_sweep(n: int, engine: str, backend: str, workers: int, chunk_size: int)
     """Wall time of one sweep of ``n`` runs [s]."""
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as folder:
         start = time.perf_counter()
-        run_sweep(_spec(n), Path(folder) / "out", engine=engine, chunk_size=chunk_size, progress=False,
-                  **_backend_args(backend, workers))
+        run_sweep(
+            _spec(n),
+            Path(folder) / "out",
+            engine=engine,
+            chunk_size=chunk_size,
+            progress=False,
+            **_backend_args(backend, workers),
+        )
         return time.perf_counter() - start
 
 
@@ -82,7 +91,12 @@ def main(argv: list | None = None) -> list[dict]:
     """Run the benchmark; print and return one record per engine, backend and size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--pysd-runs", type=int, default=200, help="runs of the larger PySD sweep (then extrapolated)")
+    parser.add_argument(
+        "--pysd-runs",
+        type=int,
+        default=200,
+        help="runs of the larger PySD sweep (then extrapolated)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     args = parser.parse_args(argv)
@@ -97,7 +111,9 @@ def main(argv: list | None = None) -> list[dict]:
             chunk = 1000 if engine == "batch" else 25
             try:
                 if engine == "batch":
-                    timings = [(n, time_sweep(n, engine, backend, args.workers, chunk)) for n in args.sizes]
+                    timings = [
+                        (n, time_sweep(n, engine, backend, args.workers, chunk)) for n in args.sizes
+                    ]
                     startup, rate = None, None
                 else:
                     small, large = max(args.pysd_runs // 4, 1), args.pysd_runs
@@ -111,14 +127,23 @@ def main(argv: list | None = None) -> list[dict]:
                 continue
             for n, wall in timings:
                 extrapolated = engine != "batch"
-                record = {"engine": engine, "backend": backend, "runs": n,
-                          "measured_runs": args.pysd_runs if extrapolated else n, "wall_s": wall,
-                          "runs_per_s": rate if extrapolated else n / wall, "startup_s": startup,
-                          "extrapolated": extrapolated}
+                record = {
+                    "engine": engine,
+                    "backend": backend,
+                    "runs": n,
+                    "measured_runs": args.pysd_runs if extrapolated else n,
+                    "wall_s": wall,
+                    "runs_per_s": rate if extrapolated else n / wall,
+                    "startup_s": startup,
+                    "extrapolated": extrapolated,
+                }
                 records.append(record)
                 note = f"  (extrapolated; start-up {startup:.1f} s)" if extrapolated else ""
-                print(f"{engine:6} {backend:11} {n:7d} {record['measured_runs']:9d} {wall:9.1f}"
-                      f" {record['runs_per_s']:9.1f}{note}", flush=True)
+                print(
+                    f"{engine:6} {backend:11} {n:7d} {record['measured_runs']:9d} {wall:9.1f}"
+                    f" {record['runs_per_s']:9.1f}{note}",
+                    flush=True,
+                )
     return records
 
 

@@ -94,7 +94,7 @@ class Ensemble:
 
 
 def profile_file(name: str) -> Path | None:
-    """Path of a calibration profile if ``calibration.profiles`` offers one that exists, else None."""
+    """Return the path of a calibration profile that exists, else None."""
     try:
         profiles = importlib.import_module("calibration.profiles")
     except ImportError:
@@ -110,10 +110,15 @@ def _sample_profile(name: str, n: int, seed: int) -> tuple[list[dict] | None, st
     try:
         return load_profile(name).sample(n, int(seed)), ""
     except (KeyError, TypeError, ValueError, OSError) as error:
-        return None, f"calibration profile {name!r} could not be sampled ({type(error).__name__}: {error})"
+        return (
+            None,
+            f"calibration profile {name!r} could not be sampled ({type(error).__name__}: {error})",
+        )
 
 
-def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
+def draw_parameters(
+    scenario: Scenario, n: int, seed: int
+) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
     """Draw ``n`` parameter sets for a scenario (see the module docstring).
 
     Parameters
@@ -159,20 +164,32 @@ def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[st
         drawn = sorted(profile_draws[0]) if profile_draws else []
         for mine, theirs in zip(draws, profile_draws):
             mine.update(theirs)
-        notes.append(f"parameter draws: calibration profile '{path.name}' ({len(drawn)} parameters)")
+        notes.append(
+            f"parameter draws: calibration profile '{path.name}' ({len(drawn)} parameters)"
+        )
         used.append("profile")
     elif spec["source"] == "profile":
         raise ScenarioError(
-            f"scenario {scenario.name!r} asks for uncertainty source 'profile' but there is no calibration"
+            f"scenario {scenario.name!r} asks for uncertainty source 'profile' but there is no"
+            " calibration"
             f" profile for {name!r}; use source 'auto' or 'stated', or calibrate the region first"
         )
     else:
-        why = ("source: stated" if spec["source"] == "stated"
-               else "the profile could not be sampled" if failure else f"no calibration profile for {name!r}")
-        notes.append(f"parameter draws: distributions stated in the scenario's uncertainty section ({why})")
+        why = (
+            "source: stated"
+            if spec["source"] == "stated"
+            else "the profile could not be sampled"
+            if failure
+            else f"no calibration profile for {name!r}"
+        )
+        notes.append(
+            f"parameter draws: distributions stated in the scenario's uncertainty section ({why})"
+        )
         skipped = sorted(k for k, v in spec["parameters"].items() if v == FROM_PROFILE)
         if skipped:
-            notes.append(f"kept at their scenario values (marked 'profile', no profile available): {skipped}")
+            notes.append(
+                f"kept at their scenario values (marked 'profile', no profile available): {skipped}"
+            )
     stated = stated_parameters(spec)
     if path is not None:
         covered = sorted(set(stated) & set(drawn))
@@ -188,14 +205,21 @@ def draw_parameters(scenario: Scenario, n: int, seed: int) -> tuple[list[dict[st
             notes.append(f"stated distributions used for {sorted(stated)}")
     if not any(draws[0]):
         raise ScenarioError(
-            f"scenario {scenario.name!r} has nothing uncertain to draw: add an 'uncertainty' section"
+            f"scenario {scenario.name!r} has nothing uncertain to draw: add an 'uncertainty'"
+            " section"
             " with stated distributions, or a calibration profile for its region"
         )
     return draws, "+".join(used), tuple(notes)
 
 
-def run_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "auto",
-                 indicators: list[str] | None = None) -> Ensemble:
+def run_ensemble(
+    scenario: Scenario,
+    n: int,
+    seed: int,
+    *,
+    engine: str = "auto",
+    indicators: list[str] | None = None,
+) -> Ensemble:
     """Run ``n`` draws of a scenario's uncertain parameters.
 
     Parameters
@@ -218,5 +242,11 @@ def run_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "auto",
 
     draws, source, notes = draw_parameters(scenario, n, seed)
     years, values = run_variants(scenario, draws, engine=engine, indicators=indicators)
-    return Ensemble(years=np.asarray(years), values=values, draws=pd.DataFrame(draws),
-                    seed=int(seed), source=source, notes=notes)
+    return Ensemble(
+        years=np.asarray(years),
+        values=values,
+        draws=pd.DataFrame(draws),
+        seed=int(seed),
+        source=source,
+        notes=notes,
+    )

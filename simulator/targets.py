@@ -41,17 +41,47 @@ EQUAL_RTOL = 0.05
 APPROX_RTOL = 0.10
 
 TABLE_COLUMNS = (
-    "indicator", "label_zh", "label_en", "unit", "year", "bound", "target", "value",
-    "gap", "gap_pct", "met", "first_year_reached", "source",
+    "indicator",
+    "label_zh",
+    "label_en",
+    "unit",
+    "year",
+    "bound",
+    "target",
+    "value",
+    "gap",
+    "gap_pct",
+    "met",
+    "first_year_reached",
+    "source",
 )
 ENSEMBLE_COLUMNS = (
-    "indicator", "label_zh", "label_en", "unit", "year", "bound", "target", "n",
-    "p_met", "value_q05", "value_q50", "value_q95", "gap_pct_q50", "first_year_reached_q50", "source",
+    "indicator",
+    "label_zh",
+    "label_en",
+    "unit",
+    "year",
+    "bound",
+    "target",
+    "n",
+    "p_met",
+    "value_q05",
+    "value_q50",
+    "value_q95",
+    "gap_pct_q50",
+    "first_year_reached_q50",
+    "source",
 )
 
 
-def is_met(value, target: float, bound: str, *, rtol_equal: float = EQUAL_RTOL,
-           rtol_approx: float = APPROX_RTOL) -> np.ndarray:
+def is_met(
+    value,
+    target: float,
+    bound: str,
+    *,
+    rtol_equal: float = EQUAL_RTOL,
+    rtol_approx: float = APPROX_RTOL,
+) -> np.ndarray:
     """Whether values meet a target.
 
     Parameters
@@ -88,7 +118,9 @@ def is_met(value, target: float, bound: str, *, rtol_equal: float = EQUAL_RTOL,
     raise ValueError(f"{bound!r} is not a valid bound. It must be one of {list(BOUNDS)}")
 
 
-def first_year_reached(years: np.ndarray, values: np.ndarray, target: Target, **tolerances) -> np.ndarray:
+def first_year_reached(
+    years: np.ndarray, values: np.ndarray, target: Target, **tolerances
+) -> np.ndarray:
     """First year in which a target's condition holds, per run.
 
     Parameters
@@ -115,7 +147,12 @@ def first_year_reached(years: np.ndarray, values: np.ndarray, target: Target, **
 
 def _label_columns(indicator: str, entries: dict) -> dict:
     entry = entries[indicator]
-    return {"indicator": indicator, "label_zh": entry.label_zh, "label_en": entry.label_en, "unit": entry.unit}
+    return {
+        "indicator": indicator,
+        "label_zh": entry.label_zh,
+        "label_en": entry.label_en,
+        "unit": entry.unit,
+    }
 
 
 def _year_index(years: np.ndarray, year: int) -> int | None:
@@ -124,7 +161,7 @@ def _year_index(years: np.ndarray, year: int) -> int | None:
 
 
 def track_targets(frame: pd.DataFrame, targets: Iterable[Target], **tolerances) -> pd.DataFrame:
-    """The target table of one run.
+    """Tabulate the targets of one run.
 
     Parameters
     ----------
@@ -153,26 +190,36 @@ def track_targets(frame: pd.DataFrame, targets: Iterable[Target], **tolerances) 
     for target in targets:
         if target.indicator not in frame.columns:
             raise ScenarioError(
-                f"target indicator {target.indicator!r} is not in the results (columns: {list(frame.columns)})"
+                f"target indicator {target.indicator!r} is not in the results (columns:"
+                f" {list(frame.columns)})"
             )
         series = frame[target.indicator].to_numpy(dtype=float)
         at = _year_index(years, target.year)
         value = series[at] if at is not None else np.nan
         gap = value - target.value
-        rows.append({
-            **_label_columns(target.indicator, entries),
-            "year": target.year, "bound": target.bound, "target": target.value, "value": value,
-            "gap": gap, "gap_pct": 100 * gap / abs(target.value) if target.value else np.nan,
-            "met": bool(is_met(value, target.value, target.bound, **tolerances)),
-            "first_year_reached": first_year_reached(years, series, target, **tolerances).item(),
-            "source": target.source,
-        })
+        rows.append(
+            {
+                **_label_columns(target.indicator, entries),
+                "year": target.year,
+                "bound": target.bound,
+                "target": target.value,
+                "value": value,
+                "gap": gap,
+                "gap_pct": 100 * gap / abs(target.value) if target.value else np.nan,
+                "met": bool(is_met(value, target.value, target.bound, **tolerances)),
+                "first_year_reached": first_year_reached(
+                    years, series, target, **tolerances
+                ).item(),
+                "source": target.source,
+            }
+        )
     return _typed(pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), "first_year_reached")
 
 
-def track_ensemble(years: np.ndarray, values: dict[str, np.ndarray], targets: Iterable[Target],
-                   **tolerances) -> pd.DataFrame:
-    """The target table of an ensemble: the probability of meeting each target.
+def track_ensemble(
+    years: np.ndarray, values: dict[str, np.ndarray], targets: Iterable[Target], **tolerances
+) -> pd.DataFrame:
+    """Tabulate the targets of an ensemble: the probability of meeting each target.
 
     Parameters
     ----------
@@ -197,7 +244,9 @@ def track_ensemble(years: np.ndarray, values: dict[str, np.ndarray], targets: It
     rows = []
     for target in targets:
         if target.indicator not in values:
-            raise ScenarioError(f"target indicator {target.indicator!r} is not in the results ({sorted(values)})")
+            raise ScenarioError(
+                f"target indicator {target.indicator!r} is not in the results ({sorted(values)})"
+            )
         runs = np.asarray(values[target.indicator], dtype=float)
         at = _year_index(years, target.year)
         in_year = runs[:, at] if at is not None else np.full(runs.shape[0], np.nan)
@@ -206,15 +255,24 @@ def track_ensemble(years: np.ndarray, values: dict[str, np.ndarray], targets: It
         # The median first year: NaN (never) sorts last, so it is NaN when most runs never reach it.
         first_median = np.sort(np.where(np.isnan(first), np.inf, first))[(len(first) - 1) // 2]
         quantiles = np.quantile(in_year, [0.05, 0.5, 0.95]) if at is not None else [np.nan] * 3
-        rows.append({
-            **_label_columns(target.indicator, entries),
-            "year": target.year, "bound": target.bound, "target": target.value, "n": len(in_year),
-            "p_met": float(met.mean()),
-            "value_q05": quantiles[0], "value_q50": quantiles[1], "value_q95": quantiles[2],
-            "gap_pct_q50": 100 * (quantiles[1] - target.value) / abs(target.value) if target.value else np.nan,
-            "first_year_reached_q50": first_median if np.isfinite(first_median) else np.nan,
-            "source": target.source,
-        })
+        rows.append(
+            {
+                **_label_columns(target.indicator, entries),
+                "year": target.year,
+                "bound": target.bound,
+                "target": target.value,
+                "n": len(in_year),
+                "p_met": float(met.mean()),
+                "value_q05": quantiles[0],
+                "value_q50": quantiles[1],
+                "value_q95": quantiles[2],
+                "gap_pct_q50": 100 * (quantiles[1] - target.value) / abs(target.value)
+                if target.value
+                else np.nan,
+                "first_year_reached_q50": first_median if np.isfinite(first_median) else np.nan,
+                "source": target.source,
+            }
+        )
     return _typed(pd.DataFrame(rows, columns=list(ENSEMBLE_COLUMNS)), "first_year_reached_q50")
 
 

@@ -75,20 +75,27 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"'uncertainty' must be a mapping with keys {sorted(_KEYS)}, got {type(data).__name__}")
+        raise ScenarioError(
+            f"'uncertainty' must be a mapping with keys {sorted(_KEYS)}, got {type(data).__name__}"
+        )
     for key in data:
         if key not in _KEYS:
             raise ScenarioError(
-                f"uncertainty: unknown key {key!r}{did_you_mean(str(key), _KEYS)} (valid keys: {sorted(_KEYS)})"
+                f"uncertainty: unknown key {key!r}{did_you_mean(str(key), _KEYS)} (valid keys:"
+                f" {sorted(_KEYS)})"
             )
     source = data.get("source", "auto")
     if source not in SOURCES:
         raise ScenarioError(
-            f"uncertainty: source {source!r} is not one of {list(SOURCES)}{did_you_mean(str(source), SOURCES)}"
+            f"uncertainty: source {source!r} is not one of"
+            f" {list(SOURCES)}{did_you_mean(str(source), SOURCES)}"
         )
     entries = data.get("parameters") or {}
     if not isinstance(entries, dict):
-        raise ScenarioError(f"uncertainty: 'parameters' must be a mapping of names to distributions, got {type(entries).__name__}")
+        raise ScenarioError(
+            "uncertainty: 'parameters' must be a mapping of names to distributions, got"
+            f" {type(entries).__name__}"
+        )
     parsed = {}
     for name, spec in entries.items():
         if name not in parameters:
@@ -105,19 +112,22 @@ def _parse_spec(name: str, spec: object, entry) -> str | dict:
         return FROM_PROFILE
     if not isinstance(spec, dict):
         raise ScenarioError(
-            f"{what} must be 'profile' or a mapping with 'distribution' (one of {list(DISTRIBUTIONS)}), got {spec!r}"
+            f"{what} must be 'profile' or a mapping with 'distribution' (one of"
+            f" {list(DISTRIBUTIONS)}), got {spec!r}"
         )
     kind = spec.get("distribution")
     if kind not in DISTRIBUTIONS:
         raise ScenarioError(
-            f"{what}: distribution {kind!r} is not one of {list(DISTRIBUTIONS)}{did_you_mean(str(kind), DISTRIBUTIONS)}"
+            f"{what}: distribution {kind!r} is not one of"
+            f" {list(DISTRIBUTIONS)}{did_you_mean(str(kind), DISTRIBUTIONS)}"
         )
     required, optional = _DIST_KEYS[kind]
     valid = required | optional | {"distribution"}
     for key in spec:
         if key not in valid:
             raise ScenarioError(
-                f"{what}: unknown key {key!r} for a {kind} distribution{did_you_mean(str(key), valid)}"
+                f"{what}: unknown key {key!r} for a {kind}"
+                f" distribution{did_you_mean(str(key), valid)}"
                 f" (valid keys: {sorted(valid)})"
             )
     out: dict = {"distribution": kind}
@@ -125,20 +135,27 @@ def _parse_spec(name: str, spec: object, entry) -> str | dict:
         if key in spec:
             out[key] = as_finite_number(spec[key], f"{what} {key!r}")
         elif key in required:
-            raise ScenarioError(f"{what}: a {kind} distribution needs {key!r} (keys: {sorted(required)})")
+            raise ScenarioError(
+                f"{what}: a {kind} distribution needs {key!r} (keys: {sorted(required)})"
+            )
     for key in ("min", "max", "mode", "mean"):
         if key in out:
             check_range(entry, out[key])
     if "min" in out and "max" in out and not out["min"] < out["max"]:
         raise ScenarioError(f"{what}: min {out['min']:g} must be less than max {out['max']:g}")
     if kind == "triangular" and not out["min"] <= out["mode"] <= out["max"]:
-        raise ScenarioError(f"{what}: mode {out['mode']:g} must lie between min {out['min']:g} and max {out['max']:g}")
+        raise ScenarioError(
+            f"{what}: mode {out['mode']:g} must lie between min {out['min']:g} and max"
+            f" {out['max']:g}"
+        )
     if kind == "normal":
         if out["sd"] <= 0:
             raise ScenarioError(f"{what}: sd must be positive, got {out['sd']:g}")
         low, high = _normal_bounds(out, entry)
         if not low <= out["mean"] <= high:
-            raise ScenarioError(f"{what}: mean {out['mean']:g} must lie between min {low:g} and max {high:g}")
+            raise ScenarioError(
+                f"{what}: mean {out['mean']:g} must lie between min {low:g} and max {high:g}"
+            )
     return out
 
 
@@ -149,7 +166,7 @@ def _normal_bounds(spec: dict, entry) -> tuple[float, float]:
 
 
 def stated_parameters(uncertainty: dict) -> dict[str, dict]:
-    """The parameters with a stated distribution (not ``"profile"``)."""
+    """Return the parameters with a stated distribution (not ``"profile"``)."""
     return {k: v for k, v in (uncertainty.get("parameters") or {}).items() if v != FROM_PROFILE}
 
 
@@ -188,7 +205,9 @@ def draw_stated(uncertainty: dict, n: int, seed: int, parameters: dict) -> list[
         else:
             low, high = _normal_bounds(spec, parameters[name])
             a, b = (low - spec["mean"]) / spec["sd"], (high - spec["mean"]) / spec["sd"]
-            values = stats.truncnorm.rvs(a, b, loc=spec["mean"], scale=spec["sd"], size=n, random_state=rng)
+            values = stats.truncnorm.rvs(
+                a, b, loc=spec["mean"], scale=spec["sd"], size=n, random_state=rng
+            )
         for i in range(n):
             draws[i][name] = float(values[i])
     return draws

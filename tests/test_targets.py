@@ -14,7 +14,13 @@ from simulator.cli import main
 from simulator.ensemble import draw_parameters, run_ensemble
 from simulator.errors import ScenarioError
 from simulator.scenario import Target, scenario_from_yaml
-from simulator.targets import first_year_reached, format_table, is_met, track_ensemble, track_targets
+from simulator.targets import (
+    first_year_reached,
+    format_table,
+    is_met,
+    track_ensemble,
+    track_targets,
+)
 
 
 # ------------------------------------------------------------------ is_met
@@ -32,10 +38,12 @@ from simulator.targets import first_year_reached, format_table, is_met, track_en
     ],
 )
 def test_is_met_known_answers(values, bound, expected):
+    """Is met known answers."""
     assert is_met(values, 100.0, bound).tolist() == expected
 
 
 def test_is_met_tolerances_are_parameters():
+    """Is met tolerances are parameters."""
     assert is_met([92.0], 100.0, "equal", rtol_equal=0.08).tolist() == [True]
     assert is_met([92.0], 100.0, "approx", rtol_approx=0.05).tolist() == [False]
     # A negative target: the band is relative to its magnitude.
@@ -43,26 +51,33 @@ def test_is_met_tolerances_are_parameters():
 
 
 def test_is_met_unknown_bound_names_the_choices():
-    with pytest.raises(ValueError, match=r"'above' is not a valid bound. It must be one of \['equal', 'at_least'"):
+    """Is met unknown bound names the choices."""
+    with pytest.raises(
+        ValueError, match=r"'above' is not a valid bound. It must be one of \['equal', 'at_least'"
+    ):
         is_met([1.0], 1.0, "above")
 
 
 # ---------------------------------------------------------- one run's table
 YEARS = np.arange(2020, 2026)
 FRAME = pd.DataFrame(
-    {"rd_expenditure": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "gdp": [100.0, 99.0, 98.0, 97.0, 96.0, 95.0]},
+    {
+        "rd_expenditure": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+        "gdp": [100.0, 99.0, 98.0, 97.0, 96.0, 95.0],
+    },
     index=pd.Index(YEARS, name="year"),
 )
 
 
 def test_track_targets_known_answers():
+    """Track targets known answers."""
     targets = [
-        Target("rd_expenditure", 2023, 35.0, "at_least"),   # 40: met, gap +5 (+14.29%), first 2023
-        Target("rd_expenditure", 2022, 35.0, "at_least"),   # 30: missed, gap -5, reached 2023
-        Target("rd_expenditure", 2024, 49.0, "equal"),      # 50 within 46.55..51.45: met, first 2024
+        Target("rd_expenditure", 2023, 35.0, "at_least"),  # 40: met, gap +5 (+14.29%), first 2023
+        Target("rd_expenditure", 2022, 35.0, "at_least"),  # 30: missed, gap -5, reached 2023
+        Target("rd_expenditure", 2024, 49.0, "equal"),  # 50 within 46.55..51.45: met, first 2024
         Target("rd_expenditure", 2025, 100.0, "at_least"),  # never reached
-        Target("gdp", 2021, 97.5, "at_most"),               # 99: missed; first year <= 97.5 is 2023
-        Target("gdp", 2030, 90.0, "at_most"),               # outside the run
+        Target("gdp", 2021, 97.5, "at_most"),  # 99: missed; first year <= 97.5 is 2023
+        Target("gdp", 2030, 90.0, "at_most"),  # outside the run
     ]
     table = track_targets(FRAME, targets)
     assert list(table["value"].iloc[:5]) == [40.0, 30.0, 50.0, 60.0, 99.0]
@@ -76,17 +91,24 @@ def test_track_targets_known_answers():
 
 
 def test_track_targets_unknown_indicator_column():
-    with pytest.raises(ScenarioError, match="target indicator 'tech_contract_turnover' is not in the results"):
+    """Track targets unknown indicator column."""
+    with pytest.raises(
+        ScenarioError, match="target indicator 'tech_contract_turnover' is not in the results"
+    ):
         track_targets(FRAME, [Target("tech_contract_turnover", 2021, 1.0)])
 
 
 def test_first_year_reached_per_run():
+    """First year reached per run."""
     runs = np.array([[1.0, 2.0, 3.0], [3.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
-    first = first_year_reached(np.array([2020, 2021, 2022]), runs, Target("gdp", 2022, 2.0, "at_least"))
+    first = first_year_reached(
+        np.array([2020, 2021, 2022]), runs, Target("gdp", 2022, 2.0, "at_least")
+    )
     assert first[:2].tolist() == [2021.0, 2020.0] and np.isnan(first[2])
 
 
 def test_track_ensemble_probability_and_quantiles():
+    """Track ensemble probability and quantiles."""
     years = np.array([2020, 2021])
     values = {"rd_expenditure": np.array([[5.0, 10.0], [5.0, 20.0], [30.0, 30.0], [5.0, 40.0]])}
     table = track_ensemble(years, values, [Target("rd_expenditure", 2021, 25.0, "at_least")])
@@ -102,6 +124,7 @@ def test_track_ensemble_probability_and_quantiles():
 
 
 def test_format_table_shows_both_labels_and_status():
+    """Format table shows both labels and status."""
     text = format_table(track_targets(FRAME, [Target("rd_expenditure", 2023, 35.0, "at_least")]))
     assert "R&D经费投入 / R&D expenditure" in text and "met 达成" in text
 
@@ -124,6 +147,7 @@ targets:
 
 
 def test_stated_draws_are_seeded_and_bounded():
+    """Stated draws are seeded and bounded."""
     scenario = scenario_from_yaml(STATED)
     draws, source, notes = draw_parameters(scenario, 200, seed=11)
     assert source == "stated" and "source: stated" in notes[0]
@@ -138,9 +162,14 @@ def test_stated_draws_are_seeded_and_bounded():
 
 
 def test_run_ensemble_is_reproducible_and_gives_ordered_bands():
+    """Run ensemble is reproducible and gives ordered bands."""
     scenario = scenario_from_yaml(STATED)
-    first = run_ensemble(scenario, 6, seed=3, engine="pysd", indicators=["tech_smes_registered", "gdp"])
-    again = run_ensemble(scenario, 6, seed=3, engine="pysd", indicators=["tech_smes_registered", "gdp"])
+    first = run_ensemble(
+        scenario, 6, seed=3, engine="pysd", indicators=["tech_smes_registered", "gdp"]
+    )
+    again = run_ensemble(
+        scenario, 6, seed=3, engine="pysd", indicators=["tech_smes_registered", "gdp"]
+    )
     assert first.n == 6 and first.values["gdp"].shape == (6, 9)
     np.testing.assert_array_equal(first.values["gdp"], again.values["gdp"])
     bands = first.quantiles()
@@ -154,6 +183,7 @@ def test_run_ensemble_is_reproducible_and_gives_ordered_bands():
 
 
 def test_nothing_uncertain_is_an_error(monkeypatch):
+    """Nothing uncertain is an error."""
     monkeypatch.setattr(ensemble_module, "profile_file", lambda name: None)
     scenario = scenario_from_yaml("name: plain\nregion: ningxia\n")
     with pytest.raises(ScenarioError, match="has nothing uncertain to draw"):
@@ -165,22 +195,32 @@ def test_nothing_uncertain_is_an_error(monkeypatch):
 
 
 def test_profile_source_without_a_profile_is_an_error(monkeypatch):
+    """Profile source without a profile is an error."""
     monkeypatch.setattr(ensemble_module, "profile_file", lambda name: None)
     scenario = scenario_from_yaml(STATED.replace("source: stated", "source: profile"))
-    with pytest.raises(ScenarioError, match="asks for uncertainty source 'profile' but there is no calibration profile"):
+    with pytest.raises(
+        ScenarioError,
+        match="asks for uncertainty source 'profile' but there is no calibration profile",
+    ):
         draw_parameters(scenario, 3, seed=1)
 
 
 class _FakeProfile:
     def sample(self, n, seed):
         rng = np.random.default_rng(seed)
-        return [{"initial_tech_smes": float(v), "gdp_growth_rate": 0.06} for v in rng.uniform(400, 500, n)]
+        return [
+            {"initial_tech_smes": float(v), "gdp_growth_rate": 0.06}
+            for v in rng.uniform(400, 500, n)
+        ]
 
 
 def test_profile_draws_win_and_stated_fill_the_rest(monkeypatch, tmp_path):
+    """Profile draws win and stated fill the rest."""
     import calibration.profiles
 
-    monkeypatch.setattr(ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml"))
+    monkeypatch.setattr(
+        ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml")
+    )
     monkeypatch.setattr(calibration.profiles, "load_profile", lambda name: _FakeProfile())
     scenario = scenario_from_yaml(STATED.replace("source: stated", "source: auto"))
     draws, source, notes = draw_parameters(scenario, 5, seed=2)
@@ -188,16 +228,21 @@ def test_profile_draws_win_and_stated_fill_the_rest(monkeypatch, tmp_path):
     assert all(400 <= d["initial_tech_smes"] <= 500 and d["gdp_growth_rate"] == 0.06 for d in draws)
     assert all(75 <= d["tech_sme_birth_rate"] <= 225 for d in draws)
     assert any("calibration profile" in note for note in notes)
-    assert any("not the stated distributions: ['gdp_growth_rate', 'initial_tech_smes']" in n for n in notes)
+    assert any(
+        "not the stated distributions: ['gdp_growth_rate', 'initial_tech_smes']" in n for n in notes
+    )
 
 
 def test_unusable_profile_falls_back_to_stated_and_says_so(monkeypatch, tmp_path):
+    """Unusable profile falls back to stated and says so."""
     import calibration.profiles
 
     def broken(name):
         raise ValueError("malformed profile")
 
-    monkeypatch.setattr(ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml"))
+    monkeypatch.setattr(
+        ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml")
+    )
     monkeypatch.setattr(calibration.profiles, "load_profile", broken)
     scenario = scenario_from_yaml(STATED.replace("source: stated", "source: auto"))
     draws, source, notes = draw_parameters(scenario, 4, seed=2)
@@ -206,21 +251,42 @@ def test_unusable_profile_falls_back_to_stated_and_says_so(monkeypatch, tmp_path
 
 # -------------------------------------------------------------------- CLI
 def test_targets_command_prints_and_writes_the_table(tmp_path, capsys):
+    """Targets command prints and writes the table."""
     out = tmp_path / "targets.csv"
-    assert main(["targets", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--out", str(out), "--engine", "pysd"]) == 0
+    assert (
+        main(
+            [
+                "targets",
+                str(SCENARIOS_DIR / "ningxia-plan.yaml"),
+                "--out",
+                str(out),
+                "--engine",
+                "pysd",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "技术合同成交额 / Tech-contract turnover" in printed and f"wrote {out}" in printed
     table = pd.read_csv(out)
-    assert list(table["indicator"]) == ["tech_contract_turnover", "high_tech_enterprises_newly_certified", "rd_expenditure"]
+    assert list(table["indicator"]) == [
+        "tech_contract_turnover",
+        "high_tech_enterprises_newly_certified",
+        "rd_expenditure",
+    ]
     assert set(table["met"]) <= {True, False}
 
 
 def test_targets_command_ensemble(tmp_path, capsys):
+    """Targets command ensemble."""
     path = tmp_path / "stated.yaml"
     path.write_text(STATED, encoding="utf-8")
     assert main(["targets", str(path), "--ensemble", "4", "--seed", "5", "--engine", "pysd"]) == 0
     printed = capsys.readouterr().out
-    assert "distributions stated in the scenario's uncertainty section" in printed and "p_met" in printed
+    assert (
+        "distributions stated in the scenario's uncertainty section" in printed
+        and "p_met" in printed
+    )
 
 
 @pytest.mark.parametrize(
@@ -231,5 +297,6 @@ def test_targets_command_ensemble(tmp_path, capsys):
     ],
 )
 def test_targets_command_bad_input(extra, message, capsys):
+    """Targets command bad input."""
     assert main(["targets", str(SCENARIOS_DIR / "ningxia-plan.yaml"), *extra]) == 2
     assert message in capsys.readouterr().err

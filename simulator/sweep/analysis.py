@@ -50,8 +50,9 @@ ANALYSIS = "analysis"
 NUM_RESAMPLES = 100
 
 
-def sensitivity(method: str, problem: dict, x: np.ndarray, y: np.ndarray, *, seed: int,
-                num_levels: int = 4) -> pd.DataFrame:
+def sensitivity(
+    method: str, problem: dict, x: np.ndarray, y: np.ndarray, *, seed: int, num_levels: int = 4
+) -> pd.DataFrame:
     """Sensitivity indices of one output to each variable.
 
     Parameters
@@ -81,12 +82,16 @@ def sensitivity(method: str, problem: dict, x: np.ndarray, y: np.ndarray, *, see
     if method == "sobol":
         from SALib.analyze import sobol
 
-        result = sobol.analyze(problem, y, calc_second_order=False, num_resamples=NUM_RESAMPLES, seed=seed)
+        result = sobol.analyze(
+            problem, y, calc_second_order=False, num_resamples=NUM_RESAMPLES, seed=seed
+        )
         pairs = (("S1", "S1_conf"), ("ST", "ST_conf"))
     elif method == "morris":
         from SALib.analyze import morris
 
-        result = morris.analyze(problem, x, y, num_resamples=NUM_RESAMPLES, num_levels=num_levels, seed=seed)
+        result = morris.analyze(
+            problem, x, y, num_resamples=NUM_RESAMPLES, num_levels=num_levels, seed=seed
+        )
         pairs = (("mu_star", "mu_star_conf"), ("sigma", None))
     else:
         from SALib.analyze import rbd_fast
@@ -96,13 +101,21 @@ def sensitivity(method: str, problem: dict, x: np.ndarray, y: np.ndarray, *, see
         harmonics = min(10, len(y) // 4 - 1)
         if harmonics < 1:
             return pd.DataFrame(columns=columns)
-        result = rbd_fast.analyze(problem, x, y, M=harmonics, num_resamples=NUM_RESAMPLES, seed=seed)
+        result = rbd_fast.analyze(
+            problem, x, y, M=harmonics, num_resamples=NUM_RESAMPLES, seed=seed
+        )
         pairs = (("S1", "S1_conf"),)
     rows = []
     for index, conf in pairs:
         for j, name in enumerate(problem["names"]):
-            rows.append({"variable": name, "index": index, "value": float(result[index][j]),
-                         "conf": float(result[conf][j]) if conf else np.nan})
+            rows.append(
+                {
+                    "variable": name,
+                    "index": index,
+                    "value": float(result[index][j]),
+                    "conf": float(result[conf][j]) if conf else np.nan,
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -133,17 +146,25 @@ def analyze_sweep(out: str | os.PathLike, *, alpha: float = 0.05, min_mass: floa
     design, results, manifest = load_results(out)
     spec = manifest["spec"]
     base = Scenario.from_dict(spec["base"])
-    problem = {"num_vars": design.shape[1], "names": list(design.columns),
-               "bounds": [[v["min"], v["max"]] for v in spec["vary"].values()]}
+    problem = {
+        "num_vars": design.shape[1],
+        "names": list(design.columns),
+        "bounds": [[v["min"], v["max"]] for v in spec["vary"].values()],
+    }
     method, seed = manifest["method"], manifest["seed"]
     x = design.to_numpy(dtype=float)
     notes = []
     if method == "grid":
-        notes.append("grid design: no sensitivity indices (SALib has no estimator for a full factorial)")
+        notes.append(
+            "grid design: no sensitivity indices (SALib has no estimator for a full factorial)"
+        )
     if method not in ("latin_hypercube", "monte_carlo"):
         notes.append(f"{method} design: p_met is the share of design points, not a probability")
     years = np.asarray(manifest["years"])
-    wide = {name: results.pivot(index="run", columns="year", values=name).to_numpy() for name in manifest["indicators"]}
+    wide = {
+        name: results.pivot(index="run", columns="year", values=name).to_numpy()
+        for name in manifest["indicators"]
+    }
     table = track_ensemble(years, wide, base.targets) if base.targets else pd.DataFrame()
     sens, boxes = [], []
     for target in base.targets:
@@ -152,17 +173,37 @@ def analyze_sweep(out: str | os.PathLike, *, alpha: float = 0.05, min_mass: floa
         if np.isnan(y).any():
             notes.append(f"{label}: target year outside the run; skipped")
             continue
-        frame = sensitivity(method, problem, x, y, seed=seed, num_levels=spec["design"].get("num_levels", 4))
+        frame = sensitivity(
+            method, problem, x, y, seed=seed, num_levels=spec["design"].get("num_levels", 4)
+        )
         if frame.empty and method != "grid":
             notes.append(f"{label}: the indicator does not vary across the sweep; no indices")
         frame.insert(0, "target", label)
         sens.append(frame)
-        box = prim_box(x, is_met(y, target.value, target.bound), problem["names"], alpha=alpha, min_mass=min_mass)
+        box = prim_box(
+            x,
+            is_met(y, target.value, target.bound),
+            problem["names"],
+            alpha=alpha,
+            min_mass=min_mass,
+        )
         boxes.append({"target": label, "bound": target.bound, "value": target.value, **box})
     if not base.targets:
-        notes.append("the base scenario has no targets: nothing to analyse (add 'targets' to the spec)")
-    sens_frame = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame(columns=["target", "variable", "index", "value", "conf"])
-    report = {"targets": table, "sensitivity": sens_frame, "prim": boxes, "method": method, "notes": notes}
+        notes.append(
+            "the base scenario has no targets: nothing to analyse (add 'targets' to the spec)"
+        )
+    sens_frame = (
+        pd.concat(sens, ignore_index=True)
+        if sens
+        else pd.DataFrame(columns=["target", "variable", "index", "value", "conf"])
+    )
+    report = {
+        "targets": table,
+        "sensitivity": sens_frame,
+        "prim": boxes,
+        "method": method,
+        "notes": notes,
+    }
     _write(out / ANALYSIS, report)
     return report
 
@@ -170,7 +211,10 @@ def analyze_sweep(out: str | os.PathLike, *, alpha: float = 0.05, min_mass: floa
 def _prim_rows(boxes: list[dict]) -> pd.DataFrame:
     rows = []
     for box in boxes:
-        common = {k: box[k] for k in ("target", "bound", "value", "mass", "density", "coverage", "base_density")}
+        common = {
+            k: box[k]
+            for k in ("target", "bound", "value", "mass", "density", "coverage", "base_density")
+        }
         if not box["ranges"]:
             rows.append({**common, "variable": "", "low": np.nan, "high": np.nan})
         for name, (low, high) in box["ranges"].items():
@@ -183,9 +227,13 @@ def _write(folder: Path, report: dict) -> None:
     atomic_write_text(folder / "sensitivity.csv", report["sensitivity"].to_csv(index=False))
     records = json.loads(report["sensitivity"].to_json(orient="records"))
     payload = {"method": report["method"], "notes": report["notes"], "indices": records}
-    atomic_write_text(folder / "sensitivity.json", json.dumps(payload, ensure_ascii=False, indent=1))
+    atomic_write_text(
+        folder / "sensitivity.json", json.dumps(payload, ensure_ascii=False, indent=1)
+    )
     atomic_write_text(folder / "prim.csv", _prim_rows(report["prim"]).to_csv(index=False))
-    atomic_write_text(folder / "prim.json", json.dumps(report["prim"], ensure_ascii=False, indent=1))
+    atomic_write_text(
+        folder / "prim.json", json.dumps(report["prim"], ensure_ascii=False, indent=1)
+    )
 
 
 def format_summary(report: dict) -> str:
@@ -194,10 +242,15 @@ def format_summary(report: dict) -> str:
     if not report["targets"].empty:
         from simulator.targets import format_table
 
-        lines += ["", "targets over the sweep (p_met: share of runs meeting the target):",
-                  format_table(report["targets"])]
+        lines += [
+            "",
+            "targets over the sweep (p_met: share of runs meeting the target):",
+            format_table(report["targets"]),
+        ]
     if not report["sensitivity"].empty:
-        pivot = report["sensitivity"].pivot_table(index=["target", "variable"], columns="index", values="value")
+        pivot = report["sensitivity"].pivot_table(
+            index=["target", "variable"], columns="index", values="value"
+        )
         lines += ["", f"sensitivity ({report['method']} design):", pivot.round(3).to_string()]
     always = [b["target"] for b in report["prim"] if b["base_density"] == 1.0]
     never = [b["target"] for b in report["prim"] if b["base_density"] == 0.0]
@@ -208,10 +261,14 @@ def format_summary(report: dict) -> str:
     for box in report["prim"]:
         if box["base_density"] in (0.0, 1.0):
             continue
-        ranges = ", ".join(f"{k} in [{lo:.4g}, {hi:.4g}]" for k, (lo, hi) in box["ranges"].items()) or "no restriction"
+        ranges = (
+            ", ".join(f"{k} in [{lo:.4g}, {hi:.4g}]" for k, (lo, hi) in box["ranges"].items())
+            or "no restriction"
+        )
         lines.append(
             f"PRIM {box['target']}: {ranges} -> met in {100 * box['density']:.0f}% of the box"
-            f" (all runs: {100 * box['base_density']:.0f}%; box holds {100 * box['mass']:.0f}% of runs,"
+            f" (all runs: {100 * box['base_density']:.0f}%; box holds {100 * box['mass']:.0f}% of"
+            " runs,"
             f" {100 * box['coverage']:.0f}% of successes)"
         )
     return "\n".join(lines)

@@ -23,15 +23,22 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     try:
         summary = run_sweep(
-            spec, args.out, resume=args.resume, engine=args.engine, workers=args.workers,
-            chunk_size=args.chunk_size, scheduler=args.scheduler, dask_local=args.dask_local,
+            spec,
+            args.out,
+            resume=args.resume,
+            engine=args.engine,
+            workers=args.workers,
+            chunk_size=args.chunk_size,
+            scheduler=args.scheduler,
+            dask_local=args.dask_local,
         )
     except DaskUnavailableError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_DASK_UNAVAILABLE
     print(
         f"sweep {spec.name!r}: {summary['runs']} runs in {summary['chunks']} chunks"
-        f" ({summary['chunks_done_before']} already done, {summary['chunks_run']} run on {summary['backend']})"
+        f" ({summary['chunks_done_before']} already done, {summary['chunks_run']} run on"
+        f" {summary['backend']})"
         f" -> {args.out}"
     )
     report = analyze_sweep(args.out)

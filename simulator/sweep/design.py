@@ -80,7 +80,7 @@ def morris(problem: dict, n: int, *, seed: int, num_levels: int = 4) -> np.ndarr
 
 
 def make_design(spec) -> pd.DataFrame:
-    """The design of a sweep spec: one row per run, one column per variable.
+    """Generate the design of a sweep spec: one row per run, one column per variable.
 
     Parameters
     ----------
@@ -97,9 +97,9 @@ def make_design(spec) -> pd.DataFrame:
     elif spec.method == "morris":
         values = morris(problem, spec.size, seed=spec.seed, num_levels=spec.num_levels)
     else:
-        values = {"latin_hypercube": latin_hypercube, "monte_carlo": monte_carlo, "sobol": sobol}[spec.method](
-            problem, spec.size, seed=spec.seed
-        )
+        values = {"latin_hypercube": latin_hypercube, "monte_carlo": monte_carlo, "sobol": sobol}[
+            spec.method
+        ](problem, spec.size, seed=spec.seed)
     frame = pd.DataFrame(np.asarray(values, dtype=float), columns=problem["names"])
     frame.index = pd.RangeIndex(len(frame), name="run")
     return frame

@@ -32,13 +32,17 @@ def _peels(x: np.ndarray, inside: np.ndarray, alpha: float):
         low = values[k] if values[k] > values[0] else values[values > values[0]].min(initial=np.inf)
         if np.isfinite(low):
             yield j, "low", low, inside & (x[:, j] >= low)
-        high = values[-k - 1] if values[-k - 1] < values[-1] else values[values < values[-1]].max(initial=-np.inf)
+        high = (
+            values[-k - 1]
+            if values[-k - 1] < values[-1]
+            else values[values < values[-1]].max(initial=-np.inf)
+        )
         if np.isfinite(high):
             yield j, "high", high, inside & (x[:, j] <= high)
 
 
 def peel(x, y, *, alpha: float = 0.05, min_mass: float = 0.05) -> list[dict]:
-    """The peeling trajectory.
+    """Peel a box step by step and return the trajectory.
 
     Parameters
     ----------
@@ -61,7 +65,9 @@ def peel(x, y, *, alpha: float = 0.05, min_mass: float = 0.05) -> list[dict]:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=bool)
     if x.ndim != 2 or len(x) != len(y) or len(y) == 0:
-        raise ValueError(f"x must be (n_runs, n_variables) and y (n_runs,), got {x.shape} and {y.shape}")
+        raise ValueError(
+            f"x must be (n_runs, n_variables) and y (n_runs,), got {x.shape} and {y.shape}"
+        )
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must lie in (0, 0.5), got {alpha!r}")
     if not 0 < min_mass <= 1:
@@ -71,8 +77,13 @@ def peel(x, y, *, alpha: float = 0.05, min_mass: float = 0.05) -> list[dict]:
     inside = np.ones(n, dtype=bool)
 
     def step() -> dict:
-        return {"low": low.copy(), "high": high.copy(), "mass": inside.sum() / n,
-                "density": float(y[inside].mean()), "coverage": float(y[inside].sum() / total)}
+        return {
+            "low": low.copy(),
+            "high": high.copy(),
+            "mass": inside.sum() / n,
+            "density": float(y[inside].mean()),
+            "coverage": float(y[inside].sum() / total),
+        }
 
     trajectory = [step()]
     while trajectory[-1]["density"] < 1.0:
@@ -95,7 +106,7 @@ def peel(x, y, *, alpha: float = 0.05, min_mass: float = 0.05) -> list[dict]:
 
 
 def prim_box(x, y, names: list[str], *, alpha: float = 0.05, min_mass: float = 0.05) -> dict:
-    """The densest box on the peeling trajectory, with its restricted ranges.
+    """Return the densest box on the peeling trajectory, with its restricted ranges.
 
     Parameters
     ----------
@@ -119,5 +130,11 @@ def prim_box(x, y, names: list[str], *, alpha: float = 0.05, min_mass: float = 0
         for j, name in enumerate(names)
         if box["low"][j] > full["low"][j] or box["high"][j] < full["high"][j]
     }
-    return {"ranges": ranges, "mass": float(box["mass"]), "density": box["density"],
-            "coverage": box["coverage"], "base_density": full["density"], "steps": best}
+    return {
+        "ranges": ranges,
+        "mass": float(box["mass"]),
+        "density": box["density"],
+        "coverage": box["coverage"],
+        "base_density": full["density"],
+        "steps": best,
+    }

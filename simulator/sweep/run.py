@@ -84,7 +84,7 @@ def _versions() -> dict[str, str]:
 
 
 def build_manifest(spec: SweepSpec, design, chunk_size: int, engine: str) -> dict:
-    """What a sweep folder records about its sweep (see :mod:`simulator.sweep.store`)."""
+    """Describe a sweep for its folder's manifest (see :mod:`simulator.sweep.store`)."""
     from simulator.model import load_model
 
     model = load_model()
@@ -115,7 +115,10 @@ def build_manifest(spec: SweepSpec, design, chunk_size: int, engine: str) -> dic
 
 def _tasks(spec: SweepSpec, design, todo: list[int], chunk_size: int) -> dict[int, list[dict]]:
     values = design.to_numpy(dtype=float)
-    return {i: [spec.overrides(values[r]) for r in store.chunk_runs(i, chunk_size, len(design))] for i in todo}
+    return {
+        i: [spec.overrides(values[r]) for r in store.chunk_runs(i, chunk_size, len(design))]
+        for i in todo
+    }
 
 
 def _serial(tasks, args) -> Iterator:
@@ -125,33 +128,47 @@ def _serial(tasks, args) -> Iterator:
 
 def _pool(tasks, args, workers: int) -> Iterator:
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_chunk, args[0], overrides, *args[1:]): index for index, overrides in tasks.items()}
+        futures = {
+            pool.submit(run_chunk, args[0], overrides, *args[1:]): index
+            for index, overrides in tasks.items()
+        }
         for future in as_completed(futures):
             yield futures[future], future.result()
 
 
 def _dask(tasks, args, scheduler: str | None, n_local: int | None) -> Iterator:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
     except ImportError as error:
         raise DaskUnavailableError(
-            f"dask[distributed] is needed for --scheduler/--dask-local (pip install 'innovation-dynamics[dask]'): {error}"
+            "dask[distributed] is needed for --scheduler/--dask-local (pip install"
+            f" 'innovation-dynamics[dask]'): {error}"
         ) from None
     cluster = None
     try:
         if scheduler:
             client = Client(scheduler, timeout="20s")
         else:
-            cluster = LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=n_local,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             client = Client(cluster)
     except (OSError, TimeoutError, ValueError) as error:
         if cluster is not None:
             cluster.close()
-        raise DaskUnavailableError(f"Dask could not start ({type(error).__name__}: {error})") from None
+        raise DaskUnavailableError(
+            f"Dask could not start ({type(error).__name__}: {error})"
+        ) from None
     try:
-        futures = {client.submit(run_chunk, args[0], overrides, *args[1:], pure=False): index
-                   for index, overrides in tasks.items()}
+        futures = {
+            client.submit(run_chunk, args[0], overrides, *args[1:], pure=False): index
+            for index, overrides in tasks.items()
+        }
         for future in dask_completed(futures):
             yield futures[future], future.result()
     finally:
@@ -165,12 +182,23 @@ def _progress(total: int, initial: int, name: str, enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="run", desc=name, file=sys.stderr, mininterval=0.5)
+    return tqdm(
+        total=total, initial=initial, unit="run", desc=name, file=sys.stderr, mininterval=0.5
+    )
 
 
-def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, engine: str = "auto",
-              workers: int | None = None, chunk_size: int | None = None, scheduler: str | None = None,
-              dask_local: int | None = None, progress: bool = True) -> dict:
+def run_sweep(
+    spec: SweepSpec,
+    out: str | os.PathLike,
+    *,
+    resume: bool = False,
+    engine: str = "auto",
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Run (or finish) a sweep into a folder.
 
     Parameters
@@ -215,15 +243,23 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
     if engine not in ENGINES:
         raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
     engine = resolve_engine(engine, load_model())  # "auto" -> what runs, recorded in the manifest
-    for what, value in (("workers", workers), ("chunk size", chunk_size), ("dask-local workers", dask_local)):
+    for what, value in (
+        ("workers", workers),
+        ("chunk size", chunk_size),
+        ("dask-local workers", dask_local),
+    ):
         if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
             raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
     if scheduler and dask_local:
-        raise ValueError("give either a Dask scheduler address or a local Dask cluster size, not both")
+        raise ValueError(
+            "give either a Dask scheduler address or a local Dask cluster size, not both"
+        )
     out = Path(out)
     old = store.read_manifest(out)
     if old is not None and not resume:
-        raise ScenarioError(f"'{out}' already holds a sweep; pass --resume to finish it, or choose another --out")
+        raise ScenarioError(
+            f"'{out}' already holds a sweep; pass --resume to finish it, or choose another --out"
+        )
     size = chunk_size or spec.chunk_size or (old or {}).get("chunk_size") or DEFAULT_CHUNK_SIZE
     design = make_design(spec)
     manifest = build_manifest(spec, design, size, engine)
@@ -237,8 +273,13 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
         store.write_manifest(out, manifest)
     n_runs, n_chunks = len(design), manifest["n_chunks"]
     years, indicators, digest = manifest["years"], manifest["indicators"], manifest["design_sha256"]
-    todo = [i for i in range(n_chunks)
-            if not store.chunk_is_valid(out, i, store.chunk_runs(i, size, n_runs), years, indicators, digest)]
+    todo = [
+        i
+        for i in range(n_chunks)
+        if not store.chunk_is_valid(
+            out, i, store.chunk_runs(i, size, n_runs), years, indicators, digest
+        )
+    ]
     done_runs = n_runs - sum(len(store.chunk_runs(i, size, n_runs)) for i in todo)
     tasks = _tasks(spec, design, todo, size)
     args = (spec.base.to_dict(), indicators, engine)
@@ -253,7 +294,10 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
     try:
         for index, (run_years, values) in stream:
             if [int(y) for y in run_years] != years:
-                raise ScenarioError(f"chunk {index} returned years {list(run_years)[:3]}...; expected {years[:3]}...")
+                raise ScenarioError(
+                    f"chunk {index} returned years {list(run_years)[:3]}...; expected"
+                    f" {years[:3]}..."
+                )
             runs = store.chunk_runs(index, size, n_runs)
             store.write_chunk(out, index, runs, np.asarray(years), values, indicators, digest)
             if bar is not None:
@@ -261,5 +305,10 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, *, resume: bool = False, 
     finally:
         if bar is not None:
             bar.close()
-    return {"runs": n_runs, "chunks": n_chunks, "chunks_done_before": n_chunks - len(todo),
-            "chunks_run": len(todo), "backend": backend}
+    return {
+        "runs": n_runs,
+        "chunks": n_chunks,
+        "chunks_done_before": n_chunks - len(todo),
+        "chunks_run": len(todo),
+        "backend": backend,
+    }

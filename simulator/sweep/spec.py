@@ -116,8 +116,12 @@ class SweepSpec:
     description: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
-        """Normal form, recorded in the manifest (the base scenario in full)."""
-        design = {"method": self.method, ("levels" if self.method == "grid" else "n"): self.size, "seed": self.seed}
+        """Return the normal form recorded in the manifest (the base scenario in full)."""
+        design = {
+            "method": self.method,
+            ("levels" if self.method == "grid" else "n"): self.size,
+            "seed": self.seed,
+        }
         if self.method == "morris":
             design["num_levels"] = self.num_levels
         return {
@@ -129,7 +133,7 @@ class SweepSpec:
         }
 
     def problem(self) -> dict:
-        """The SALib problem: names and bounds of the variables."""
+        """Return the SALib problem: names and bounds of the variables."""
         return {
             "num_vars": len(self.variables),
             "names": [v.name for v in self.variables],
@@ -151,7 +155,12 @@ class SweepSpec:
                 base = self.base.levers.get(variable.name)
                 entry = catalogue.levers()[variable.name]
                 before = float(base.values_on([self.base.start_year])[0]) if base else entry.default
-                out[variable.name] = {"type": "step", "year": variable.year, "before": before, "after": value}
+                out[variable.name] = {
+                    "type": "step",
+                    "year": variable.year,
+                    "before": before,
+                    "after": value,
+                }
             else:
                 out[variable.name] = value
         return out
@@ -174,10 +183,15 @@ def _parse_variable(name: str, spec: object, base: Scenario) -> Variable:
         raise unknown_name("lever or parameter", str(name), set(levers) | set(params))
     what = f"vary {name!r}"
     if not isinstance(spec, dict):
-        raise ScenarioError(f"{what} must be a mapping with 'min' and 'max' (and 'year' for a lever), got {spec!r}")
+        raise ScenarioError(
+            f"{what} must be a mapping with 'min' and 'max' (and 'year' for a lever), got {spec!r}"
+        )
     for key in spec:
         if key not in _VARY_KEYS:
-            raise ScenarioError(f"{what}: unknown key {key!r}{did_you_mean(str(key), _VARY_KEYS)} (valid keys: {sorted(_VARY_KEYS)})")
+            raise ScenarioError(
+                f"{what}: unknown key {key!r}{did_you_mean(str(key), _VARY_KEYS)} (valid keys:"
+                f" {sorted(_VARY_KEYS)})"
+            )
     for key in ("min", "max"):
         if key not in spec:
             raise ScenarioError(f"{what} needs {key!r}")
@@ -188,23 +202,36 @@ def _parse_variable(name: str, spec: object, base: Scenario) -> Variable:
     year = None
     if "year" in spec:
         if kind != "lever":
-            raise ScenarioError(f"{what}: 'year' applies to levers only; {name!r} is a parameter (constant for a run)")
+            raise ScenarioError(
+                f"{what}: 'year' applies to levers only; {name!r} is a parameter (constant for a"
+                " run)"
+            )
         year = as_finite_number(spec["year"], f"{what} 'year'")
         if not base.start_year < year <= base.end_year:
-            raise ScenarioError(f"{what}: year {year:g} must lie after {base.start_year} and by {base.end_year}")
+            raise ScenarioError(
+                f"{what}: year {year:g} must lie after {base.start_year} and by {base.end_year}"
+            )
     return Variable(name=name, kind=kind, low=low, high=high, year=year, unit=entry.unit)
 
 
 def _parse_design(data: object) -> tuple[str, int, int, int]:
     if not isinstance(data, dict):
-        raise ScenarioError(f"'design' must be a mapping with 'method', 'n' (or 'levels') and 'seed', got {data!r}")
+        raise ScenarioError(
+            f"'design' must be a mapping with 'method', 'n' (or 'levels') and 'seed', got {data!r}"
+        )
     method = data.get("method")
     if method not in METHODS:
-        raise ScenarioError(f"{method!r} is not a valid design method. It must be one of {list(METHODS)}{did_you_mean(str(method), METHODS)}")
+        raise ScenarioError(
+            f"{method!r} is not a valid design method. It must be one of"
+            f" {list(METHODS)}{did_you_mean(str(method), METHODS)}"
+        )
     valid = _DESIGN_KEYS[method]
     for key in data:
         if key not in valid:
-            raise ScenarioError(f"design: unknown key {key!r} for {method}{did_you_mean(str(key), valid)} (valid keys: {sorted(valid)})")
+            raise ScenarioError(
+                f"design: unknown key {key!r} for {method}{did_you_mean(str(key), valid)} (valid"
+                f" keys: {sorted(valid)})"
+            )
     if "seed" not in data:
         raise ScenarioError("design needs a 'seed' (every random draw takes an explicit seed)")
     seed = _whole(data["seed"], "design 'seed'", minimum=0)
@@ -213,12 +240,17 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
         raise ScenarioError(f"a {method} design needs {size_key!r}")
     size = _whole(data[size_key], f"design {size_key!r}", minimum=2 if method == "grid" else 1)
     if method == "sobol" and size & (size - 1):
-        raise ScenarioError(f"design 'n' of a sobol design must be a power of 2 (Sobol' sequence balance), got {size}")
+        raise ScenarioError(
+            "design 'n' of a sobol design must be a power of 2 (Sobol' sequence balance), got"
+            f" {size}"
+        )
     num_levels = _whole(data.get("num_levels", 4), "design 'num_levels'", minimum=2)
     return method, size, seed, num_levels
 
 
-def spec_from_dict(data: object, *, source: str = "<spec>", base_dir: Path | None = None) -> SweepSpec:
+def spec_from_dict(
+    data: object, *, source: str = "<spec>", base_dir: Path | None = None
+) -> SweepSpec:
     """Validate a sweep spec given as a mapping.
 
     Parameters
@@ -243,7 +275,10 @@ def spec_from_dict(data: object, *, source: str = "<spec>", base_dir: Path | Non
         raise ScenarioError(f"{source}: a sweep spec must be a mapping, got {type(data).__name__}")
     for key in data:
         if key not in _TOP_KEYS:
-            raise ScenarioError(f"{source}: unknown key {key!r}{did_you_mean(str(key), _TOP_KEYS)} (valid keys: {sorted(_TOP_KEYS)})")
+            raise ScenarioError(
+                f"{source}: unknown key {key!r}{did_you_mean(str(key), _TOP_KEYS)} (valid keys:"
+                f" {sorted(_TOP_KEYS)})"
+            )
     if "base" not in data:
         raise ScenarioError(f"{source}: a sweep spec needs 'base', the scenario file to vary")
     base_value = data["base"]
@@ -259,10 +294,14 @@ def spec_from_dict(data: object, *, source: str = "<spec>", base_dir: Path | Non
     method, size, seed, num_levels = _parse_design(data.get("design"))
     vary = data.get("vary")
     if not isinstance(vary, dict) or not vary:
-        raise ScenarioError(f"{source}: 'vary' must name at least one lever or parameter with min and max")
+        raise ScenarioError(
+            f"{source}: 'vary' must name at least one lever or parameter with min and max"
+        )
     variables = tuple(_parse_variable(str(name), spec, base) for name, spec in vary.items())
     entries = catalogue.indicators()
-    default = list(dict.fromkeys([t.indicator for t in base.targets] + list(catalogue.KEY_INDICATORS)))
+    default = list(
+        dict.fromkeys([t.indicator for t in base.targets] + list(catalogue.KEY_INDICATORS))
+    )
     indicators = data.get("indicators", default)
     if not isinstance(indicators, list) or not indicators:
         raise ScenarioError(f"{source}: 'indicators' must be a non-empty list of indicator names")
@@ -271,13 +310,22 @@ def spec_from_dict(data: object, *, source: str = "<spec>", base_dir: Path | Non
             raise unknown_name("indicator", str(name), entries)
     missing = sorted({t.indicator for t in base.targets} - set(indicators))
     if missing:
-        raise ScenarioError(f"{source}: 'indicators' must include the target indicators; missing {missing}")
+        raise ScenarioError(
+            f"{source}: 'indicators' must include the target indicators; missing {missing}"
+        )
     chunk = data.get("chunk_size")
     return SweepSpec(
-        name=str(data.get("name", Path(source).stem)), base=base, method=method, size=size, seed=seed,
-        variables=variables, indicators=tuple(dict.fromkeys(indicators)),
-        chunk_size=None if chunk is None else _whole(chunk, "chunk_size"), num_levels=num_levels,
-        source=source, description=str(data.get("description", "")),
+        name=str(data.get("name", Path(source).stem)),
+        base=base,
+        method=method,
+        size=size,
+        seed=seed,
+        variables=variables,
+        indicators=tuple(dict.fromkeys(indicators)),
+        chunk_size=None if chunk is None else _whole(chunk, "chunk_size"),
+        num_levels=num_levels,
+        source=source,
+        description=str(data.get("description", "")),
     )
 
 
@@ -306,4 +354,6 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
         return spec_from_dict(data, source=str(path), base_dir=path.parent)
     except (ScenarioError, TypeError, ValueError) as error:
         message = str(error)
-        raise type(error)(message if message.startswith(str(path)) else f"{path}: {message}") from None
+        raise type(error)(
+            message if message.startswith(str(path)) else f"{path}: {message}"
+        ) from None

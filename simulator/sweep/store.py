@@ -34,7 +34,15 @@ DESIGN = "design.parquet"
 CHUNKS = "chunks"
 _META_KEY = b"innovation_dynamics_sweep"
 #: Manifest fields that must agree for ``--resume`` to continue a sweep.
-RESUME_KEYS = ("design_sha256", "chunk_size", "indicators", "years", "model_sha256", "engine", "spec")
+RESUME_KEYS = (
+    "design_sha256",
+    "chunk_size",
+    "indicators",
+    "years",
+    "model_sha256",
+    "engine",
+    "spec",
+)
 
 
 def chunk_path(out: Path, index: int) -> Path:
@@ -64,8 +72,15 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
         raise
 
 
-def write_chunk(out: Path, index: int, runs: range, years: np.ndarray, values: dict[str, np.ndarray],
-                indicators: list[str], design_hash: str) -> Path:
+def write_chunk(
+    out: Path,
+    index: int,
+    runs: range,
+    years: np.ndarray,
+    values: dict[str, np.ndarray],
+    indicators: list[str],
+    design_hash: str,
+) -> Path:
     """Write one chunk's results atomically.
 
     Parameters
@@ -93,15 +108,18 @@ def write_chunk(out: Path, index: int, runs: range, years: np.ndarray, values: d
     for name in indicators:
         columns[name] = np.asarray(values[name], dtype=np.float64).reshape(-1)
     table = pa.table(columns)
-    meta = json.dumps({"chunk": index, "first_run": runs.start, "n_runs": len(runs), "design_sha256": design_hash})
+    meta = json.dumps(
+        {"chunk": index, "first_run": runs.start, "n_runs": len(runs), "design_sha256": design_hash}
+    )
     table = table.replace_schema_metadata({_META_KEY: meta.encode("utf-8")})
     path = chunk_path(out, index)
     atomic_write_table(path, table)
     return path
 
 
-def chunk_is_valid(out: Path, index: int, runs: range, years: list[int], indicators: list[str],
-                   design_hash: str) -> bool:
+def chunk_is_valid(
+    out: Path, index: int, runs: range, years: list[int], indicators: list[str], design_hash: str
+) -> bool:
     """Whether chunk ``index``'s file exists and holds exactly the expected results."""
     path = chunk_path(out, index)
     if not path.is_file():
@@ -111,9 +129,16 @@ def chunk_is_valid(out: Path, index: int, runs: range, years: list[int], indicat
         meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
     except (OSError, ValueError, pa.ArrowException):
         return False
-    if meta != {"chunk": index, "first_run": runs.start, "n_runs": len(runs), "design_sha256": design_hash}:
+    if meta != {
+        "chunk": index,
+        "first_run": runs.start,
+        "n_runs": len(runs),
+        "design_sha256": design_hash,
+    }:
         return False
-    if table.column_names != ["run", "year", *indicators] or table.num_rows != len(runs) * len(years):
+    if table.column_names != ["run", "year", *indicators] or table.num_rows != len(runs) * len(
+        years
+    ):
         return False
     expected_runs = np.repeat(np.asarray(runs, dtype=np.int64), len(years))
     expected_years = np.tile(np.asarray(years, dtype=np.int64), len(runs))
@@ -139,11 +164,13 @@ def remove_partial_files(out: Path) -> int:
 
 def write_manifest(out: Path, manifest: dict) -> None:
     """Write ``manifest.json`` atomically."""
-    atomic_write_text(Path(out) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+    atomic_write_text(
+        Path(out) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str)
+    )
 
 
 def read_manifest(out: Path) -> dict | None:
-    """The manifest of a sweep folder, or None if there is none."""
+    """Return the manifest of a sweep folder, or None if there is none."""
     path = Path(out) / MANIFEST
     if not path.is_file():
         return None
@@ -156,17 +183,22 @@ def read_manifest(out: Path) -> dict | None:
 def check_resumable(old: dict, new: dict, out: Path) -> None:
     """Raise ScenarioError naming the first field in which two manifests differ."""
     for key in RESUME_KEYS:
-        if json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(new.get(key), sort_keys=True, default=str):
+        if json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(
+            new.get(key), sort_keys=True, default=str
+        ):
             raise ScenarioError(
                 f"'{out}' holds a different sweep ({key} differs: {str(old.get(key))[:80]!r} there,"
-                f" {str(new.get(key))[:80]!r} now); resume with the same spec, engine and chunk size,"
+                f" {str(new.get(key))[:80]!r} now); resume with the same spec, engine and chunk"
+                " size,"
                 " or choose another --out"
             )
 
 
 def write_design(out: Path, design: pd.DataFrame) -> None:
     """Write the design table atomically."""
-    atomic_write_table(Path(out) / DESIGN, pa.Table.from_pandas(design.reset_index(), preserve_index=False))
+    atomic_write_table(
+        Path(out) / DESIGN, pa.Table.from_pandas(design.reset_index(), preserve_index=False)
+    )
 
 
 def load_results(out: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -200,8 +232,12 @@ def load_results(out: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame, di
     frames = []
     for index in range(manifest["n_chunks"]):
         runs = chunk_runs(index, size, n_runs)
-        if not chunk_is_valid(out, index, runs, manifest["years"], manifest["indicators"], manifest["design_sha256"]):
-            raise ScenarioError(f"chunk {index} of '{out}' is missing or invalid; finish the sweep with --resume")
+        if not chunk_is_valid(
+            out, index, runs, manifest["years"], manifest["indicators"], manifest["design_sha256"]
+        ):
+            raise ScenarioError(
+                f"chunk {index} of '{out}' is missing or invalid; finish the sweep with --resume"
+            )
         frames.append(pq.read_table(chunk_path(out, index)).to_pandas())
     design = pq.read_table(out / DESIGN).to_pandas().set_index("run")
     return design, pd.concat(frames, ignore_index=True), manifest
