@@ -260,6 +260,19 @@ def test_chunk_size_and_process_pool_give_identical_results(reference, tmp_path)
     pd.testing.assert_frame_equal(load_results(out)[1], expected, check_exact=True)
 
 
+def test_batch_engine_sweep_matches_pysd(reference, tmp_path):
+    """Batch engine sweep matches the PySD sweep, and the manifest records the engine."""
+    _, (_, expected, _) = reference
+    out = tmp_path / "batch"
+    run_sweep(spec_from_dict(_spec()), out, workers=1, chunk_size=7, engine="batch", progress=False)
+    _, got, manifest = load_results(out)
+    assert manifest["engine"] == "batch"
+    pd.testing.assert_frame_equal(got[["run", "year"]], expected[["run", "year"]])
+    # Both engines do the same float operations up to NumPy's vectorised kernels (~1e-15);
+    # 1e-10 is the tolerance of tests/test_runner.py, which leaves room for that only.
+    np.testing.assert_allclose(got[INDICATORS], expected[INDICATORS], rtol=1e-10, atol=1e-12)
+
+
 def test_existing_sweep_needs_resume_and_the_same_spec(reference, tmp_path):
     """Existing sweep needs resume and the same spec."""
     out, _ = reference
