@@ -441,6 +441,19 @@ def test_sobol_indices_of_a_one_variable_function():
     assert sensitivity("grid", problem, x, 3 * x[:, 0], seed=1).empty
 
 
+def test_morris_mu_star_of_linear_functions():
+    """Morris mu_star of a linear function is its slope times the range; 0 without effect."""
+    from simulator.sweep.design import morris
+
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [10, 20]]}
+    x = morris(problem, 10, seed=1)
+    frame = sensitivity("morris", problem, x, 3 * x[:, 1], seed=1)
+    mu_star = frame[frame["index"] == "mu_star"].set_index("variable")["value"]
+    # SALib's elementary effects are per unit of the scaled [0, 1] range: 3 x (20 - 10) = 30.
+    assert mu_star["a"] == 0.0
+    assert mu_star["b"] == pytest.approx(30.0, rel=1e-12)
+
+
 def test_analysis_writes_tables(reference, tmp_path):
     """Analysis writes tables."""
     out, (design, _, _) = reference
