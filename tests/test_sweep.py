@@ -156,6 +156,16 @@ def test_example_specs_load():
         )
 
 
+def test_spec_targets_replace_the_base_targets():
+    """A spec's own targets replace the base scenario's, and the default indicators follow them."""
+    targets = [{"indicator": "gdp", "year": 2030, "value": 9000, "bound": "at_least"}]
+    spec = spec_from_dict(_spec(targets=targets, indicators=None) | {"indicators": ["gdp"]})
+    assert [(t.indicator, t.year, t.value) for t in spec.base.targets] == [("gdp", 2030, 9000.0)]
+    default = dict(_spec(targets=targets))
+    del default["indicators"]
+    assert spec_from_dict(default).indicators[0] == "gdp"
+
+
 def test_lever_with_year_steps_from_the_base_path():
     """Lever with year steps from the base path."""
     spec = spec_from_dict(_spec())
