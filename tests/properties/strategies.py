@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from simulator import catalogue
 from simulator.levers import LeverPath, parse_path
 from simulator.model import load_model
+from simulator.runner import profile_values
 from simulator.scenario import Scenario, load_scenario
 from simulator.validation import scenario_case
 
@@ -42,6 +43,13 @@ def baselines() -> dict[str, Scenario]:
         scenario = load_scenario(path)
         out[scenario.region or path.stem.removesuffix("-baseline")] = scenario
     return out
+
+
+@lru_cache(maxsize=None)
+def base_values(region: str) -> dict[str, float]:
+    """Every constant of a region's baseline: model default, calibration profile, scenario."""
+    scenario = baselines()[region]
+    return {**load_model().constants, **profile_values(scenario), **scenario.parameters}
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +110,7 @@ class Case:
             return scenario.levers[name]
         if name in lever_entries():
             return LeverPath("constant", value=lever_entries()[name].default)
-        return scenario.parameters.get(name, load_model().constants[name])
+        return scenario.parameters.get(name, base_values(self.region)[name])
 
     def run_inputs(self, overrides: dict | None = None) -> tuple[dict, dict]:
         """Inputs and controls for :func:`simulator.validation.simulate_many`."""
@@ -133,6 +141,7 @@ def case(region: str, parameters: dict | None = None, levers: dict | None = None
     return Case(region, dict(parameters or {}), paths, time_step)
 
 
+@lru_cache(maxsize=4096)
 def values(low: float, high: float, base: float | None = None) -> st.SearchStrategy[float]:
     """A number in ``[low, high]``: the baseline first, then the bounds, anywhere, near base."""
     options = []
@@ -194,9 +203,9 @@ def cases(draw, regions: tuple[str, ...] | None = None, *, time_steps: bool = Fa
                 levers[name] = draw(lever_paths(name, scenario))
     parameters = {}
     if vary_parameters:
-        defaults = load_model().constants
+        defaults = base_values(region)
         for name, entry in parameter_entries().items():
-            base = scenario.parameters.get(name, defaults[name])
+            base = defaults[name]
             value = draw(values(entry.min, entry.max, base), label=name)
             if value != base:
                 parameters[name] = value
@@ -205,3 +214,11 @@ def cases(draw, regions: tuple[str, ...] | None = None, *, time_steps: bool = Fa
         choice = draw(st.sampled_from(TIME_STEPS))
         time_step = None if math.isclose(choice, scenario.time_step) else choice
     return Case(region, parameters, levers, time_step)
+
+
+# Load the model, the scenarios and their profiles now: translating a model uses
+# the ``random`` module, which hypothesis forbids inside a draw.
+for _region in baselines():
+    base_values(_region)
+parameter_entries()
+lever_entries()
