@@ -379,8 +379,14 @@ def fit_region(
     entries: dict[str, dict] = {}
     for name, (value, citation) in documented.items():
         entries[name] = {"status": "documented", "source": citation}
+    catalogued = catalogue.parameters(model)
     for name, a in spec.assumed.items():
         entries[name] = {"status": "assumed", "low": a["low"], "high": a["high"], "reason": a["reason"]}
+        # the model's valid range, so that ensemble draws stay inside it
+        if catalogued[name].min is not None:
+            entries[name]["min"] = catalogued[name].min
+        if catalogued[name].max is not None:
+            entries[name]["max"] = catalogued[name].max
     for j, p in enumerate(priors_):
         post_sd = float(math.sqrt(max(covariance[j, j], 0.0)))
         entry = entries.get(name := p.name, {})

@@ -113,3 +113,15 @@ def test_shipped_profiles_carry_provenance(region):
     for name, entry in profile.entries.items():
         if entry["status"] == "assumed":
             assert entry["low"] < profile.values[name] < entry["high"] and entry["reason"]
+
+
+@pytest.mark.parametrize("region", ["yibin", "suining", "hechuan", "ningxia", "chengdu"])
+def test_profile_draws_stay_inside_the_model_ranges(region):
+    from simulator import catalogue
+
+    entries = catalogue.parameters()
+    for draw in load_profile(region).sample(500, seed=5):
+        for name, value in draw.items():
+            low = entries[name].min if entries[name].min is not None else -np.inf
+            high = entries[name].max if entries[name].max is not None else np.inf
+            assert low <= value <= high, (name, value, low, high)
