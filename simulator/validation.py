@@ -354,7 +354,8 @@ def rescale_money(inputs: dict, factor: float = WAN_YUAN_PER_YI_YUAN,
 
 # ------------------------------------------------------------- equilibrium
 def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
-                       model: LoadedModel | None = None) -> dict[str, float]:
+                       model: LoadedModel | None = None, *,
+                       allow_binding_caps: bool = False) -> dict[str, float]:
     """Constant inputs that start the model exactly at rest.
 
     Starting from the scenario (and overrides), this sets the trends of
@@ -372,6 +373,17 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     The review pipeline, R&D capital, transferable results, loans and the
     certificate conveyor are then initialised at rest by the model itself.
 
+    Parameters
+    ----------
+    scenario : Scenario
+    overrides : dict, optional
+        As for :func:`scenario_case`.
+    model : LoadedModel, optional
+    allow_binding_caps : bool, default False
+        Return the rest point of the flows even where the model's outflow
+        guards bind at the time step (the model then cannot start there,
+        because its initial review pipeline ignores the guards).
+
     Returns
     -------
     dict
@@ -382,8 +394,9 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     ------
     ValueError
         If no equilibrium exists: every certificate renewed without any
-        attrition (the HTE stock grows forever), or initial R&D below the
-        base-year government R&D (business R&D would start at zero).
+        attrition (the HTE stock grows forever), initial R&D below the
+        base-year government R&D (business R&D would start at zero), or
+        outflow guards that bind at the time step.
     """
     model = model or load_model()
     inputs, _ = scenario_case(scenario, overrides)
@@ -415,14 +428,24 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
                     + per_application * ((1 - renew) * survival + p["hte_revocation_rate"] * held))
     apply_sme, apply_pool = p["hte_application_rate"], p["pool_application_rate"]
 
+    # The model's outflow guards (SME outflow scale, the cap of pool
+    # applications) bind when a rate exceeds 1/DT: the flows are then not the
+    # rates of the equations, and the initial review pipeline (computed from
+    # the rates) cannot be at rest.
+    pool_cap = 1 / dt - p["pool_exit_rate"]
+    binding = [f"pool applications (rate {apply_pool:g} > 1/DT - exit rate)"] if apply_pool > pool_cap else []
+    apply_pool = min(apply_pool, pool_cap)
+
     def stocks(share: float) -> tuple[float, float, float]:
         births = p["tech_sme_birth_rate"] * (1 + p["loan_birth_uplift"] * share)
-        outflow = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
-                   + p["tech_sme_lapse_rate"] + apply_sme)
-        smes = (graduations + births) / outflow
-        pool = smes * (p["tech_sme_lapse_rate"] + back_to_pool * apply_sme) / (
+        total = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
+                 + p["tech_sme_lapse_rate"] + apply_sme)
+        scale = min(1.0, 1.0 / (dt * total))  # SME outflow scale at rest
+        smes = (graduations + births) / (scale * total)
+        lapse, apply = scale * p["tech_sme_lapse_rate"], scale * apply_sme
+        pool = smes * (lapse + back_to_pool * apply) / (
             apply_pool * (1 - back_to_pool) + p["pool_exit_rate"])
-        htes = per_application * (apply_sme * smes + apply_pool * pool) * held
+        htes = per_application * (apply * smes + apply_pool * pool) * held
         return smes, htes, pool
 
     supported = p["new_sci_tech_loans"] * p["loan_term"] / p["average_loan_per_supported_firm"]
@@ -438,6 +461,14 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     else:
         share = brentq(gap, 0.0, 1.0, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     smes, htes, pool = stocks(share)
+    total = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
+             + p["tech_sme_lapse_rate"] + apply_sme)
+    if dt * total > 1:
+        binding.append(f"SME outflows (total rate {total:g}/yr > 1/DT)")
+    if binding and not allow_binding_caps:
+        raise ValueError("no rest point of the equations at this time step: the outflow guards"
+                         f" bind for {' and '.join(binding)}, and the initial review pipeline"
+                         " ignores them; use a smaller time step")
 
     # Platforms at construction / delisting when that is a valid initial value,
     # else construction set to replace the delistings of the initial platforms.

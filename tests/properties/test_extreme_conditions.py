@@ -1,0 +1,93 @@
+"""Extreme-condition tests, in the style of Vensim's Reality Check, as code.
+
+Each test forces a condition (no new firms; certain renewal and no exits;
+levers at their bounds; no R&D) on any region's baseline with any other
+levers and parameters in range, and checks the consequence that must follow
+(``shared/research/model-evidence.md`` section (b) item 7; Sterman 2000,
+ch. 21, extreme-condition test).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from strategies import Case, baselines, case, cases
+
+from simulator import catalogue, validation
+from simulator.model import load_model
+
+ENGINE = "batch"
+
+
+def _forced(base: Case, forced: dict) -> Case:
+    return Case(base.region, {**base.parameters, **forced}, base.levers, base.time_step)
+
+
+def _run(case_: Case, overrides: dict | None = None, columns: list[str] | None = None):
+    inputs, controls = case_.run_inputs(overrides)
+    return validation.simulate_many([inputs], columns=columns, engine=ENGINE, **controls)[0]
+
+
+ZERO_NEW_FIRMS = {"initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0}
+
+
+@given(cases(time_steps=True))
+def test_zero_new_firms_tech_smes_never_rise(base):
+    """Incubator capacity 0, no incubated firms, birth rate 0: tech SMEs decline monotonically."""
+    case_ = _forced(base, ZERO_NEW_FIRMS)
+    frame = _run(case_, {"incubator_capacity": 0.0}, ["Tech SMEs registered", "Incubated firms"])
+    assert np.all(frame["Incubated firms"].to_numpy() == 0)
+    ok, detail = validation.monotone(frame["Tech SMEs registered"], "non-increasing")
+    assert ok, detail
+
+
+def _certain_renewal() -> dict:
+    first = catalogue.parameters(load_model())["first_certification_pass_rate"].max
+    return {"first_certification_pass_rate": first, "hte_renewal_pass_rate": 1.0,
+            "hte_reapplication_share": 1.0, "hte_exit_rate": 0.0, "hte_revocation_rate": 0.0}
+
+
+@given(cases(time_steps=True))
+def test_certain_renewal_and_no_exits_htes_never_fall(base):
+    """Pass rates at their maxima and renewal certain, no exit or revocation: HTEs never fall."""
+    frame = _run(_forced(base, _certain_renewal()), columns=["High tech enterprises"])
+    ok, detail = validation.monotone(frame["High tech enterprises"], "non-decreasing")
+    assert ok, detail
+
+
+@pytest.mark.parametrize("region", sorted(baselines()))
+def test_levers_at_their_bounds_keep_indicators_finite_and_non_negative(region):
+    """Each lever at its minimum and maximum, one at a time and all together."""
+    report = validation.extreme_condition_report(scenario=baselines()[region], engine=ENGINE)
+    failed = report[~report["ok"]]
+    assert failed.empty, failed.to_dict("records")
+
+
+@pytest.mark.parametrize("region", sorted(baselines()))
+def test_reality_checks_pass_on_every_baseline(region):
+    """The named checks of ``validation.reality_checks`` on each region's baseline."""
+    table = validation.reality_checks(baselines()[region], engine=ENGINE)
+    assert table["ok"].all(), table[~table["ok"]].to_dict("index")
+
+
+@example(case("ningxia", parameters={"initial_rd_expenditure": 8.0}))
+@given(cases(vary_levers=False, time_steps=True))
+def test_zero_rd_makes_rd_capital_decay(base):
+    """No R&D from any source: R&D capital follows K0 (1 - delta dt)^(t/dt).
+
+    Government appropriation 0 and initial R&D no more than the base-year
+    government R&D, so business R&D starts, and stays, at zero.
+    """
+    scenario = base.scenario()
+    share = float(base.value("government_rd_share"))
+    appropriation = float(base.value("base_year_st_appropriation"))
+    forced = _forced(base, {"initial_rd_expenditure": min(float(base.value(
+        "initial_rd_expenditure")), appropriation * share)})
+    frame = _run(forced, {"government_st_appropriation": 0.0}, ["RD capital", "RD expenditure"])
+    assert np.all(frame["RD expenditure"].to_numpy() == 0)
+    k = frame["RD capital"].to_numpy(dtype=float)
+    t = frame.index.to_numpy() - scenario.start_year
+    expected = validation.rd_capital_decay(k[0], float(base.value("rd_depreciation_rate")), t,
+                                           time_step=scenario.time_step)
+    np.testing.assert_allclose(k, expected, rtol=1e-12, atol=0)
