@@ -27,10 +27,10 @@ from simulator.targets import (
 @pytest.mark.parametrize(
     ("values", "bound", "expected"),
     [
-        # equal: within ±5% of 100, edges included
-        ([94.9, 95.0, 100.0, 105.0, 105.1], "equal", [False, True, True, True, False]),
-        # approx: within ±10%
-        ([89.9, 90.0, 110.0, 110.1], "approx", [False, True, True, False]),
+        # equal: reached less 5% of 100, or exceeded (edges included)
+        ([94.9, 95.0, 100.0, 105.0, 105.1], "equal", [False, True, True, True, True]),
+        # approx: reached less 10%, or exceeded
+        ([89.9, 90.0, 110.0, 110.1], "approx", [False, True, True, True]),
         ([99.99, 100.0, 1e9], "at_least", [False, True, True]),
         ([-1e9, 100.0, 100.01], "at_most", [True, True, False]),
         ([np.nan], "at_least", [False]),
@@ -48,6 +48,7 @@ def test_is_met_tolerances_are_parameters():
     assert is_met([92.0], 100.0, "approx", rtol_approx=0.05).tolist() == [False]
     # A negative target: the band is relative to its magnitude.
     assert is_met([-104.0, -106.0], -100.0, "equal").tolist() == [True, False]
+    assert is_met([150.0, 300.0], 150.0, "equal").tolist() == [True, True]  # overshoot is met
 
 
 def test_is_met_unknown_bound_names_the_choices():
