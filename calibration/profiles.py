@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,8 +184,17 @@ def load_profile(region_or_path: str | os.PathLike) -> Profile:
         raise ValueError(f"unknown profile {text!r}{did_you_mean(text, REGIONS)} (valid: {list(REGIONS)} or a .yaml path)")
     if not path.is_file():
         raise FileNotFoundError(f"no calibration profile at '{path}' (run: python -m simulator calibrate {text})")
+    return Profile.from_dict(_parsed(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size), source=str(path))
+
+
+@lru_cache(maxsize=32)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict:
+    """Parsed profile YAML, cached by file identity: every scenario run with a
+    profile needs it, and parsing dominated a single run's time (keyed by
+    modification time and size, so an edited profile is read again)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
-        return Profile.from_dict(yaml.safe_load(handle), source=str(path))
+        return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Path:
