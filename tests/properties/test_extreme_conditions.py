@@ -91,3 +91,24 @@ def test_zero_rd_makes_rd_capital_decay(base):
     expected = validation.rd_capital_decay(k[0], float(base.value("rd_depreciation_rate")), t,
                                            time_step=scenario.time_step)
     np.testing.assert_allclose(k, expected, rtol=1e-12, atol=0)
+
+
+#: Model defect: with the tax rate, super deduction and price elasticity at the
+#: ends of their ranges the user cost hits its floor (0.01, "never binds" says
+#: its comment) against a reference of 0.29: desired business R&D x 846, and R&D
+#: intensity reaches 1269% of GDP.
+USER_COST_FLOOR = case("chengdu", parameters={
+    "initial_hte_share_of_business_rd": 0.1, "minimum_rd_user_cost": 0.01,
+    "rd_price_elasticity": 2.0, "standard_corporate_tax_rate": 0.5},
+    levers={"super_deduction_rate": 2.0})
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model defect: RD user cost reaches its floor inside the ranges; R&D intensity 1269%"
+    " (USER_COST_FLOOR)"))
+@example(USER_COST_FLOOR)
+@given(cases())
+def test_rd_intensity_stays_below_100_percent(base):
+    """R&D expenditure never exceeds GDP (model-evidence.md (b) 7: intensity < 1)."""
+    frame = _run(base, columns=["RD intensity"])
+    assert frame["RD intensity"].max() < 100, frame["RD intensity"].idxmax()
