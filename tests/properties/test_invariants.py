@@ -217,8 +217,18 @@ def _pulse(region: str, start: float, end: float, during: float, outside: float)
 
 #: (name, sign, indicators, explicit examples (case, low, high), defect or None)
 MONOTONE = [
-    ("post_subsidy_rate", +1, RD, [], None),
-    ("super_deduction_rate", +1, RD, [], None),
+    # A one-year rise in support raises R&D, hence certification, whose tax notch
+    # lowers R&D a decade later (both TAX_NOTCH and the eligibility link needed).
+    ("post_subsidy_rate", +1, RD,
+     [(case("chengdu", parameters={"initial_high_tech_enterprises": 1e6,
+                                   "standard_corporate_tax_rate": 0.5,
+                                   "super_deduction_take_up": 0.95}),
+       0.0, _pulse("chengdu", 2019, 2020, 0.2, 0.0))], TAX_NOTCH),
+    ("super_deduction_rate", +1, RD,
+     [(case("chengdu", parameters={"initial_high_tech_enterprises": 1e6,
+                                   "initial_high_tech_revenue": 0.0,
+                                   "standard_corporate_tax_rate": 0.5}),
+       _pulse("chengdu", 2019, 2020, 0.0, 0.75), 0.75)], TAX_NOTCH),
     ("government_st_appropriation", +1, ("government_rd", "rd_expenditure", "rd_intensity",
                                          "rd_capital"), [], None),
     ("incubator_capacity", +1, ("incubated_firms", "tech_smes_registered",
@@ -246,13 +256,19 @@ MONOTONE = [
      [(case("chengdu", parameters={
          "initial_hte_share_of_business_rd": 0.1, "minimum_rd_user_cost": 0.01,
          "productivity_elasticity_to_rd_capital": 0.5, "rd_price_elasticity": 2.0,
-         "standard_corporate_tax_rate": 0.5}, levers={"super_deduction_rate": 2.0}), 0.15, 0.4)],
+         "standard_corporate_tax_rate": 0.5}, levers={"super_deduction_rate": 2.0}), 0.15, 0.4),
+      (case("ningxia", parameters={
+          "initial_rd_expenditure": 1e5, "productivity_elasticity_to_rd_capital": 0.5,
+          "revenue_scale_elasticity": 1.0, "tech_sme_birth_rate": 1e5, "tech_sme_exit_rate": 0.02,
+          "tech_sme_lapse_rate": 0.05}), 0.05, 0.4)],
      CAPITAL_INDEX),
     ("result_obsolescence_rate", -1, ("transferable_results", "tech_contract_turnover"), [],
      None),
     ("tech_sme_exit_rate", -1, ("tech_smes_registered", "high_tech_enterprises"),
      [(case("chengdu", parameters={"hte_application_rate": 0.0}), 0.08, 0.2)], DILUTION),
-    ("tech_sme_lapse_rate", -1, ("tech_smes_registered",), [], None),
+    ("tech_sme_lapse_rate", -1, ("tech_smes_registered",),
+     [(case("chengdu", parameters={"initial_other_rd_active_firms": 1e6,
+                                   "revenue_scale_elasticity": 1.0}), 0.2, 0.5)], DILUTION),
     ("hte_exit_rate", -1, CERTIFIED,
      [(case("chengdu", parameters={"tech_sme_birth_rate": 0.0}), 0.03, 0.1)], TAX_NOTCH),
     ("hte_revocation_rate", -1, CERTIFIED,
