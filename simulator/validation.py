@@ -123,7 +123,8 @@ def simulate_many(
             grid = time_grid(initial_time, final_time, time_step)
             out = []
             for case in cases:
-                params = {k: (pd.Series(v, index=grid) if np.ndim(v) else v) for k, v in case.items()}
+                params = {k: (pd.Series(v, index=grid) if np.ndim(v) else v)
+                          for k, v in case.items()}
                 out.append(model.run(params, return_columns=list(columns), **controls))
             return out
         from simulator.batch import compile_model
@@ -152,7 +153,7 @@ def scenario_case(
     *,
     time_step: float | None = None,
 ) -> tuple[dict[str, float | np.ndarray], dict[str, float]]:
-    """Inputs and controls of a scenario with test overrides.
+    """Return the inputs and controls of a scenario with test overrides.
 
     Parameters
     ----------
@@ -200,7 +201,8 @@ def run_scenario_frame(
 
 
 # ------------------------------------------------------------------- checks
-def sign_report(frame: pd.DataFrame, names: list[str] | None = None, *, rtol: float = 1e-12) -> pd.DataFrame:
+def sign_report(frame: pd.DataFrame, names: list[str] | None = None, *,
+                rtol: float = 1e-12) -> pd.DataFrame:
     """Finiteness and non-negativity of variables over a run.
 
     Parameters
@@ -319,7 +321,8 @@ def dt_convergence(
     for name, column in zip(indicators, columns):
         a, b = float(finals[0][column]), float(finals[1][column])
         scale = max(abs(a), abs(b))
-        rows[name] = {"dt": a, "half_dt": b, "relative_change": abs(b - a) / scale if scale else 0.0}
+        change = abs(b - a) / scale if scale else 0.0
+        rows[name] = {"dt": a, "half_dt": b, "relative_change": change}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -348,7 +351,8 @@ def rescale_money(inputs: dict, factor: float = WAN_YUAN_PER_YI_YUAN,
         power = money_exponent(model.variables[name].unit)
         if power:
             value = out.get(name, default)
-            out[name] = np.asarray(value, float) * factor**power if np.ndim(value) else value * factor**power
+            multiplier = factor**power
+            out[name] = (np.asarray(value, float) if np.ndim(value) else value) * multiplier
     return out
 
 
@@ -433,7 +437,9 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     # rates of the equations, and the initial review pipeline (computed from
     # the rates) cannot be at rest.
     pool_cap = 1 / dt - p["pool_exit_rate"]
-    binding = [f"pool applications (rate {apply_pool:g} > 1/DT - exit rate)"] if apply_pool > pool_cap else []
+    binding = []
+    if apply_pool > pool_cap:
+        binding.append(f"pool applications (rate {apply_pool:g} > 1/DT - exit rate)")
     apply_pool = min(apply_pool, pool_cap)
 
     def stocks(share: float) -> tuple[float, float, float]:
@@ -641,7 +647,8 @@ def monotone(series: pd.Series, direction: str, rtol: float = 1e-12) -> tuple[bo
     if not bad.any():
         return True, f"{direction} over {len(values)} steps"
     i = int(np.argmax(bad))
-    return False, f"{series.name} moved from {values[i]!r} to {values[i + 1]!r} at t={series.index[i + 1]}"
+    return False, (f"{series.name} moved from {values[i]!r} to {values[i + 1]!r}"
+                   f" at t={series.index[i + 1]}")
 
 
 def emptied_after(series: pd.Series, time: float, atol_share: float = 1e-9) -> tuple[bool, str]:
@@ -657,5 +664,5 @@ def emptied_after(series: pd.Series, time: float, atol_share: float = 1e-9) -> t
 
 
 def with_levers(scenario: Scenario, levers: dict[str, LeverPath]) -> Scenario:
-    """The scenario with some lever paths replaced (not re-validated)."""
+    """Return the scenario with some lever paths replaced (not re-validated)."""
     return replace(scenario, levers={**scenario.levers, **levers})

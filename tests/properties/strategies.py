@@ -94,7 +94,7 @@ class Case:
         return baselines()[self.region]
 
     def scenario(self) -> Scenario:
-        """The case as a scenario (not re-validated: values are in range by construction)."""
+        """Return the case as a scenario (not re-validated: values are in range by construction)."""
         base = self.baseline
         return replace(
             base,
@@ -104,7 +104,7 @@ class Case:
         )
 
     def value(self, name: str) -> float | LeverPath:
-        """Current value of a parameter, or path of a lever."""
+        """Return the current value of a parameter, or the path of a lever."""
         scenario = self.scenario()
         if name in scenario.levers:
             return scenario.levers[name]
@@ -113,7 +113,7 @@ class Case:
         return scenario.parameters.get(name, base_values(self.region)[name])
 
     def run_inputs(self, overrides: dict | None = None) -> tuple[dict, dict]:
-        """Inputs and controls for :func:`simulator.validation.simulate_many`."""
+        """Return inputs and controls for :func:`simulator.validation.simulate_many`."""
         return scenario_case(self.scenario(), overrides)
 
     def _repr_pretty_(self, printer, cycle) -> None:
@@ -143,7 +143,7 @@ def case(region: str, parameters: dict | None = None, levers: dict | None = None
 
 @lru_cache(maxsize=4096)
 def values(low: float, high: float, base: float | None = None) -> st.SearchStrategy[float]:
-    """A number in ``[low, high]``: the baseline first, then the bounds, anywhere, near base."""
+    """Draw a number in ``[low, high]``: the baseline, a bound, anywhere, or near the baseline."""
     options = []
     if base is not None and low <= base <= high:
         options.append(st.just(float(base)))
@@ -159,7 +159,7 @@ def values(low: float, high: float, base: float | None = None) -> st.SearchStrat
 
 @st.composite
 def lever_paths(draw, name: str, scenario: Scenario) -> LeverPath:
-    """A path of one lever inside its range: constant, step, ramp or yearly."""
+    """Draw a path of one lever inside its range: constant, step, ramp or yearly."""
     entry = lever_entries()[name]
     current = scenario.levers.get(name, LeverPath("constant", value=entry.default))
     base = current.values_on(np.array([float(scenario.start_year)]))[0]
@@ -183,7 +183,7 @@ def lever_paths(draw, name: str, scenario: Scenario) -> LeverPath:
 @st.composite
 def cases(draw, regions: tuple[str, ...] | None = None, *, time_steps: bool = False,
           vary_levers: bool = True, vary_parameters: bool = True) -> Case:
-    """A region's baseline with levers and parameters drawn from their ranges.
+    """Draw a region's baseline with levers and parameters moved within their ranges.
 
     Parameters
     ----------

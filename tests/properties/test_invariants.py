@@ -66,12 +66,12 @@ RTOL = 1e-9
 
 
 def indicator_columns() -> dict[str, str]:
-    """Indicator name to Vensim name."""
+    """Return indicator name to Vensim name."""
     return {name: e.vensim_name for name, e in catalogue.indicators(load_model()).items()}
 
 
 def checked_columns() -> list[str]:
-    """Every stock and every indicator (Vensim names)."""
+    """Return every stock and every indicator (Vensim names)."""
     return sorted(set(indicator_columns().values()) | set(validation.stock_names()))
 
 
@@ -134,7 +134,8 @@ def test_every_stock_and_indicator_is_non_negative(case_):
     values_ = frame.to_numpy(dtype=float)
     scale = np.nanmax(np.where(np.isfinite(values_), np.abs(values_), np.nan), axis=0, initial=1.0)
     negative = np.isfinite(values_) & (values_ < -1e-12 * np.maximum(scale, 1.0))
-    bad = {c: float(values_[:, i].min()) for i, c in enumerate(frame.columns) if negative[:, i].any()}
+    bad = {c: float(values_[:, i].min()) for i, c in enumerate(frame.columns)
+           if negative[:, i].any()}
     assert not bad, f"negative: {bad}"
 
 
@@ -280,7 +281,7 @@ MONOTONE = [
 
 @st.composite
 def paired_settings(draw, name: str):
-    """A case and two settings of ``name``, the second at least the first everywhere."""
+    """Draw a case and two settings of ``name``, the second at least the first everywhere."""
     case_ = draw(cases())
     scenario = case_.scenario()
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
@@ -390,7 +391,8 @@ def test_rd_capital_decays_geometrically_without_rd(case_):
     " from DT 0.125 to 0.0625)"))
 @example(case("chengdu", parameters={"productivity_growth": 0.15}))
 @example(ZERO_DENOMINATORS[0])
-@example(case("chengdu", parameters={"tech_sme_birth_rate": 0.0}, levers={"incubator_capacity": 0.0}))
+@example(case("chengdu", parameters={"tech_sme_birth_rate": 0.0},
+              levers={"incubator_capacity": 0.0}))
 @given(cases())
 def test_halving_the_time_step_changes_key_indicators_by_under_one_percent(case_):
     """Final-year key indicators at DT and DT/2 differ by < 1% of their scale (Ford, ch. 11).
@@ -443,7 +445,8 @@ def test_results_do_not_depend_on_the_money_unit(case_):
     by_vensim = {v.vensim_name: v for v in model.variables.values()}
     wrong = {}
     for column in columns:
-        factor = validation.WAN_YUAN_PER_YI_YUAN ** validation.money_exponent(by_vensim[column].unit)
+        power = validation.money_exponent(by_vensim[column].unit)
+        factor = validation.WAN_YUAN_PER_YI_YUAN**power
         expected = base[column].to_numpy(dtype=float) * factor
         got = wan[column].to_numpy(dtype=float)
         finite = np.isfinite(expected)
@@ -464,8 +467,8 @@ def test_money_unit_change_touches_the_money_constants():
     assert scaled["transferable_results_per_rd_capital"] == pytest.approx(1.18)
     assert "initial_tech_smes" not in scaled
     path = LeverPath("step", year=2020, before=1.0, after=2.0).values_on(np.arange(2017, 2024))
-    assert validation.rescale_money({"new_sci_tech_loans": path}, factor=10.0,
-                                    model=model)["new_sci_tech_loans"].tolist() == [10.0] * 3 + [20.0] * 4
+    scaled = validation.rescale_money({"new_sci_tech_loans": path}, factor=10.0, model=model)
+    assert scaled["new_sci_tech_loans"].tolist() == [10.0] * 3 + [20.0] * 4
 
 
 @given(st.sampled_from(sorted(baselines())), st.integers(0, 2**32 - 1))
