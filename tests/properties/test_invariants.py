@@ -384,6 +384,20 @@ def test_rd_capital_decays_geometrically_without_rd(case_):
     assert np.all(k <= exact * (1 + 1e-12)) and np.all(k >= lower * (1 - 1e-12))
 
 
+@given(cases(vary_levers=False, time_steps=True), st.floats(0.0, 1e4))
+def test_rd_capital_converges_to_rd_over_delta(case_, rd):
+    """With R&D held at R, K(t) = R/delta + (K0 - R/delta)(1 - delta dt)^(t/dt) (section (b) 4)."""
+    scenario = case_.scenario()
+    frame = run(case_, {"rd_expenditure": rd}, columns=["RD capital"])
+    k = frame["RD capital"].to_numpy(dtype=float)
+    t = frame.index.to_numpy() - scenario.start_year
+    delta = float(case_.value("rd_depreciation_rate"))
+    rest = rd / delta
+    expected = rest + validation.rd_capital_decay(k[0] - rest, delta, t,
+                                                  time_step=scenario.time_step)
+    np.testing.assert_allclose(k, expected, rtol=1e-9, atol=1e-9 * max(rest, k[0]))
+
+
 # ------------------------------------------------------ time-step convergence
 @pytest.mark.xfail(strict=True, reason=(
     "model defect (numerics): TIME STEP 0.25 is too coarse for the upper end of the growth"
