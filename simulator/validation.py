@@ -49,14 +49,6 @@ EQUILIBRIUM_ZEROS = {
         "Programme talents starts at 0 (talents recruited since the start), so any intake"
         " makes it grow"
     ),
-    "loan_application_uplift": (
-        "Initial applicants under review is (a*SME0 + p*O0)*review time without the loan"
-        " uplift on applications, so the review pipeline starts below its inflow"
-    ),
-    "loan_high_growth_uplift": (
-        "High growth share starts at the base share, not at its target, which includes"
-        " the loan uplift"
-    ),
 }
 
 
@@ -358,8 +350,7 @@ def rescale_money(inputs: dict, factor: float = WAN_YUAN_PER_YI_YUAN,
 
 # ------------------------------------------------------------- equilibrium
 def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
-                       model: LoadedModel | None = None, *,
-                       allow_binding_caps: bool = False) -> dict[str, float]:
+                       model: LoadedModel | None = None) -> dict[str, float]:
     """Constant inputs that start the model exactly at rest.
 
     Starting from the scenario (and overrides), this sets the trends of
@@ -383,10 +374,6 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     overrides : dict, optional
         As for :func:`scenario_case`.
     model : LoadedModel, optional
-    allow_binding_caps : bool, default False
-        Return the rest point of the flows even where the model's outflow
-        guards bind at the time step (the model then cannot start there,
-        because its initial review pipeline ignores the guards).
 
     Returns
     -------
@@ -398,9 +385,9 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     ------
     ValueError
         If no equilibrium exists: every certificate renewed without any
-        attrition (the HTE stock grows forever), initial R&D below the
-        base-year government R&D (business R&D would start at zero), or
-        outflow guards that bind at the time step.
+        attrition (the HTE stock grows forever), or R&D caps (shares of GDP)
+        binding at the start, so that R&D capital, which starts from the
+        uncapped initial R&D, is not at rest.
     """
     model = model or load_model()
     inputs, _ = scenario_case(scenario, overrides)
@@ -413,9 +400,14 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     p["post_subsidy_rate"] = p["base_year_post_subsidy_rate"]
     p["government_st_appropriation"] = p["base_year_st_appropriation"]
     p["tech_transfer_institutions"] = p["reference_tech_transfer_institutions"]
-    if p["initial_rd_expenditure"] < p["base_year_st_appropriation"] * p["government_rd_share"]:
-        raise ValueError("initial R&D expenditure is below base-year government R&D: business R&D"
-                         " would start at zero")
+    gdp0 = p["base_year_gdp"]
+    government0 = min(p.get("maximum_government_rd_share_of_gdp", math.inf) * gdp0,
+                      p["base_year_st_appropriation"] * p["government_rd_share"])
+    business0 = min(p.get("maximum_business_rd_share_of_gdp", math.inf) * gdp0,
+                    max(0.0, p["initial_rd_expenditure"] - government0))
+    if not math.isclose(business0 + government0, p["initial_rd_expenditure"], rel_tol=1e-12):
+        raise ValueError("no rest point: R&D caps (shares of GDP) bind at the start, so R&D"
+                         " expenditure starts below the initial R&D that sets R&D capital")
 
     incubated = p["incubator_capacity"]
     graduations = p["incubator_graduation_share"] * incubated / p["incubation_time"]
@@ -430,20 +422,14 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     per_application = p["first_certification_pass_rate"] / (1 - renew * survival)
     back_to_pool = ((1 - p["first_certification_pass_rate"])
                     + per_application * ((1 - renew) * survival + p["hte_revocation_rate"] * held))
-    apply_sme, apply_pool = p["hte_application_rate"], p["pool_application_rate"]
-
     # The model's outflow guards (SME outflow scale, the cap of pool
-    # applications) bind when a rate exceeds 1/DT: the flows are then not the
-    # rates of the equations, and the initial review pipeline (computed from
-    # the rates) cannot be at rest.
-    pool_cap = 1 / dt - p["pool_exit_rate"]
-    binding = []
-    if apply_pool > pool_cap:
-        binding.append(f"pool applications (rate {apply_pool:g} > 1/DT - exit rate)")
-    apply_pool = min(apply_pool, pool_cap)
+    # applications) bind when a rate exceeds 1/DT; the rest point uses the
+    # guarded flows, as the model's initial review pipeline does.
+    apply_pool = min(p["pool_application_rate"], 1 / dt - p["pool_exit_rate"])
 
     def stocks(share: float) -> tuple[float, float, float]:
         births = p["tech_sme_birth_rate"] * (1 + p["loan_birth_uplift"] * share)
+        apply_sme = p["hte_application_rate"] * (1 + p["loan_application_uplift"] * share)
         total = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
                  + p["tech_sme_lapse_rate"] + apply_sme)
         scale = min(1.0, 1.0 / (dt * total))  # SME outflow scale at rest
@@ -467,14 +453,6 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     else:
         share = brentq(gap, 0.0, 1.0, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     smes, htes, pool = stocks(share)
-    total = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
-             + p["tech_sme_lapse_rate"] + apply_sme)
-    if dt * total > 1:
-        binding.append(f"SME outflows (total rate {total:g}/yr > 1/DT)")
-    if binding and not allow_binding_caps:
-        raise ValueError("no rest point of the equations at this time step: the outflow guards"
-                         f" bind for {' and '.join(binding)}, and the initial review pipeline"
-                         " ignores them; use a smaller time step")
 
     # Platforms at construction / delisting when that is a valid initial value,
     # else construction set to replace the delistings of the initial platforms.

@@ -32,6 +32,11 @@ def _run(case_: Case, overrides: dict | None = None, columns: list[str] | None =
 ZERO_NEW_FIRMS = {"initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0}
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "model defect: at time_step 1 (accepted by the scenario validator) a review time of 0.5"
+    " lets Euler empty the review pipeline twice over; negative stocks then give NaN"))
+@example(case("chengdu", parameters={"certification_review_time": 0.5,
+                                     "hte_renewal_pass_rate": 0.0}, time_step=1.0))
 @given(cases(time_steps=True))
 def test_zero_new_firms_tech_smes_never_rise(base):
     """Incubator capacity 0, no incubated firms, birth rate 0: tech SMEs decline monotonically."""

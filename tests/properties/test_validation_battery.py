@@ -138,36 +138,24 @@ def test_talent_intake_cannot_start_at_rest():
     assert "Programme talents" in _drifting("ningxia", talent_programme_intake=20.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: Initial applicants under review = (a*SME0 + p*O0)*review time omits the"
-    " loan uplift (and eligibility effect) of SME applications, so the pipeline does not start"
-    " at the steady state of the initial application flow that its comment claims"))
+#: Fixed in 1c2c667 (the pipeline omitted the loan uplift; the high-growth share
+#: started at the base share, not at its target): kept as regression tests.
 @pytest.mark.parametrize("region", REGIONS)
 def test_review_pipeline_starts_at_rest_with_loans(region):
-    """With loans and a loan uplift on applications, the equilibrium still holds."""
+    """With loans and the loan uplift on applications, the equilibrium holds."""
     assert _drifting(region, loan_application_uplift=0.2) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: High growth share starts at Base high growth share, not at its initial"
-    " target MIN(1, base*(1 + uplift*loan supported share)), so it (and revenue, R&D) drifts"
-    " from the first step whenever loans are outstanding"))
 @pytest.mark.parametrize("region", REGIONS)
 def test_high_growth_share_starts_at_rest_with_loans(region):
-    """With loans and a loan uplift on high growth, the equilibrium still holds."""
+    """With loans and the loan uplift on high growth, the equilibrium holds."""
     assert _drifting(region, loan_high_growth_uplift=0.5) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: at DT 1 (accepted by the scenario validator) the SME outflow guard binds,"
-    " and Initial applicants under review, computed from the unguarded rates, is not at the"
-    " rest point of the guarded flows"))
-def test_coarse_step_has_no_rest_point():
-    """Chengdu with lapse rate 0.5 at DT 1: the rest point of the flows is not a start value."""
-    scenario = replace(baselines()["chengdu"], time_step=1.0,
-                       parameters={**baselines()["chengdu"].parameters, "tech_sme_lapse_rate": 0.5})
-    with pytest.raises(ValueError, match="outflow guards bind"):
-        validation.equilibrium_inputs(scenario)
-    inputs = validation.equilibrium_inputs(scenario, allow_binding_caps=True)
-    report = validation.steady_state_report(scenario, inputs, engine=ENGINE)
+def test_coarse_step_rest_point():
+    """Chengdu, lapse rate 0.5, DT 1: the guarded flows start at rest (fixed in 8d0ab22)."""
+    chengdu = baselines()["chengdu"]
+    scenario = replace(chengdu, time_step=1.0,
+                       parameters={**chengdu.parameters, "tech_sme_lapse_rate": 0.5})
+    report = validation.steady_state_report(scenario, engine=ENGINE)
     assert (report["relative_drift"] <= 1e-9).all(), report.to_dict("index")
