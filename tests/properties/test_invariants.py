@@ -204,10 +204,11 @@ CONVERSION_CAP = (
     " ratio (HTE+SME)/(HTE0+SME0) with a start of 1 firm), so it exceeds 1/DT and the cap"
     " T/DT - obsolescence empties the results stock each step: turnover falls")
 COHORT_ECHO = (
-    "model behaviour to decide (lead): with no renewal, certificates pulled forward by"
-    " more support all expire 3 years later, and through the eligibility link HTEs dip"
-    " below the lower-support run in year 6; either the claim holds only with renewal or"
-    " the echo is a defect")
+    "model behaviour to decide (lead): aging-chain echoes. A temporary difference in entries"
+    " or certifications returns as a bulge years later (incubators refilled after a closed"
+    " year graduate one big cohort; with no renewal, certificates pulled forward all expire"
+    " 3 years later), so the higher-support run dips below the other in a later year; either"
+    " the claim holds only for cumulative totals or the echo is a defect")
 CAPITAL_INDEX = (
     "model defect: revenue follows R&D capital relative to its initial value K0 = RD0/(g +"
     " delta); a higher delta lowers K0 more than K(t) when R&D booms, so the index, revenue"
@@ -236,7 +237,8 @@ MONOTONE = [
                                          "rd_capital"), [], None),
     ("incubator_capacity", +1, ("incubated_firms", "tech_smes_registered",
                                 "high_tech_enterprises"),
-     [(case("chengdu"), 6000.0, 100000.0)], None),
+     [(case("chengdu"), 6000.0, 100000.0),
+      (case("chengdu"), _pulse("chengdu", 2019, 2020, 0.0, 6000.0), 6000.0)], COHORT_ECHO),
     # A temporary rise converts the stock of results earlier, so a later year's
     # turnover can be lower (the example): the claim is on the total to date.
     ("tech_transfer_institutions", +1, (CUMULATIVE + "tech_contract_turnover",),
@@ -355,6 +357,11 @@ del _row
 
 
 # ------------------------------------------------------------- steady state
+@pytest.mark.xfail(strict=True, reason=(
+    "model defect: Sci tech loans outstanding starts at new loans * Loan term, but repayments"
+    " divide by MAX(Loan term, TIME STEP): with loan term 0.5 and DT 1 the loans, the"
+    " supported share and everything it drives drift from the start"))
+@example(case("chengdu", parameters={"loan_term": 0.5}, time_step=1.0))
 @given(cases(vary_levers=False, time_steps=True))
 def test_equilibrium_start_stays_at_rest(case_):
     """Started at its flow balance with constant levers, no stock moves (1e-9 relative).
@@ -453,6 +460,11 @@ def test_same_inputs_give_bit_identical_outputs(case_, engine):
 
 
 # -------------------------------------------------------- money-unit change
+@pytest.mark.xfail(strict=True, reason=(
+    "model defect: XIDZ/ZIDZ treat a denominator below 1e-6 as zero (Vensim's convention),"
+    " a threshold in the money unit: Initial high tech revenue 1e-9 亿元 is 'zero' but 1e-5"
+    " 万元 is not, so results change with the unit; the range minimum 0 allows it"))
+@example(case("chengdu", parameters={"initial_high_tech_revenue": 1e-9}))
 @example(ZERO_DENOMINATORS[0])
 @example(HTE_ROUNDING_NAN)
 @given(cases())
@@ -477,7 +489,8 @@ def test_results_do_not_depend_on_the_money_unit(case_):
         expected = base[column].to_numpy(dtype=float) * factor
         got = wan[column].to_numpy(dtype=float)
         finite = np.isfinite(expected)
-        scale = np.max(np.abs(expected[finite]), initial=0.0)
+        # Values below 1e-300 are float underflow (subnormals keep few digits).
+        scale = max(np.max(np.abs(expected[finite]), initial=0.0), 1e-300 / RTOL)
         with np.errstate(invalid="ignore"):
             close = np.isclose(got, expected, rtol=RTOL, atol=RTOL * scale, equal_nan=True)
         if not close.all():  # NaN where the 亿元 run has NaN is unchanged (see finiteness)
