@@ -32,9 +32,6 @@ def _run(case_: Case, overrides: dict | None = None, columns: list[str] | None =
 ZERO_NEW_FIRMS = {"initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: at time_step 1 (accepted by the scenario validator) a review time of 0.5"
-    " lets Euler empty the review pipeline twice over; negative stocks then give NaN"))
 @example(case("chengdu", parameters={"certification_review_time": 0.5,
                                      "hte_renewal_pass_rate": 0.0}, time_step=1.0))
 @given(cases(time_steps=True))
@@ -98,7 +95,8 @@ def test_zero_rd_makes_rd_capital_decay(base):
     np.testing.assert_allclose(k, expected, rtol=1e-12, atol=0)
 
 
-#: Model defect: with the tax rate, super deduction and price elasticity at the
+#: Model defect (fixed in c009ecb/8d0ab22: notch user cost, R&D capped at a share
+#: of GDP): with the tax rate, super deduction and price elasticity at the
 #: ends of their ranges the user cost hits its floor (0.01, "never binds" says
 #: its comment) against a reference of 0.29: desired business R&D x 846, and R&D
 #: intensity reaches 1269% of GDP.
@@ -108,9 +106,6 @@ USER_COST_FLOOR = case("chengdu", parameters={
     levers={"super_deduction_rate": 2.0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model defect: RD user cost reaches its floor inside the ranges; R&D intensity 1269%"
-    " (USER_COST_FLOOR)"))
 @example(USER_COST_FLOOR)
 @given(cases())
 def test_rd_intensity_stays_below_100_percent(base):
