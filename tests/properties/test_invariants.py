@@ -241,7 +241,7 @@ MONOTONE = [
     ("new_sci_tech_loans", +1, ("sci_tech_loans_outstanding", "high_tech_enterprises",
                                 "high_growth_firms"),
      [(case("chengdu", parameters={"hte_renewal_pass_rate": 0.0, "initial_tech_smes": 1e6}),
-       0.0, 60.0)], COHORT_ECHO),
+       0.0, 60.0)], None),
     ("innovation_platform_construction", +1, ("innovation_platforms", "tech_contract_turnover"),
      [], None),
     ("first_certification_pass_rate", +1, CERTIFIED,
