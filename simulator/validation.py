@@ -611,11 +611,12 @@ def reality_checks(scenario: Scenario | None = None, *, engine: str = "batch",
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def monotone(series: pd.Series, direction: str, rtol: float = 1e-12) -> tuple[bool, str]:
+def monotone(series: pd.Series, direction: str, rtol: float = 1e-9) -> tuple[bool, str]:
     """Whether a time series never moves against ``direction``.
 
     ``direction`` is ``"non-increasing"`` or ``"non-decreasing"``; a step
-    against it up to ``rtol`` times the series' largest value is float noise.
+    against it up to ``rtol`` times the series' largest value is float noise
+    (a stock emptied in one step rounds to about +-1e-12 of its scale).
     Returns ``(ok, detail)`` with the first offending time in ``detail``.
     """
     values = series.to_numpy(dtype=float)

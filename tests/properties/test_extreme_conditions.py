@@ -34,6 +34,11 @@ ZERO_NEW_FIRMS = {"initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0}
 
 @example(case("chengdu", parameters={"certification_review_time": 0.5,
                                      "hte_renewal_pass_rate": 0.0}, time_step=1.0))
+@example(case("chengdu", parameters={  # thorough profile: rounding at an emptied stock
+    "average_loan_per_supported_firm": 0.25, "hte_exit_rate": 0.0, "hte_renewal_pass_rate": 0.0,
+    "initial_high_tech_enterprises": 15524.0, "initial_other_rd_active_firms": 0.0,
+    "loan_application_uplift": 1.0, "loan_term": 2.75, "pool_exit_rate": 0.171875,
+    "tech_sme_exit_rate": 0.02, "tech_sme_lapse_rate": 0.25}, time_step=1.0))
 @given(cases(time_steps=True))
 def test_zero_new_firms_tech_smes_never_rise(base):
     """Incubator capacity 0, no incubated firms, birth rate 0: tech SMEs decline monotonically."""
@@ -74,6 +79,8 @@ def test_reality_checks_pass_on_every_baseline(region):
 
 
 @example(case("ningxia", parameters={"initial_rd_expenditure": 8.0}))
+@example(case("chengdu", parameters={"base_year_st_appropriation": 5000.0,
+                                     "maximum_government_rd_share_of_gdp": 0.01}))
 @given(cases(vary_levers=False, time_steps=True))
 def test_zero_rd_makes_rd_capital_decay(base):
     """No R&D from any source: R&D capital follows K0 (1 - delta dt)^(t/dt).
@@ -82,10 +89,12 @@ def test_zero_rd_makes_rd_capital_decay(base):
     government R&D, so business R&D starts, and stays, at zero.
     """
     scenario = base.scenario()
-    share = float(base.value("government_rd_share"))
-    appropriation = float(base.value("base_year_st_appropriation"))
+    government0 = min(  # base-year government R&D, capped at a share of GDP
+        float(base.value("base_year_st_appropriation")) * float(base.value("government_rd_share")),
+        float(base.value("maximum_government_rd_share_of_gdp"))
+        * float(base.value("base_year_gdp")))
     forced = _forced(base, {"initial_rd_expenditure": min(float(base.value(
-        "initial_rd_expenditure")), appropriation * share)})
+        "initial_rd_expenditure")), government0)})
     frame = _run(forced, {"government_st_appropriation": 0.0}, ["RD capital", "RD expenditure"])
     assert np.all(frame["RD expenditure"].to_numpy() == 0)
     k = frame["RD capital"].to_numpy(dtype=float)
