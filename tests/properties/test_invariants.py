@@ -189,9 +189,6 @@ NOTCH_RANGE = (
     "model defect: High tech tax rate [0, 0.5] may exceed Standard corporate tax rate"
     " [0, 0.5]; the notch subsidy (standard - high tech) * ratio is then negative, so"
     " certification raises the cost of R&D and HTE exits raise R&D")
-COUNT_ELASTICITY = (
-    "model defect: revenue ~ count^eps * (capital per firm)^alpha falls with the count when"
-    " alpha >= eps, which the ranges allow (eps 0.2-1, alpha 0.05-0.5)")
 CONVERSION_CAP = (
     "model defect: Conversion rate is unbounded (institution ratio up to 5000 and absorptive"
     " ratio (HTE+SME)/(HTE0+SME0) with a start of 1 firm), so it exceeds 1/DT and the cap"
@@ -251,7 +248,7 @@ MONOTONE = [
                                    "initial_tech_smes": 1.0}), 0.6, 0.95)], CONVERSION_CAP),
     ("hte_renewal_pass_rate", +1, CERTIFIED,
      [(case("chengdu", parameters={"productivity_elasticity_to_rd_capital": 0.5},
-            levers={"government_st_appropriation": 5000.0}), 0.8, 1.0)], COUNT_ELASTICITY),
+            levers={"government_st_appropriation": 5000.0}), 0.8, 1.0)], None),  # fixed: count elasticity eps(1-alpha)
     ("hte_reapplication_share", +1, CERTIFIED,
      [(case("chengdu", parameters={"standard_corporate_tax_rate": 0.5}), 0.85, 1.0),
       (case("chengdu", parameters={"productivity_elasticity_to_rd_capital": 0.5,
