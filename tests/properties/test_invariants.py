@@ -178,21 +178,21 @@ def test_certificates_lapse_within_three_years(case_):
 
 # -------------------------------------------------------- monotone responses
 RD = ("business_rd", "rd_expenditure", "rd_intensity", "rd_capital")
-CERTIFIED = ("high_tech_enterprises", "high_growth_firms", "high_tech_industry_revenue",
-             "rd_expenditure", "tech_contract_turnover")
 CUMULATIVE = "cumulative "
+# Turnover is claimed on its total to date: a lever that changes the conversion
+# rate (directly, or through absorptive capacity) shifts conversions of the
+# results stock in time, so one later year's turnover may move the other way.
+CERTIFIED = ("high_tech_enterprises", "high_growth_firms", "high_tech_industry_revenue",
+             "rd_expenditure", CUMULATIVE + "tech_contract_turnover")
 
 #: Found by the monotone properties. Fixed in c009ecb (examples kept): the
 #: eligibility effect diluted business R&D over every tracked firm, and loop R2
 #: had the wrong sign (the 15% rate raised the user cost of R&D). Still open:
 NOTCH_RANGE = (
-    "model defect: High tech tax rate [0, 0.5] may exceed Standard corporate tax rate"
-    " [0, 0.5]; the notch subsidy (standard - high tech) * ratio is then negative, so"
-    " certification raises the cost of R&D and HTE exits raise R&D")
-CONVERSION_CAP = (
-    "model defect: Conversion rate is unbounded (institution ratio up to 5000 and absorptive"
-    " ratio (HTE+SME)/(HTE0+SME0) with a start of 1 firm), so it exceeds 1/DT and the cap"
-    " T/DT - obsolescence empties the results stock each step: turnover falls")
+    "open (after the notch fix in 6eca902): a higher HTE exit or revocation rate can still"
+    " raise the certified count in some draws: revoked and lapsed firms join the pool and"
+    " re-apply, so with little renewal the pool route re-certifies them sooner; exits also"
+    " disagree at counts underflowing to 1e-165. Not yet diagnosed to a fix")
 COHORT_ECHO = (
     "model behaviour to decide (lead): aging-chain echoes. A temporary difference in entries"
     " or certifications returns as a bulge years later (incubators refilled after a closed"
@@ -245,7 +245,8 @@ MONOTONE = [
      [(case("chengdu", parameters={"revenue_scale_elasticity": 0.2}), 0.6, 0.95),
       (case("chengdu", parameters={"initial_high_tech_enterprises": 0.0,
                                    "initial_other_rd_active_firms": 1e6,
-                                   "initial_tech_smes": 1.0}), 0.6, 0.95)], CONVERSION_CAP),
+                                   "initial_tech_smes": 1.0}), 0.6, 0.95)],
+     None),  # passes since the conversion saturation (6eca902) and cumulative turnover
     ("hte_renewal_pass_rate", +1, CERTIFIED,
      [(case("chengdu", parameters={"productivity_elasticity_to_rd_capital": 0.5},
             levers={"government_st_appropriation": 5000.0}), 0.8, 1.0)], None),  # fixed: count elasticity eps(1-alpha)
@@ -253,7 +254,7 @@ MONOTONE = [
      [(case("chengdu", parameters={"standard_corporate_tax_rate": 0.5}), 0.85, 1.0),
       (case("chengdu", parameters={"productivity_elasticity_to_rd_capital": 0.5,
                                    "standard_corporate_tax_rate": 0.0}), 0.85, 1.0)],
-     NOTCH_RANGE),
+     None),  # passes since 6eca902 (notch never negative)
     ("rd_depreciation_rate", -1, ("rd_capital", "tech_contract_turnover"),
      [(case("chengdu", parameters={
          "initial_hte_share_of_business_rd": 0.1, "minimum_rd_user_cost": 0.01,
@@ -349,9 +350,10 @@ del _row
 
 # ------------------------------------------------------------- steady state
 @pytest.mark.xfail(strict=True, reason=(
-    "model defect: Sci tech loans outstanding starts at new loans * Loan term, but repayments"
-    " divide by MAX(Loan term, TIME STEP): with loan term 0.5 and DT 1 the loans, the"
-    " supported share and everything it drives drift from the start"))
+    "open: with a loan term below DT the loans started off their rest point (start fixed in"
+    " 6eca902 to INITIAL(new loans) * MAX(Loan term, TIME STEP)); the property still finds"
+    " drifting draws, not yet diagnosed (simulator.validation.steady_state_report names"
+    " the stocks)"))
 @example(case("chengdu", parameters={"loan_term": 0.5}, time_step=1.0))
 @given(cases(vary_levers=False, time_steps=True))
 def test_equilibrium_start_stays_at_rest(case_):
