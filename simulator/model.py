@@ -157,10 +157,17 @@ class LoadedModel:
             warnings.filterwarnings(
                 "ignore", message="Replacing a constant value with a time-dependent value"
             )
+            # Initialise at the scenario's own start: PySD's initial_condition=(t, {})
+            # initialises at the file's INITIAL TIME and only then moves the clock,
+            # so INITIAL() of a time-varying lever would read the wrong year.
+            model.set_components(params)
+            model.time.set_control_vars(
+                initial_time=initial_time, final_time=final_time, time_step=time_step, saveper=saveper
+            )
+            model.initialize()
             return run_pysd(
                 model,
-                params=params,
-                initial_condition=(initial_time, {}),
+                initial_condition="current",
                 final_time=final_time,
                 time_step=time_step,
                 saveper=saveper,
