@@ -65,6 +65,12 @@ def _relative_errors(simulated, observed) -> np.ndarray:
     return (s - a) / np.abs(a)
 
 
+def _percentage_error(simulated, observed, *, squared: bool) -> float:
+    """Mean (MAPE) or root-mean-square (RMSPE) of the absolute relative errors [%]."""
+    errors = np.abs(_relative_errors(simulated, observed))
+    return float(100.0 * (np.sqrt(np.mean(errors**2)) if squared else np.mean(errors)))
+
+
 def mape(simulated, observed) -> float:
     """Mean absolute percentage error.
 
@@ -83,7 +89,7 @@ def mape(simulated, observed) -> float:
     >>> mape([110.0, 90.0], [100.0, 100.0])
     10.0
     """
-    return float(100.0 * np.mean(np.abs(_relative_errors(simulated, observed))))
+    return _percentage_error(simulated, observed, squared=False)
 
 
 def rmspe(simulated, observed) -> float:
@@ -92,7 +98,7 @@ def rmspe(simulated, observed) -> float:
     Parameters
     ----------
     simulated, observed : array_like
-        Paired values in the same unit, observed non-zero.
+        As for :func:`mape`.
 
     Returns
     -------
@@ -104,8 +110,7 @@ def rmspe(simulated, observed) -> float:
     >>> round(rmspe([110.0, 100.0], [100.0, 100.0]), 6)  # 100 * sqrt((0.01 + 0) / 2)
     7.071068
     """
-    rel = _relative_errors(simulated, observed)
-    return float(100.0 * np.sqrt(np.mean(rel**2)))
+    return _percentage_error(simulated, observed, squared=True)
 
 
 def _moments(s: np.ndarray, a: np.ndarray):

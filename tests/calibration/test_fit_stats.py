@@ -86,6 +86,27 @@ def test_shares_sum_to_one_and_rebuild_mse(seed):
     assert r_squared(s, a) == pytest.approx(r**2, rel=1e-10)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mape_rmspe_match_their_formulas(seed):
+    """MAPE and RMSPE (one shared body) equal their definitions, negative observed values too."""
+    rng = np.random.default_rng(seed)
+    a = rng.lognormal(size=15) * rng.choice([-1.0, 1.0], size=15)
+    s = a * (1 + rng.normal(0, 0.5, size=15))
+    relative = (s - a) / np.abs(a)
+    assert mape(s, a) == 100 * np.mean(np.abs(relative))
+    assert rmspe(s, a) == 100 * np.sqrt(np.mean(relative**2))
+    assert rmspe(s, a) >= mape(s, a)
+
+
+@pytest.mark.parametrize("func", [mape, rmspe])
+def test_mape_and_rmspe_refuse_the_same_input(func):
+    """Both percentage errors check their input alike."""
+    with pytest.raises(ValueError, match=r"observed is zero at positions \[1\]"):
+        func([1.0, 2.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="simulated has 1 values but observed has 2"):
+        func([1.0], [1.0, 2.0])
+
+
 @pytest.mark.parametrize(
     ("func", "s", "a", "pattern"),
     [
