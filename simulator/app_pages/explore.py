@@ -143,21 +143,9 @@ def _scorecard(frame, targets) -> None:
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
-    shown = table[
-        [
-            label,
-            "unit",
-            "year",
-            "bound",
-            "target",
-            "value",
-            "gap",
-            "gap_pct",
-            "met",
-            "first_year_reached",
-            "source",
-        ]
-    ]
+    # the indicator in the page's language, then the table's other columns in its order
+    names = ("indicator", "label_zh", "label_en")
+    shown = table[[label, *(c for c in module.TABLE_COLUMNS if c not in names)]]
     st.dataframe(
         shown.rename(
             columns={

@@ -176,6 +176,19 @@ def test_plan_scorecard_shows_met_gap_and_first_year():
     assert set(table["是否达成"]) <= {"达成", "未达成"} and len(table) >= 3
 
 
+def test_scorecard_columns_follow_the_targets_table(monkeypatch):
+    """The scorecard shows simulator.targets.TABLE_COLUMNS in order, the label in the page's language."""
+    from simulator import targets
+
+    at = _plan(_app(), "yibin")
+    shown = list(at.dataframe[0].value.columns)
+    assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 2  # one label, no name
+    assert shown[-1] == "来源"
+    monkeypatch.setattr(targets, "TABLE_COLUMNS", tuple(c for c in targets.TABLE_COLUMNS if c != "source"))
+    at = _plan(_app(), "yibin")
+    assert list(at.dataframe[0].value.columns) == shown[:-1]
+
+
 def test_uncertainty_gives_probabilities_between_0_and_100():
     """Uncertainty gives probabilities between 0 and 100."""
     at = _plan(_app(), "yibin")
