@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,17 +229,47 @@ class Objective:
 
     def simulate(self, z: np.ndarray, end_year: int | None = None) -> pd.DataFrame:
         """Run the model; returns indicators by year (observed ones only)."""
+        return self._run(z, self.inputs, self.columns, end_year or self.end_year)
+
+    def forecast(self, z: np.ndarray, end_year: int, indicators: Iterable[str]) -> pd.DataFrame:
+        """Run from the base year to ``end_year``, past the fitting window.
+
+        Lever series, sampled on the fitting grid, are held at their last value
+        after it. The objective itself is left as it was.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Fitted parameters in the fitting space (as for :meth:`simulate`).
+        end_year : int
+            Last year of the run.
+        indicators : iterable of str
+            Catalogue names of the indicators to return.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``indicators`` (in that order) by whole year.
+        """
+        entries = catalogue.indicators(self.model)
+        columns = {name: entries[name].vensim_name for name in indicators}
+        inputs = {k: _extend(v, self.spec.base_year, end_year) for k, v in self.inputs.items()}
+        return self._run(z, inputs, columns, end_year)
+
+    def _run(
+        self, z: np.ndarray, inputs: dict, columns: dict[str, str], end_year: int
+    ) -> pd.DataFrame:
         self.evaluations += 1
         frame = self.model.run(
-            {**self.inputs, **self.parameters(z)},
+            {**inputs, **self.parameters(z)},
             initial_time=self.spec.base_year,
-            final_time=end_year or self.end_year,
+            final_time=end_year,
             time_step=self.time_step,
             saveper=1.0,
-            return_columns=list(self.columns.values()),
+            return_columns=list(columns.values()),
         )
         frame.index = np.rint(frame.index.to_numpy()).astype(int)
-        return frame.rename(columns={v: k for k, v in self.columns.items()})
+        return frame.rename(columns={v: k for k, v in columns.items()})
 
     def simulate_many(self, z: np.ndarray) -> np.ndarray:
         """Model values at the observations for each row of ``z`` (shape ``(k, p)``).
@@ -297,6 +328,15 @@ class Objective:
         points = np.clip(points, lower, upper)
         values = self.residuals_many(points)
         return ((values[1:] - values[0]) / step[:, None]).T
+
+
+def _extend(value, start: int, end: int):
+    """Extend a lever series sampled on the fitting grid to a longer horizon (held flat)."""
+    if not isinstance(value, pd.Series):
+        return value
+    step = value.index[1] - value.index[0]
+    grid = start + step * np.arange(int(round((end - start) / step)) + 1)
+    return pd.Series(np.interp(grid, value.index.to_numpy(), value.to_numpy()), index=grid)
 
 
 def baseline_scenario(region: str, model: LoadedModel) -> Scenario:

@@ -33,21 +33,8 @@ def simulate_profile(profile: Profile, end_year: int = REPORT_END_YEAR, model: L
     model = model or load_model()
     spec = load_spec(profile.region)
     objective = Objective(spec, min(profile.fit_until, FIT_END_YEAR), model, dict(profile.values))
-    entries = catalogue.indicators(model)
-    objective.columns = {name: entries[name].vensim_name for name in catalogue.KEY_INDICATORS}
-    objective.columns["high_tech_enterprises_newly_certified"] = entries["high_tech_enterprises_newly_certified"].vensim_name
-    objective.inputs = {k: _extend(v, spec.base_year, end_year) for k, v in objective.inputs.items()}
-    z = np.array(profile.mean, dtype=float)
-    return objective.simulate(z, end_year=end_year)
-
-
-def _extend(value, start: int, end: int):
-    """Extend a lever series sampled on the fitting grid to a longer horizon (held flat)."""
-    if not isinstance(value, pd.Series):
-        return value
-    step = value.index[1] - value.index[0]
-    grid = start + step * np.arange(int(round((end - start) / step)) + 1)
-    return pd.Series(np.interp(grid, value.index.to_numpy(), value.to_numpy()), index=grid)
+    indicators = [*catalogue.KEY_INDICATORS, "high_tech_enterprises_newly_certified"]
+    return objective.forecast(np.array(profile.mean, dtype=float), end_year, indicators)
 
 
 def series_statistics(points: pd.DataFrame) -> pd.DataFrame:

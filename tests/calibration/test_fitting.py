@@ -125,3 +125,36 @@ def test_profile_draws_stay_inside_the_model_ranges(region):
             low = entries[name].min if entries[name].min is not None else -np.inf
             high = entries[name].max if entries[name].max is not None else np.inf
             assert low <= value <= high, (name, value, low, high)
+
+
+def test_forecast_runs_past_the_fit_and_leaves_the_objective_alone():
+    """Objective.forecast runs to a later year with any indicators; simulate is unchanged by it."""
+    model = load_model()
+    profile = load_profile("ningxia")
+    spec = load_spec("ningxia")
+    objective = Objective(spec, profile.fit_until, model, dict(profile.values))
+    columns, inputs = dict(objective.columns), dict(objective.inputs)
+    z = np.array(profile.mean, dtype=float)
+    fitted = objective.simulate(z)
+    frame = objective.forecast(z, 2030, ["high_tech_enterprises", "gdp"])
+    assert list(frame.columns) == ["high_tech_enterprises", "gdp"]
+    assert list(frame.index) == list(range(spec.base_year, 2031))
+    assert objective.columns == columns and objective.inputs.keys() == inputs.keys()
+    assert all(objective.inputs[k] is v for k, v in inputs.items())
+    # the same run as the fit's up to its last year (levers held at their last value after it)
+    shared = [c for c in frame.columns if c in fitted.columns]
+    assert shared
+    pd.testing.assert_frame_equal(frame.loc[: objective.end_year, shared], fitted[shared], rtol=1e-12)
+    pd.testing.assert_frame_equal(objective.simulate(z), fitted)
+
+
+def test_report_simulation_covers_the_key_indicators_to_2030():
+    """The fit report's run: key indicators and new certifications from the base year to 2030."""
+    from calibration.report import REPORT_END_YEAR, simulate_profile
+    from simulator import catalogue
+
+    profile = load_profile("suining")
+    frame = simulate_profile(profile)
+    assert list(frame.columns) == [*catalogue.KEY_INDICATORS, "high_tech_enterprises_newly_certified"]
+    assert frame.index[0] == profile.base_year and frame.index[-1] == REPORT_END_YEAR
+    assert np.isfinite(frame.to_numpy()).all()
