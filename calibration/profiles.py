@@ -28,10 +28,19 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from simulator.errors import did_you_mean
+from simulator.errors import did_you_mean, yaml_problem
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+
+#: Keys every profile file has; ``posterior``, ``fit`` and ``provenance`` are optional.
+REQUIRED_KEYS = ("region", "base_year", "fit_until", "parameters")
+#: What a profile file should hold, for error messages.
+EXPECTED = (
+    "expected a calibration profile: a mapping with keys 'region', 'base_year', 'fit_until' and"
+    " 'parameters' (each parameter a mapping with a 'value'), as `python -m simulator calibrate"
+    " REGION` writes it"
+)
 
 #: z of the 5% and 95% quantiles of a standard normal: [low, high] of an
 #: assumed value is its 90% interval.
@@ -138,7 +147,20 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<profile>") -> "Profile":
-        """Inverse of :meth:`to_dict`, with a clear error for a malformed profile."""
+        """Inverse of :meth:`to_dict`, with a clear error for a malformed profile.
+
+        Raises
+        ------
+        ValueError
+            Naming ``source``, what is wrong and what a profile holds.
+        """
+        if not isinstance(data, dict):
+            found = "nothing (an empty document)" if data is None else f"a {type(data).__name__}"
+            raise ValueError(f"{source}: malformed profile: it holds {found}; {EXPECTED}")
+        missing = [key for key in REQUIRED_KEYS if key not in data]
+        if missing:
+            listed = ", ".join(map(repr, missing))
+            raise ValueError(f"{source}: malformed profile: no {listed}; {EXPECTED}")
         try:
             params = data["parameters"]
             posterior = data.get("posterior", {})
@@ -157,7 +179,9 @@ class Profile:
                 provenance=dict(data.get("provenance", {})),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"{source}: malformed profile ({type(error).__name__}: {error})") from None
+            raise ValueError(
+                f"{source}: malformed profile ({type(error).__name__}: {error}); {EXPECTED}"
+            ) from None
 
 
 def profile_path(region: str) -> Path:
@@ -191,10 +215,26 @@ def load_profile(region_or_path: str | os.PathLike) -> Profile:
 def _parsed(path: Path, mtime_ns: int, size: int) -> dict:
     """Parsed profile YAML, cached by file identity: every scenario run with a
     profile needs it, and parsing dominated a single run's time (keyed by
-    modification time and size, so an edited profile is read again)."""
+    modification time and size, so an edited profile is read again).
+
+    Raises
+    ------
+    ValueError
+        If the file is not UTF-8 text or not valid YAML (not cached).
+    """
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: not UTF-8 text ({error.reason} at byte"
+            f" {error.start}); {EXPECTED}"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ValueError(
+            f"{path}: not valid YAML{yaml_problem(error)}; {EXPECTED}"
+        ) from None
 
 
 def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Path:

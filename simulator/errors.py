@@ -103,3 +103,23 @@ def as_finite_number(value: object, what: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return number
+
+
+def yaml_problem(error: Exception) -> str:
+    """Describe a YAML parse error for a one-line message: where, then what.
+
+    Parameters
+    ----------
+    error : yaml.YAMLError
+        The parser's error.
+
+    Returns
+    -------
+    str
+        ``" at line 2, column 9: expected ',' or ']', but got '<stream end>'"``
+        (the position only when the parser gives one).
+    """
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{where}: {problem}"

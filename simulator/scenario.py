@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name, yaml_problem
 from simulator.levers import LeverPath, parse_path
 from simulator.model import LoadedModel, load_model
 from simulator.uncertainty import parse_uncertainty
@@ -309,10 +309,7 @@ def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedM
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(f"{source}: not valid YAML{where}: {problem}") from None
+        raise ScenarioError(f"{source}: not valid YAML{yaml_problem(error)}") from None
     try:
         scenario = Scenario.from_dict(data, model)
     except (ScenarioError, KeyError, TypeError, ValueError) as error:

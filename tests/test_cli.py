@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -106,3 +107,39 @@ def test_run_plot_writes_png(tmp_path):
     out = tmp_path / "r.png"
     assert main(["run", str(SCENARIOS_DIR / "suining-baseline.yaml"), "--plot", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("region: ningxia\nparameters: [\n", r"not valid YAML at line \d+, column \d+"),
+        ("- just\n- a list\n", "malformed profile: it holds a list"),
+        ("region: ningxia\nbase_year: 2017\n", "malformed profile: no 'fit_until', 'parameters'"),
+    ],
+    ids=["invalid-yaml", "not-a-mapping", "missing-keys"],
+)
+def test_corrupt_profile_gets_one_line_and_exit_2(content, problem, tmp_path, monkeypatch, capsys):
+    """A scenario whose profile file is corrupt on disk: one line naming the file, exit code 2."""
+    import calibration.profiles
+
+    (tmp_path / "ningxia.yaml").write_text(content, encoding="utf-8")
+    monkeypatch.setattr(calibration.profiles, "PROFILES_DIR", tmp_path)
+    code = main(["run", str(SCENARIOS_DIR / "ningxia-baseline.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert re.match(rf"error: {re.escape(str(tmp_path / 'ningxia.yaml'))}: {problem}.*; expected a calibration profile", err), err
+
+
+def test_corrupt_profile_path_in_a_scenario_exits_2_without_traceback(tmp_path):
+    """The same through ``python -m simulator``, with the scenario naming a profile file."""
+    profile = tmp_path / "broken.yaml"
+    profile.write_text("region: ningxia\nparameters: {a: [\n", encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: s\nregion: ningxia\nprofile: {profile}\nstart_year: 2017\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(scenario)], capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: {profile}: not valid YAML at line"), result.stderr
