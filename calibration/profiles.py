@@ -189,6 +189,26 @@ def profile_path(region: str) -> Path:
     return PROFILES_DIR / f"{region}.yaml"
 
 
+def resolve_profile(region_or_path: str | os.PathLike) -> Path:
+    """Where a profile named by region (``"ningxia"``) or by file (``"x.yaml"``) is.
+
+    The file need not exist; scenarios check their ``profile:`` with this
+    when they are loaded, :func:`load_profile` when it is read.
+
+    Raises
+    ------
+    ValueError
+        If the name is neither a region nor a ``.yaml`` path; the message
+        lists the regions, with a "did you mean".
+    """
+    text = str(region_or_path)
+    if text in REGIONS:
+        return profile_path(text)
+    if text.endswith((".yaml", ".yml")):
+        return Path(text)
+    raise ValueError(f"unknown profile {text!r}{did_you_mean(text, REGIONS)} (valid: {list(REGIONS)} or a .yaml path)")
+
+
 def load_profile(region_or_path: str | os.PathLike) -> Profile:
     """Load a profile by region name (``"ningxia"``) or file path.
 
@@ -200,12 +220,7 @@ def load_profile(region_or_path: str | os.PathLike) -> Profile:
         If the name is not a region or the file is malformed.
     """
     text = str(region_or_path)
-    if text in REGIONS:
-        path = profile_path(text)
-    elif text.endswith((".yaml", ".yml")):
-        path = Path(text)
-    else:
-        raise ValueError(f"unknown profile {text!r}{did_you_mean(text, REGIONS)} (valid: {list(REGIONS)} or a .yaml path)")
+    path = resolve_profile(text)
     if not path.is_file():
         raise FileNotFoundError(f"no calibration profile at '{path}' (run: python -m simulator calibrate {text})")
     return Profile.from_dict(_parsed(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size), source=str(path))

@@ -73,6 +73,10 @@ class Scenario:
         Lever paths; levers not listed keep their model default.
     targets : tuple of Target
         Planned figures to track.
+    profile : str or None
+        Calibration profile whose values start the run: a region name (one of
+        :data:`calibration.profiles.REGIONS`) or a profile ``.yaml`` path;
+        the name is checked when the scenario is built, the file when it runs.
     uncertainty : dict
         Parameters an ensemble draws and from where (see
         :mod:`simulator.uncertainty`); empty when absent.
@@ -118,6 +122,7 @@ class Scenario:
             raise ScenarioError(
                 f"unknown region {region!r}{did_you_mean(str(region), REGIONS)} (valid: {list(REGIONS)})"
             )
+        profile = _profile_name(data.get("profile"))
         start = _whole_year(data.get("start_year", int(model.control["initial_time"])), "start_year")
         end = _whole_year(data.get("end_year", int(model.control["final_time"])), "end_year")
         if end <= start:
@@ -161,7 +166,7 @@ class Scenario:
             title_zh=str(data.get("title_zh", "")),
             title_en=str(data.get("title_en", "")),
             description=str(data.get("description", "")),
-            profile=data.get("profile"),
+            profile=profile,
             uncertainty=parse_uncertainty(data.get("uncertainty"), param_entries),
         )
 
@@ -242,6 +247,23 @@ def _mapping(value: object, what: str) -> dict:
         return {}
     if not isinstance(value, dict):
         raise ScenarioError(f"{what!r} must be a mapping of names to values, got {type(value).__name__}")
+    return value
+
+
+def _profile_name(value: object) -> str | None:
+    """Check a scenario's ``profile:``: a region's calibration profile or a profile ``.yaml`` path."""
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise ScenarioError(f"profile must be a region name or a .yaml path, got {type(value).__name__} {value!r}")
+    from calibration.profiles import resolve_profile
+
+    try:
+        resolve_profile(value)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from None
     return value
 
 

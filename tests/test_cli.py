@@ -143,3 +143,13 @@ def test_corrupt_profile_path_in_a_scenario_exits_2_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith(f"error: {profile}: not valid YAML at line"), result.stderr
+
+
+def test_unknown_profile_is_refused_before_the_run(tmp_path, capsys):
+    """A misspelt ``profile:`` is a one-line error from loading the scenario, with the choices."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: s\nregion: ningxia\nprofile: ningxai\n", encoding="utf-8")
+    assert main(["run", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {scenario}: unknown profile 'ningxai'; did you mean 'ningxia'? (valid: ['yibin'"), err

@@ -58,6 +58,10 @@ def test_bad_lever_paths_are_named(spec, error, match):
         ({"parameters": {"post_subsidy_rate": 0.1}}, ScenarioError, "is a lever"),
         ({"levers": {"rd_depreciation_rate": 0.1}}, ScenarioError, "is a parameter"),
         ({"region": "yibing"}, ScenarioError, "did you mean 'yibin'"),
+        ({"profile": "ningxa"}, ScenarioError, r"unknown profile 'ningxa'; did you mean 'ningxia'.*\? \(valid: \['yibin', 'suining', 'hechuan', 'ningxia', 'chengdu'\] or a .yaml path\)"),
+        ({"profile": "Chengdu"}, ScenarioError, "unknown profile 'Chengdu'; did you mean 'chengdu'"),
+        ({"profile": "beijing"}, ScenarioError, r"unknown profile 'beijing' \(valid: \['yibin'"),
+        ({"profile": 2017}, ScenarioError, "profile must be a region name or a .yaml path, got int 2017"),
         ({"start_yaer": 2018}, ScenarioError, "unknown scenario key 'start_yaer'; did you mean 'start_year'"),
         ({"start_year": 2020, "end_year": 2019}, ScenarioError, "must be after start_year"),
         ({"time_step": 0.3}, ScenarioError, "1/n of a year"),
@@ -80,6 +84,22 @@ def test_bad_yaml_is_reported_with_its_line(tmp_path):
         scenario_from_yaml(b"\xff\xfe name", source="upload")
     with pytest.raises(FileNotFoundError, match="scenario file not found: 'nope.yaml'"):
         load_scenario("nope.yaml")
+
+
+def test_unknown_profile_is_refused_when_the_file_is_loaded(tmp_path):
+    """A wrong ``profile:`` fails at load (file name, bad value, choices), not when the scenario runs."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nregion: ningxia\nprofile: ningxai\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"s.yaml: unknown profile 'ningxai'; did you mean 'ningxia'\? \(valid: \["):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("profile", ["yibin", "suining", "hechuan", "ningxia", "chengdu", "elsewhere/p.yaml", None])
+def test_valid_profiles_are_kept(profile):
+    """Region profiles and profile files (checked when read) are accepted and round-trip."""
+    scenario = Scenario.from_dict({"region": "ningxia", "profile": profile})
+    assert scenario.profile == profile
+    assert Scenario.from_dict(scenario.to_dict()) == scenario
 
 
 def test_oversized_file_is_refused_unread(tmp_path):
