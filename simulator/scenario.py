@@ -86,7 +86,7 @@ class Scenario:
     region: str | None = None
     start_year: int = 2017
     end_year: int = 2035
-    time_step: float = 0.25
+    time_step: float = 0.125
     parameters: dict[str, float] = field(default_factory=dict)
     levers: dict[str, LeverPath] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()

@@ -363,7 +363,8 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     - tech SMEs, high-tech enterprises and other R&D-active firms from the
       linear balance of the cultivation chain at a loan-supported share
       ``s`` that solves ``s = min(1, supported firms / (SME + HTE))``;
-    - innovation platforms at construction / delisting rate.
+    - innovation platforms at construction / delisting rate;
+    - revoked firms barred at revocations x bar (released at the same rate).
 
     The review pipeline, R&D capital, transferable results, loans and the
     certificate conveyor are then initialised at rest by the model itself.
@@ -425,11 +426,13 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     # The model's outflow guards (SME outflow scale, the cap of pool
     # applications) bind when a rate exceeds 1/DT; the rest point uses the
     # guarded flows, as the model's initial review pipeline does.
-    apply_pool = min(p["pool_application_rate"], 1 / dt - p["pool_exit_rate"])
+    apply_pool = min(p["maximum_application_rate"], p["pool_application_rate"],
+                     1 / dt - p["pool_exit_rate"])
 
     def stocks(share: float) -> tuple[float, float, float]:
         births = p["tech_sme_birth_rate"] * (1 + p["loan_birth_uplift"] * share)
-        apply_sme = p["hte_application_rate"] * (1 + p["loan_application_uplift"] * share)
+        apply_sme = min(p["maximum_application_rate"],
+                        p["hte_application_rate"] * (1 + p["loan_application_uplift"] * share))
         total = (p["tech_sme_exit_rate"] * (1 - p["loan_exit_reduction"] * share)
                  + p["tech_sme_lapse_rate"] + apply_sme)
         scale = min(1.0, 1.0 / (dt * total))  # SME outflow scale at rest
@@ -440,7 +443,9 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
         htes = per_application * (apply * smes + apply_pool * pool) * held
         return smes, htes, pool
 
-    supported = p["new_sci_tech_loans"] * p["loan_term"] / p["average_loan_per_supported_firm"]
+    # Loans at rest are new loans x MAX(Loan term, TIME STEP), as in the model.
+    supported = (p["new_sci_tech_loans"] * max(p["loan_term"], dt)
+                 / p["average_loan_per_supported_firm"])
 
     def gap(share: float) -> float:
         smes, htes, _ = stocks(share)
@@ -453,6 +458,10 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     else:
         share = brentq(gap, 0.0, 1.0, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     smes, htes, pool = stocks(share)
+    if 0 < htes < p["firm_count_resolution"]:
+        raise ValueError(f"no rest point: {htes:.3g} high-tech enterprises at rest is below the"
+                         f" firm count resolution ({p['firm_count_resolution']:g}), a remainder"
+                         " the model empties")
 
     # Platforms at construction / delisting when that is a valid initial value,
     # else construction set to replace the delistings of the initial platforms.
@@ -471,6 +480,7 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
                 for name, v in inputs.items() if name not in out})
     out.update(initial_incubated_firms=incubated, initial_tech_smes=smes,
                initial_high_tech_enterprises=htes, initial_other_rd_active_firms=pool,
+               initial_revoked_firms_barred=p["hte_revocation_rate"] * htes * p["revocation_bar"],
                initial_innovation_platforms=platforms)
     return out
 
