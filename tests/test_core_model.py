@@ -34,6 +34,13 @@ def test_every_variable_has_units_and_a_comment(model):
     assert missing_comment == []
 
 
+def test_every_parameter_has_a_valid_range():
+    # Without a range a scenario could set any finite value: a revocation bar of 0
+    # or a money unit of 0 ran to NaN instead of an out-of-range error.
+    unbounded = [e.name for e in catalogue.parameters().values() if e.min is None or e.max is None]
+    assert unbounded == []
+
+
 def test_every_assumed_constant_says_so_or_cites_a_source(model):
     # A constant's comment names its source (a document, a row of the data, the
     # evidence file) or says "assumption"; levers say LEVER.
