@@ -419,7 +419,11 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     if renew * survival >= 1:
         raise ValueError("no equilibrium: every certificate is renewed and none leaks, so the"
                          " number of high-tech enterprises grows without bound")
-    held = (1 - survival) / attrition if attrition > 0 else validity  # HTE per certificate/yr
+    # HTE held per certificate a year, (1 - survival) / attrition, written with
+    # expm1/log1p: for an attrition of 1e-244 survival rounds to 1 and the plain
+    # form gives 0 instead of the validity.
+    held = (-math.expm1(validity / dt * math.log1p(-attrition * dt)) / attrition
+            if attrition > 0 else validity)
     per_application = p["first_certification_pass_rate"] / (1 - renew * survival)
     back_to_pool = ((1 - p["first_certification_pass_rate"])
                     + per_application * ((1 - renew) * survival + p["hte_revocation_rate"] * held))

@@ -394,6 +394,10 @@ del _row
 # which the model empties: equilibrium_inputs says there is none.
 @example(case("chengdu", parameters={"hte_application_rate": 4.1848489942542826e-206,
                                      "pool_application_rate": 0.0}, time_step=0.25))
+# An attrition of 4e-244 rounded the cohort survival to 1, and the solver's
+# (1 - survival) / attrition to 0 certified firms (now expm1/log1p).
+@example(case("chengdu", parameters={"hte_exit_rate": 4.280157530385998e-244,
+                                     "hte_revocation_rate": 0.0}, time_step=0.25))
 @given(cases(vary_levers=False, time_steps=True))
 def test_equilibrium_start_stays_at_rest(case_):
     """Started at its flow balance with constant levers, no stock moves (1e-9 relative).
