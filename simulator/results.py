@@ -10,6 +10,8 @@ import datetime as _dt
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata as _metadata
 from pathlib import Path
@@ -107,38 +109,48 @@ def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine:
     }
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it onto ``path``.
+
+    The file is fsynced and moved with ``os.replace``, so a reader sees the old
+    file or the whole new one, never a part; on an error the temporary file is
+    removed and ``path`` is untouched.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
+        yield Path(tmp)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_target`)."""
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+
+
+def atomic_write_parquet(path: Path, table) -> None:
+    """Write a ``pyarrow.Table`` to ``path`` atomically (see :func:`atomic_target`)."""
+    import pyarrow.parquet as pq
+
+    with atomic_target(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def _atomic_write_parquet(path: Path, frame: pd.DataFrame, meta_json: str) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata(
         {**(table.schema.metadata or {}), b"innovation_dynamics": meta_json.encode("utf-8")}
     )
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_parquet(path, table)

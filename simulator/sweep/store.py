@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import ScenarioError
-from simulator.results import atomic_write_text
+from simulator.results import atomic_write_parquet, atomic_write_text
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -53,23 +52,6 @@ def chunk_path(out: Path, index: int) -> Path:
 def chunk_runs(index: int, chunk_size: int, n_runs: int) -> range:
     """Run ids of chunk ``index``."""
     return range(index * chunk_size, min((index + 1) * chunk_size, n_runs))
-
-
-def atomic_write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet table via a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        pq.write_table(table, tmp)
-        with open(tmp, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_chunk(
@@ -113,7 +95,7 @@ def write_chunk(
     )
     table = table.replace_schema_metadata({_META_KEY: meta.encode("utf-8")})
     path = chunk_path(out, index)
-    atomic_write_table(path, table)
+    atomic_write_parquet(path, table)
     return path
 
 
@@ -196,7 +178,7 @@ def check_resumable(old: dict, new: dict, out: Path) -> None:
 
 def write_design(out: Path, design: pd.DataFrame) -> None:
     """Write the design table atomically."""
-    atomic_write_table(
+    atomic_write_parquet(
         Path(out) / DESIGN, pa.Table.from_pandas(design.reset_index(), preserve_index=False)
     )
 
