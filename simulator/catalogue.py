@@ -75,6 +75,13 @@ def _bound(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
+def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry:
+    """A lever or parameter entry: unit, range and source from the model file."""
+    return CatalogueEntry(name=name, vensim_name=info.vensim_name, unit=info.unit,
+                          vensim_unit=info.unit, default=default, min=_bound(info.minimum),
+                          max=_bound(info.maximum), source=info.comment, **labels)
+
+
 @lru_cache(maxsize=1)
 def _labels() -> dict:
     with open(_CATALOGUE_FILE, encoding="utf-8") as handle:
@@ -101,21 +108,10 @@ def levers(model: LoadedModel | None = None) -> dict[str, CatalogueEntry]:
     model = model or load_model()
     out = {}
     for name, meta in _labels()["levers"].items():
-        info = model.variables[name]
-        out[name] = CatalogueEntry(
-            name=name,
-            vensim_name=info.vensim_name,
-            unit=info.unit,
-            vensim_unit=info.unit,
-            default=model.constants[name],
-            min=_bound(info.minimum),
-            max=_bound(info.maximum),
-            label_zh=meta["zh"],
-            label_en=meta["en"],
-            group=meta["group"],
-            help_zh=meta.get("help_zh", ""),
-            help_en=meta.get("help_en", ""),
-            source=info.comment,
+        out[name] = _constant_entry(
+            name, model.variables[name], model.constants[name],
+            label_zh=meta["zh"], label_en=meta["en"], group=meta["group"],
+            help_zh=meta.get("help_zh", ""), help_en=meta.get("help_en", ""),
         )
     return out
 
@@ -133,19 +129,8 @@ def parameters(model: LoadedModel | None = None) -> dict[str, CatalogueEntry]:
         if name in lever_names:
             continue
         info = model.variables[name]
-        out[name] = CatalogueEntry(
-            name=name,
-            vensim_name=info.vensim_name,
-            unit=info.unit,
-            vensim_unit=info.unit,
-            default=default,
-            min=_bound(info.minimum),
-            max=_bound(info.maximum),
-            label_zh=info.vensim_name,
-            label_en=info.vensim_name,
-            group="parameter",
-            source=info.comment,
-        )
+        out[name] = _constant_entry(name, info, default, label_zh=info.vensim_name,
+                                    label_en=info.vensim_name, group="parameter")
     return out
 
 

@@ -41,38 +41,11 @@ EQUAL_RTOL = 0.05
 #: Relative half-width of the ``approx`` band [fraction of the target].
 APPROX_RTOL = 0.10
 
-TABLE_COLUMNS = (
-    "indicator",
-    "label_zh",
-    "label_en",
-    "unit",
-    "year",
-    "bound",
-    "target",
-    "value",
-    "gap",
-    "gap_pct",
-    "met",
-    "first_year_reached",
-    "source",
-)
-ENSEMBLE_COLUMNS = (
-    "indicator",
-    "label_zh",
-    "label_en",
-    "unit",
-    "year",
-    "bound",
-    "target",
-    "n",
-    "p_met",
-    "value_q05",
-    "value_q50",
-    "value_q95",
-    "gap_pct_q50",
-    "first_year_reached_q50",
-    "source",
-)
+#: Columns that name a target, shared by the single-run and ensemble tables.
+_TARGET_COLUMNS = ("indicator", "label_zh", "label_en", "unit", "year", "bound", "target")
+TABLE_COLUMNS = (*_TARGET_COLUMNS, "value", "gap", "gap_pct", "met", "first_year_reached", "source")
+ENSEMBLE_COLUMNS = (*_TARGET_COLUMNS, "n", "p_met", "value_q05", "value_q50", "value_q95",
+                    "gap_pct_q50", "first_year_reached_q50", "source")
 
 
 def is_met(

@@ -58,5 +58,6 @@ from simulator.app_logic.tables import (  # noqa: F401
     long_series,
     merge_targets,
     results_csv,
+    scorecard_headers,
     targets_frame,
 )

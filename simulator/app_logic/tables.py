@@ -82,6 +82,36 @@ def targets_frame(targets: list[Target]) -> pd.DataFrame:
     )
 
 
+def scorecard_headers(tr, label: str) -> dict[str, str]:
+    """Column headers of the target scorecards (single run and ensemble).
+
+    Parameters
+    ----------
+    tr : callable
+        The page's translation function (key to text).
+    label : str
+        The label column shown as the indicator (``label_zh`` or ``label_en``).
+    """
+    return {
+        label: tr("indicator"),
+        "unit": tr("unit"),
+        "year": tr("year"),
+        "bound": tr("bound"),
+        "target": tr("target"),
+        "value": tr("simulated"),
+        "gap": tr("gap"),
+        "gap_pct": f"{tr('gap')} %",
+        "met": tr("met"),
+        "first_year_reached": tr("first_year"),
+        "p_met": f"{tr('probability')} %",
+        "value_q05": "5%",
+        "value_q50": "50%",
+        "value_q95": "95%",
+        "first_year_reached_q50": tr("first_year"),
+        "source": tr("source"),
+    }
+
+
 def long_series(frames: dict[str, pd.DataFrame], indicator: str) -> pd.DataFrame:
     """One indicator of several runs, long form (``year``, ``series``, ``value``) for a chart."""
     parts = [

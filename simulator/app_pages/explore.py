@@ -147,21 +147,7 @@ def _scorecard(frame, targets) -> None:
     names = ("indicator", "label_zh", "label_en")
     shown = table[[label, *(c for c in module.TABLE_COLUMNS if c not in names)]]
     st.dataframe(
-        shown.rename(
-            columns={
-                label: tr("indicator"),
-                "unit": tr("unit"),
-                "year": tr("year"),
-                "bound": tr("bound"),
-                "target": tr("target"),
-                "value": tr("simulated"),
-                "gap": tr("gap"),
-                "gap_pct": f"{tr('gap')} %",
-                "met": tr("met"),
-                "first_year_reached": tr("first_year"),
-                "source": tr("source"),
-            }
-        ),
+        shown.rename(columns=app_logic.scorecard_headers(tr, label)),
         hide_index=True,
     )
 

@@ -101,20 +101,7 @@ def render() -> None:
                     "value_q95",
                     "first_year_reached_q50",
                 ]
-            ].rename(
-                columns={
-                    label: tr("indicator"),
-                    "unit": tr("unit"),
-                    "year": tr("year"),
-                    "bound": tr("bound"),
-                    "target": tr("target"),
-                    "p_met": f"{tr('probability')} %",
-                    "value_q05": "5%",
-                    "value_q50": "50%",
-                    "value_q95": "95%",
-                    "first_year_reached_q50": tr("first_year"),
-                }
-            ),
+            ].rename(columns=app_logic.scorecard_headers(tr, label)),
             hide_index=True,
         )
 

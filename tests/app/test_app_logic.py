@@ -361,3 +361,15 @@ def test_merge_targets_keeps_the_first_of_each_indicator_and_year():
         ("gdp", 2025, 2.0),
         ("rd_intensity", 2030, 3.0),
     ]
+
+
+def test_scorecard_headers_name_every_shown_column():
+    """Both scorecards (single run and ensemble) get a header for each column they show."""
+    from simulator import targets
+
+    headers = app_logic.scorecard_headers(lambda key: f"<{key}>", "label_zh")
+    # the indicator is shown by its label; the ensemble page leaves out n and the gap
+    not_shown = {"indicator", "label_en", "n", "gap_pct_q50"}
+    for columns in (targets.TABLE_COLUMNS, targets.ENSEMBLE_COLUMNS):
+        assert [c for c in columns if c not in not_shown and c not in headers] == []
+    assert headers["label_zh"] == "<indicator>"
