@@ -86,7 +86,7 @@ class Scenario:
     region: str | None = None
     start_year: int = 2017
     end_year: int = 2035
-    time_step: float = 0.125
+    time_step: float = 0.0625
     parameters: dict[str, float] = field(default_factory=dict)
     levers: dict[str, LeverPath] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
@@ -130,7 +130,7 @@ class Scenario:
         time_step = as_finite_number(data.get("time_step", model.control["time_step"]), "time_step")
         if not 0 < time_step <= 1 or abs(1 / time_step - round(1 / time_step)) > 1e-9:
             raise ScenarioError(
-                f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.125) so that"
+                f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.0625) so that"
                 " yearly output and the 3-year certificate conveyor fall on the grid"
             )
 

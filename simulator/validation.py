@@ -262,8 +262,11 @@ def conservation_residual(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def rd_capital_decay(k0: float, delta: float, t, time_step: float | None = None):
-    """R&D capital with zero R&D expenditure, analytically.
+def rd_capital_decay(k0: float, delta: float, t):
+    """R&D capital with zero R&D expenditure, analytically: ``k0 * exp(-delta*t)``.
+
+    The model integrates R&D capital with an exact step factor (``RD capital
+    step factor``), so this holds at grid times for any time step.
 
     Parameters
     ----------
@@ -273,15 +276,8 @@ def rd_capital_decay(k0: float, delta: float, t, time_step: float | None = None)
         Depreciation rate [1/Year].
     t : float or array_like
         Time since the start [Year].
-    time_step : float, optional
-        Euler step [Year]: returns ``k0 * (1 - delta*dt)**(t/dt)``, exact for
-        the integrated stock at grid times. Omitted: the continuous solution
-        ``k0 * exp(-delta*t)``, which Euler approaches as ``dt -> 0``.
     """
-    t = np.asarray(t, dtype=float)
-    if time_step is None:
-        return k0 * np.exp(-delta * t)
-    return k0 * (1 - delta * time_step) ** np.rint(t / time_step)
+    return k0 * np.exp(-delta * np.asarray(t, dtype=float))
 
 
 def dt_convergence(

@@ -32,7 +32,7 @@ from simulator.scenario import Scenario, load_scenario
 from simulator.validation import scenario_case
 
 #: Time steps a scenario may use (1/n of a year, see simulator.scenario).
-TIME_STEPS = (0.25, 0.125, 0.5, 1.0)
+TIME_STEPS = (0.25, 0.125, 0.0625, 0.5, 1.0)
 
 
 @lru_cache(maxsize=1)
