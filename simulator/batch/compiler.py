@@ -95,10 +95,14 @@ def lift(function: Callable, args: list, extra_deps: frozenset = frozenset()) ->
 
 
 def _fold_left(operators: list, ops: dict) -> Callable:
+    functions = [ops[operator] for operator in operators]
+    if len(functions) == 1:  # most chains: call the ufunc itself, no Python loop per step
+        return functions[0]
+
     def combine(*values):
         result = values[0]
-        for operator, value in zip(operators, values[1:]):
-            result = ops[operator](result, value)
+        for function, value in zip(functions, values[1:]):
+            result = function(result, value)
         return result
 
     return combine
