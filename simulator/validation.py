@@ -352,7 +352,8 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     Starting from the scenario (and overrides), this sets the trends of
     :data:`EQUILIBRIUM_ZEROS` to zero, holds every lever at its base-year
     policy (the levers of the user cost and appropriation at the base-year
-    parameters, tech-transfer institutions at the reference), and computes
+    parameters, tech-transfer institutions at the reference, new sci-tech
+    loans at the base-year loans), and computes
     the initial stocks at their flow balance:
 
     - incubated firms at the incubator capacity;
@@ -397,6 +398,9 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     p["post_subsidy_rate"] = p["base_year_post_subsidy_rate"]
     p["government_st_appropriation"] = p["base_year_st_appropriation"]
     p["tech_transfer_institutions"] = p["reference_tech_transfer_institutions"]
+    # The high-growth share starts from the base-year loans (model: Reference
+    # high growth share); a lever away from them would move it.
+    p["new_sci_tech_loans"] = p["base_year_new_sci_tech_loans"]
     gdp0 = p["base_year_gdp"]
     government0 = min(p.get("maximum_government_rd_share_of_gdp", math.inf) * gdp0,
                       p["base_year_st_appropriation"] * p["government_rd_share"])
