@@ -462,10 +462,15 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     else:
         share = brentq(gap, 0.0, 1.0, xtol=1e-300, rtol=4 * np.finfo(float).eps)
     smes, htes, pool = stocks(share)
-    if 0 < htes < p["firm_count_resolution"]:
-        raise ValueError(f"no rest point: {htes:.3g} high-tech enterprises at rest is below the"
-                         f" firm count resolution ({p['firm_count_resolution']:g}), a remainder"
-                         " the model empties")
+    # The model empties the certified stock when one step's outflows would leave
+    # less than the firm count resolution; at rest those outflows are the
+    # certifications, htes / held a year.
+    remainder = htes - dt * htes / held
+    if htes > 0 and remainder < p["firm_count_resolution"]:
+        raise ValueError(f"no rest point: {htes:.3g} high-tech enterprises at rest leave"
+                         f" {remainder:.3g} after one time step's outflows, below the firm count"
+                         f" resolution ({p['firm_count_resolution']:g}), a remainder the model"
+                         " empties")
 
     # Platforms at construction / delisting when that is a valid initial value,
     # else construction set to replace the delistings of the initial platforms.

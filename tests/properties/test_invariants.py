@@ -339,7 +339,9 @@ MONOTONE = [
                                    "standard_corporate_tax_rate": 0.0}), 0.03, 0.1)],
      None),
     ("hte_revocation_rate", -1, CERTIFIED,
-     [(case("chengdu", parameters={"initial_tech_smes": 0.0}), 0.01, 0.05),
+     [(case("chengdu", parameters={"hte_application_rate": 0.0, "hte_renewal_pass_rate": 0.0,
+                                   "pool_application_rate": 1.801733322336626e-190}), 0.01, 0.05),
+      (case("chengdu", parameters={"initial_tech_smes": 0.0}), 0.01, 0.05),
       (case("chengdu", parameters={"hte_exit_rate": 0.1, "hte_renewal_pass_rate": 0.0,
                                    "initial_high_tech_enterprises": 1e6, "initial_tech_smes": 0.0,
                                    "rd_eligibility_elasticity": 0.0}), 0.01, 0.05),
@@ -365,6 +367,23 @@ def paired_settings(draw, name: str):
     low = draw(values(entry.min, entry.max, case_.value(name)))
     high = draw(values(low, entry.max, entry.max))
     return case_, low, high
+
+
+def resolution(indicator: str) -> float:
+    """Smallest difference in ``indicator`` that the model resolves [its unit].
+
+    Below 1e-6 家 the model empties the certified stock (Firm count resolution),
+    and XIDZ/ZIDZ take money under 1e-6 Money units of zero tests (1 亿元) as
+    zero. A found case: with a pool application rate of 2e-190, certified firms
+    of 1e-187 (re-certified and emptied each step) differed by 4e-4 relative.
+    """
+    unit = catalogue.indicators(load_model())[indicator.removeprefix(CUMULATIVE)].unit
+    constants = load_model().constants
+    if unit == "家":
+        return float(constants["firm_count_resolution"])
+    if unit == "亿元":
+        return 1e-6 * float(constants["money_unit_of_zero_tests"])
+    return 0.0
 
 
 def check_monotone(name: str, sign: int, indicators: tuple[str, ...], paired,
@@ -395,7 +414,10 @@ def check_monotone(name: str, sign: int, indicators: tuple[str, ...], paired,
         a, b = a[yearly], b[yearly]
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
             assume(False)  # finiteness: its own property
-        tolerance = RTOL * np.maximum(np.abs(a), np.abs(b))
+        floor = resolution(indicator)
+        if indicator.startswith(CUMULATIVE):
+            floor = floor * (lo.index[yearly].to_numpy() - controls["initial_time"])
+        tolerance = RTOL * np.maximum(np.abs(a), np.abs(b)) + floor
         wrong = (b - a) * sign < -tolerance
         if wrong.any():
             i = int(np.argmax(wrong))
@@ -490,6 +512,21 @@ def test_depreciation_can_raise_rd_capital_through_loop_r1():
 # (1 - survival) / attrition to 0 certified firms (now expm1/log1p).
 @example(case("chengdu", parameters={"hte_exit_rate": 4.280157530385998e-244,
                                      "hte_revocation_rate": 0.0}, time_step=0.25))
+# Found by a thorough run: a rest point of 1.4e-6 certified firms at DT 1 is
+# above the firm count resolution but one step's outflows would leave less, so
+# the model empties it; the solver now applies the model's own test.
+# An unstable rest point (found when a new parameter shifted the draws): with
+# the notch subsidy bringing the user cost to 0.012 against a floor of 0.01, loop
+# R2 (certified firms -> lower user cost -> R&D -> eligibility) has a gain above
+# 1: a 1e-9 nudge grows 3e5-fold by 2035, and the start's rounding to 7e-9.
+@example(case("chengdu", parameters={
+    "base_year_super_deduction_rate": 2.0, "hte_exit_rate": 0.0, "hte_profit_to_rd_ratio": 2.375,
+    "hte_renewal_pass_rate": 0.0, "high_tech_tax_rate": 0.0546875,
+    "initial_hte_share_of_business_rd": 0.95, "minimum_rd_user_cost": 0.01,
+    "super_deduction_take_up": 0.59375}, time_step=0.25))
+@example(case("hechuan", parameters={"hte_application_rate": 0.0, "hte_exit_rate": 0.1,
+                                     "pool_application_rate": 1e-09, "pool_exit_rate": 0.2},
+              time_step=1.0))
 @given(cases(vary_levers=False, time_steps=True))
 def test_equilibrium_start_stays_at_rest(case_):
     """Started at its flow balance with constant levers, no stock moves (1e-9 relative).
@@ -506,7 +543,38 @@ def test_equilibrium_start_stays_at_rest(case_):
         assume(False)
     report = validation.steady_state_report(scenario, inputs, engine=ENGINE)
     drifting = report[~(report["relative_drift"] <= RTOL)]
+    if not drifting.empty:
+        # An unstable rest point (a reinforcing loop with gain above 1) amplifies
+        # the start's rounding: drift is then allowed up to that rounding times
+        # the amplification measured from a 1e-9 nudge.
+        gain = rest_point_amplification(scenario, inputs)
+        drifting = report[~(report["relative_drift"] <= max(RTOL, REST_POINT_ROUNDING * gain))]
     assert drifting.empty, drifting.to_dict("index")
+
+
+#: Relative accuracy of the solved rest point: its closed forms raise the cohort
+#: survival to the 48th power (3 years at DT 1/16) and find the loan share to 4
+#: ulps, about 50 ulps (1e-14) in all; 1e-13 leaves a factor of 10.
+REST_POINT_ROUNDING = 1e-13
+
+
+def rest_point_amplification(scenario, inputs: dict, nudge: float = 1e-9) -> float:
+    """Largest relative departure of any stock from the rest run, per relative nudge.
+
+    The certified firms start ``nudge`` (relative) above their rest point; at a
+    stable rest point the departure stays of order the nudge (gain ~1), at an
+    unstable one it grows with the dominant loop.
+    """
+    stocks = [s for s in validation.stock_names() if s not in validation.ACCOUNTING_STOCKS]
+    nudged = {**inputs, "initial_high_tech_enterprises":
+              inputs["initial_high_tech_enterprises"] * (1 + nudge)}
+    rest, moved = validation.simulate_many(
+        [inputs, nudged], initial_time=scenario.start_year, final_time=scenario.end_year,
+        time_step=scenario.time_step, columns=stocks, engine=ENGINE)
+    a, b = rest.to_numpy(dtype=float), moved.to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        departure = np.nanmax(np.abs(b - a) / np.maximum(np.abs(a[0]), 1e-300))
+    return float(departure / nudge)
 
 
 # ----------------------------------------------------- analytic R&D decay
@@ -589,6 +657,11 @@ def test_halving_the_time_step_changes_key_indicators_by_under_one_percent(case_
     2035 and differed by 12% between DT 0.25 and 0.125, while the absolute
     difference (0.4 firms) is 5e-5 of the run's scale.
     """
+    check_time_step_convergence(case_)
+
+
+def check_time_step_convergence(case_: Case) -> None:
+    """Final-year key indicators at DT and DT/2 differ by < 1% of their run's scale."""
     scenario = case_.scenario()
     table = validation.dt_convergence(scenario, engine=ENGINE)
     entries = catalogue.indicators(load_model())
@@ -598,6 +671,19 @@ def test_halving_the_time_step_changes_key_indicators_by_under_one_percent(case_
     change = np.abs(table["half_dt"] - table["dt"]) / np.where(scale > 0, scale, 1.0)
     too_big = table[~(change < 0.01)]
     assert too_big.empty, too_big.to_dict("index")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open (numerics): incubator capacity ramped from 0 to 100,000 places over the last two"
+    " years (2033-35): tech SMEs triple in two years through two first-order stages"
+    " (incubator fill, graduation), and each lags its input by about DT/2, so halving DT 1/16"
+    " moves 2035 tech SMEs by 1.09% of their scale. Holding the input over a step lags it by"
+    " DT/2 under any Euler-type step, so a smaller DT (1/32: twice the cost) or a higher-order"
+    " method (which PySD lacks) would fix it"))
+def test_time_step_converges_through_a_steep_ramp_at_the_end():
+    """Kept apart so that the property above keeps testing every other draw."""
+    check_time_step_convergence(case("chengdu", levers={"incubator_capacity": {
+        "type": "ramp", "start_year": 2033, "end_year": 2035, "from": 0.0, "to": 100000.0}}))
 
 
 # ------------------------------------------------------------- determinism
