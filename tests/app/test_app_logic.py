@@ -303,8 +303,9 @@ def test_neighbourhood():
 def test_causal_graph_reads_stock_flows_from_pysd_dependencies():
     """Causal graph reads stock flows from pysd dependencies."""
     graph = app_logic.causal_graph()
-    # RD capital = INTEG(RD expenditure - RD capital depreciation, ...)
-    assert graph["rd_capital"] == {"rd_expenditure", "rd_capital_depreciation"}
+    # RD capital = INTEG(RD capital formation - RD capital depreciation, ...)
+    assert graph["rd_capital"] == {"rd_capital_formation", "rd_capital_depreciation"}
+    assert {"rd_expenditure", "rd_capital_step_factor"} <= graph["rd_capital_formation"]
     # depreciation = rate * capital: the balancing loop B1
     assert {"rd_capital", "rd_depreciation_rate"} <= graph["rd_capital_depreciation"]
     assert "time" not in set().union(*graph.values())
@@ -318,7 +319,7 @@ def test_dot_source_marks_stocks_constants_and_focus():
     nodes = app_logic.neighbourhood(graph, "rd_capital", 2)
     dot = app_logic.dot_source(graph, nodes, lang="zh", focus="rd_capital")
     assert '"rd_capital" [label="R&D资本存量\\nRD capital", shape=box' in dot
-    assert "color=red" in dot and '"rd_expenditure" -> "rd_capital";' in dot
+    assert "color=red" in dot and '"rd_capital_formation" -> "rd_capital";' in dot
     hidden = app_logic.dot_source(graph, nodes, lang="en", show_constants=False)
     assert '"rd_depreciation_rate"' not in hidden and '"rd_depreciation_rate"' in dot
 
