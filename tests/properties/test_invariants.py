@@ -621,7 +621,7 @@ def test_rd_capital_converges_to_rd_over_delta(case_, rd):
 #: 1/DT: halving DT moved tech SMEs by 35% (third; fixed: at most one application
 #: a year). At DT 0.125, 20%/yr GDP growth (first example): each stock between
 #: GDP and turnover lags its growing input by about DT/2, and halving DT moved
-#: turnover by 1.1% (fixed: TIME STEP 1/16, 0.55%). At 1/16, no R&D (GDP 0) and
+#: turnover by 1.1% (fixed: TIME STEP 1/16, 0.25%). At 1/16, no R&D (GDP 0) and
 #: a depreciation of 0.4 (seventh): Euler's decay K0 (1 - delta dt)^(t/dt) was 9%
 #: below K0 exp(-delta t) by 2035, and halving moved revenue by 1.5% through the
 #: R&D capital index (fixed: exact step factors for R&D capital, platforms and
