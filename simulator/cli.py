@@ -142,6 +142,21 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return run_sweep_command(args)
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.battery import validate_scenario
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    checks = tuple(args.only) if args.only else None
+    summary, _ = validate_scenario(scenario, engine=args.engine,
+                                   **({"checks": checks} if checks else {}))
+    for name, row in summary.iterrows():
+        print(f"{'PASS' if row['ok'] else 'FAIL'}  {row['check']}: {row['detail']}")
+    failed = int((~summary["ok"]).sum())
+    print(f"{len(summary) - failed} passed, {failed} failed ({scenario.name}, {args.scenario})")
+    return 1 if failed else 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.fitting import fit_region
     from calibration.observations import FIT_END_YEAR
@@ -198,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a Vensim model's units for dimensional consistency")
     check.add_argument("model", help="Vensim .mdl file")
     check.set_defaults(func=_cmd_check)
+
+    val = sub.add_parser("validate", help="run the SD validation battery (signs, conservation, time step, steady state, reality checks, lever extremes) on a scenario; exit 1 if any check fails")
+    val.add_argument("scenario", help="scenario YAML file")
+    val.add_argument("--only", action="append", metavar="CHECK", choices=["signs", "conservation", "time_step", "steady_state", "reality_checks", "extremes"], help="run only this check (repeatable)")
+    val.add_argument("--engine", default="batch", choices=["batch", "pysd"], help="simulation engine (default batch)")
+    val.set_defaults(func=_cmd_validate)
 
     targets = sub.add_parser("targets", help="track a scenario's targets: value, gap, met, first year reached")
     targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")

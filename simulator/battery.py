@@ -1,0 +1,130 @@
+"""The SD validation battery on one scenario: ``python -m simulator validate SCENARIO``.
+
+Vensim's Reality Check and the usual structural tests (Sterman 2000, Business
+Dynamics, ch. 21; Ford, Modeling the Environment, ch. 11) as one report, run on
+a planner's own scenario rather than only on the test suite's draws:
+
+- ``signs``: every stock and indicator finite and non-negative;
+- ``conservation``: entries - exits = change of the firms in the cultivation
+  chain (1e-9 of the chain);
+- ``time_step``: halving the time step moves each key indicator by < 1%;
+- ``steady_state``: started at its rest point with the levers held, no stock
+  moves (1e-9), where a rest point exists;
+- ``reality_checks``: zero new firms, certain renewal, no certification;
+- ``extremes``: every lever at its minimum and at its maximum: every stock and
+  indicator finite and non-negative.
+
+Each check gives ``ok`` and a one-line ``detail``; the tables behind them are
+returned too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulator import catalogue, validation
+from simulator.model import LoadedModel, load_model
+from simulator.scenario import Scenario
+
+#: Relative tolerance of conservation and steady state (float rounding only).
+RTOL = 1e-9
+#: Largest relative change of a key indicator when the time step is halved.
+DT_TOLERANCE = 0.01
+
+LABELS = {
+    "signs": "非负且有限 / finite and non-negative",
+    "conservation": "企业守恒 / firms conserved",
+    "time_step": "步长收敛 / time-step convergence",
+    "steady_state": "均衡不动 / steady state at rest",
+    "reality_checks": "现实检验 / reality checks",
+    "extremes": "政策极值 / levers at their extremes",
+}
+
+
+def _verdict(bad: list, passed: str) -> tuple[bool, str]:
+    return not bad, (passed if not bad else f"failed: {', '.join(map(str, bad))}")
+
+
+def _signs(scenario, model, engine):
+    names = sorted({e.vensim_name for e in catalogue.indicators(model).values()}
+                   | set(validation.stock_names(model)))
+    frame = validation.run_scenario_frame(scenario, columns=names, engine=engine, model=model)
+    table = validation.sign_report(frame)
+    return *_verdict(list(table.index[~table["ok"]]), "all finite and non-negative"), table
+
+
+def _conservation(scenario, model, engine):
+    frame = validation.run_scenario_frame(scenario, engine=engine, model=model)
+    table = validation.conservation_residual(frame)
+    worst = float(np.nanmax(np.abs(table["relative"].to_numpy(dtype=float))))
+    return worst <= RTOL, f"largest residual {worst:.2g} of the chain (limit {RTOL:g})", table
+
+
+def _time_step(scenario, model, engine):
+    table = validation.dt_convergence(scenario, engine=engine, model=model)
+    worst = table["relative_change"].idxmax()
+    change = float(table.loc[worst, "relative_change"])
+    return (change < DT_TOLERANCE,
+            f"largest change {change:.2%} ({worst}) at DT {scenario.time_step:g} vs "
+            f"{scenario.time_step / 2:g} (limit {DT_TOLERANCE:.0%})", table)
+
+
+def _steady_state(scenario, model, engine):
+    try:
+        inputs = validation.equilibrium_inputs(scenario, model=model)
+    except ValueError as error:  # no rest point: nothing to check, not a failure
+        return True, f"not applicable: {error}", pd.DataFrame()
+    table = validation.steady_state_report(scenario, inputs, engine=engine, model=model)
+    worst = table["relative_drift"].idxmax()
+    drift = float(table.loc[worst, "relative_drift"])
+    return drift <= RTOL, f"largest drift {drift:.2g} ({worst}; limit {RTOL:g})", table
+
+
+def _reality(scenario, model, engine):
+    table = validation.reality_checks(scenario, engine=engine, model=model)
+    return *_verdict(list(table.index[~table["ok"]]), f"{len(table)} passed"), table
+
+
+def _extremes(scenario, model, engine):
+    table = validation.extreme_condition_report(model, scenario, engine=engine)
+    return *_verdict(table.loc[~table["ok"], "case"].tolist(), f"{len(table)} cases passed"), table
+
+
+CHECKS = {"signs": _signs, "conservation": _conservation, "time_step": _time_step,
+          "steady_state": _steady_state, "reality_checks": _reality, "extremes": _extremes}
+
+
+def validate_scenario(scenario: Scenario, *, engine: str = "batch",
+                      model: LoadedModel | None = None,
+                      checks: tuple[str, ...] = tuple(CHECKS)
+                      ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Run the battery on ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    engine : {"batch", "pysd"}
+    model : LoadedModel, optional
+        Defaults to the core model.
+    checks : tuple of str
+        A subset of :data:`CHECKS`.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        Index: check; columns ``check`` (zh / en label), ``ok``, ``detail``.
+    tables : dict of str to pandas.DataFrame
+        The table behind each check.
+    """
+    unknown = sorted(set(checks) - set(CHECKS))
+    if unknown:
+        raise ValueError(f"unknown check(s) {unknown}; valid: {sorted(CHECKS)}")
+    if engine not in validation.ENGINES:
+        raise ValueError(f"{engine!r} is not a valid engine; valid: {list(validation.ENGINES)}")
+    model = model or load_model()
+    rows, tables = {}, {}
+    for name in checks:
+        ok, detail, tables[name] = CHECKS[name](scenario, model, engine)
+        rows[name] = {"check": LABELS[name], "ok": bool(ok), "detail": detail}
+    return pd.DataFrame.from_dict(rows, orient="index"), tables

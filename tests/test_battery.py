@@ -1,0 +1,71 @@
+"""The validation battery on one scenario (``python -m simulator validate``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from conftest import CORE_MODEL, SCENARIOS_DIR
+
+from simulator.battery import CHECKS, validate_scenario
+from simulator.cli import main
+from simulator.model import load_model
+from simulator.scenario import load_scenario
+
+PLAN = SCENARIOS_DIR / "ningxia-plan.yaml"
+
+
+def test_plan_scenario_passes_every_check():
+    """Ningxia's plan passes all six checks; each has a zh / en label and its table."""
+    summary, tables = validate_scenario(load_scenario(PLAN))
+    assert list(summary.index) == list(CHECKS) and set(tables) == set(CHECKS)
+    assert summary["ok"].all(), summary.to_dict("index")
+    assert "/" in summary.loc["signs", "check"]  # zh / en label
+    assert len(tables["extremes"]) == 18  # 8 levers at min and max, then all together
+
+
+def test_a_coarse_time_step_fails_convergence_only():
+    """DT 1 moves turnover by about 3% when halved: the time-step check names it."""
+    scenario = dataclasses.replace(load_scenario(PLAN), time_step=1.0)
+    summary, tables = validate_scenario(scenario, checks=("time_step", "signs"))
+    assert not summary.loc["time_step", "ok"] and summary.loc["signs", "ok"]
+    assert "tech_contract_turnover" in summary.loc["time_step", "detail"]
+    assert tables["time_step"]["relative_change"].max() > 0.01
+
+
+def test_a_broken_outflow_fails_the_sign_check(tmp_path):
+    """Delistings 400 times too large overshoot the platform stock within one step."""
+    text = CORE_MODEL.read_text(encoding="utf-8")
+    equation = "Platform delisting rate * Innovation platforms * Platform step factor\n"
+    assert equation in text
+    broken = tmp_path / "broken.mdl"
+    broken.write_text(text.replace(equation, equation.rstrip("\n") + " * 400\n"), encoding="utf-8")
+    summary, _ = validate_scenario(load_scenario(PLAN), model=load_model(broken),
+                                   checks=("signs",))
+    assert not summary.loc["signs", "ok"]
+    assert "Innovation platforms" in summary.loc["signs", "detail"]
+
+
+def test_unknown_check_and_engine_name_the_valid_choices():
+    """A wrong check or engine name is a ValueError listing the valid ones."""
+    scenario = load_scenario(PLAN)
+    unknown_check = r"unknown check\(s\) \['sign'\]; valid: \['conservation'"
+    with pytest.raises(ValueError, match=unknown_check):
+        validate_scenario(scenario, checks=("sign",))
+    unknown_engine = r"'fast' is not a valid engine; valid: \['batch', 'pysd'\]"
+    with pytest.raises(ValueError, match=unknown_engine):
+        validate_scenario(scenario, engine="fast")
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    """Exit 0 when every check passes, 1 when one fails, 2 for bad input."""
+    assert main(["validate", str(PLAN), "--only", "signs", "--only", "conservation"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  非负且有限 / finite and non-negative" in out and "2 passed, 0 failed" in out
+    coarse = tmp_path / "coarse.yaml"
+    coarse.write_text(PLAN.read_text(encoding="utf-8").replace("time_step: 0.0625", "time_step: 1"),
+                      encoding="utf-8")
+    assert main(["validate", str(coarse), "--only", "time_step"]) == 1
+    assert "FAIL  步长收敛 / time-step convergence" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "missing.yaml")]) == 2
+    assert "error: scenario file not found" in capsys.readouterr().err
