@@ -76,7 +76,7 @@ def test_stock_names_are_the_integrated_and_delayed_variables():
     """INITIAL values are excluded; the accounting stocks are included."""
     stocks = validation.stock_names()
     assert {"RD capital", "High tech enterprises", "Certificates due to expire",
-            "Business RD", "Cumulative firm entries"} <= set(stocks)
+            "Business RD before ceiling", "Cumulative firm entries"} <= set(stocks)
     assert "Initial applicants under review" not in stocks
 
 
