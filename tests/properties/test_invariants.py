@@ -456,6 +456,22 @@ def test_high_growth_firms_follow_the_certified_firms(name, sign, data):
                    held=LOAN_COVERAGE)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "open, diagnosis not verified: found by a 2,500-example run at ef4f67e. More reapplication"
+    " (0 vs 1) lowers certified firms by 0.085% in 2025 (1,344.4 vs 1,343.3). Suspected the"
+    " 3-year echo, as for loans: firms renewed in 2022 expire together in 2025, while in the"
+    " other run they lapse, re-apply from the pool at 0.3/yr and are certified later. If"
+    " confirmed, the certification-rate claims need restating on what they supply to date"))
+def test_reapplication_share_echo_example():
+    """Kept apart so that the reapplication property keeps testing every other draw."""
+    paired = (case("chengdu", parameters={
+        "hte_application_rate": 0.0, "hte_exit_rate": 0.1, "hte_renewal_pass_rate": 0.0625,
+        "initial_other_rd_active_firms": 0.0, "pool_application_rate": 0.3,
+        "standard_corporate_tax_rate": 0.0, "tech_sme_birth_rate": 0.0,
+        "tech_sme_lapse_rate": 0.05}), 0.0, 1.0)
+    check_monotone("hte_reapplication_share", +1, CERTIFIED, paired)
+
+
 def test_loan_crowding_can_lower_high_growth_firms():
     """Why high-growth firms are claimed with the loan coverage held: crowding is real.
 
