@@ -143,13 +143,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.battery import validate_scenario
+    from simulator.battery import CHECKS, validate_scenario
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    checks = tuple(args.only) if args.only else None
     summary, _ = validate_scenario(scenario, engine=args.engine,
-                                   **({"checks": checks} if checks else {}))
+                                   checks=tuple(args.only or CHECKS))
     for name, row in summary.iterrows():
         print(f"{'PASS' if row['ok'] else 'FAIL'}  {row['check']}: {row['detail']}")
     failed = int((~summary["ok"]).sum())
