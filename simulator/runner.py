@@ -46,7 +46,7 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
 
 
 def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | np.ndarray]:
-    """Profile values, parameter overrides and lever paths sampled on the grid.
+    """Profile values, parameter overrides and lever paths, one value per integration step.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     inputs: dict[str, float | np.ndarray] = dict(profile_values(scenario))
     inputs.update(scenario.parameters)
     for name, path in scenario.levers.items():
-        inputs[name] = path.values_on(grid)
+        inputs[name] = path.over_steps(grid)
     return inputs
 
 
@@ -204,7 +204,7 @@ def variant_inputs(
                     path = parse_path(name, variant[name], levers[name].default)
                     for value in path.all_values():
                         check_range(levers[name], value)
-                    rows[i] = path.values_on(grid)
+                    rows[i] = path.over_steps(grid)
                 else:
                     rows[i] = default if np.ndim(default) else np.full(len(grid), default)
             inputs[name] = rows

@@ -168,7 +168,7 @@ def scenario_case(
     grid = time_grid(scenario.start_year, scenario.end_year, dt)
     inputs = scenario_inputs(scenario, grid)
     for name, value in (overrides or {}).items():
-        inputs[name] = value.values_on(grid) if isinstance(value, LeverPath) else value
+        inputs[name] = value.over_steps(grid) if isinstance(value, LeverPath) else value
     controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year, time_step=dt)
     return inputs, controls
 

@@ -27,6 +27,20 @@ def test_constant_step_ramp_and_yearly_paths():
     assert yearly[GRID == 2023][0] == 30 and yearly[-1] == 30
 
 
+def test_each_step_takes_the_paths_mean_over_the_step():
+    """Ramps enter at each step's mean; steps and yearly values keep their whole years."""
+    ramp = parse_path("x", {"type": "ramp", "start_year": 2021, "end_year": 2023, "from": 0, "to": 4}, 9)
+    fine = np.linspace(0.0, 0.25, 1001)
+    means = [np.trapezoid(ramp.values_on(t + fine), fine) / 0.25 for t in GRID]
+    np.testing.assert_allclose(ramp.over_steps(GRID), means, rtol=1e-12, atol=1e-12)
+    assert ramp.over_steps(GRID)[GRID == 2022][0] == pytest.approx(2.25)  # not 2: DT/2 later
+    for spec in ({"type": "step", "year": 2022, "after": 5},
+                 {"type": "yearly", "values": {2021: 10, 2023: 30}}):
+        path = parse_path("x", spec, default=1)
+        np.testing.assert_array_equal(path.over_steps(GRID), path.values_on(GRID))
+    assert parse_path("x", 3, 0).over_steps(GRID[:1]).tolist() == [3.0]
+
+
 @pytest.mark.parametrize(
     "spec, error, match",
     [
