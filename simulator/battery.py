@@ -20,6 +20,8 @@ returned too.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -46,22 +48,22 @@ def _verdict(bad: list, passed: str) -> tuple[bool, str]:
     return not bad, (passed if not bad else f"failed: {', '.join(map(str, bad))}")
 
 
-def _signs(scenario, model, engine):
+# Each check takes (scenario, model, engine, scenario_run); scenario_run() gives
+# the scenario's run with every variable, made once for the checks that share it.
+def _signs(scenario, model, engine, scenario_run):
     names = sorted({e.vensim_name for e in catalogue.indicators(model).values()}
                    | set(validation.stock_names(model)))
-    frame = validation.run_scenario_frame(scenario, columns=names, engine=engine, model=model)
-    table = validation.sign_report(frame)
+    table = validation.sign_report(scenario_run()[names])
     return *_verdict(list(table.index[~table["ok"]]), "all finite and non-negative"), table
 
 
-def _conservation(scenario, model, engine):
-    frame = validation.run_scenario_frame(scenario, engine=engine, model=model)
-    table = validation.conservation_residual(frame)
+def _conservation(scenario, model, engine, scenario_run):
+    table = validation.conservation_residual(scenario_run())
     worst = float(np.nanmax(np.abs(table["relative"].to_numpy(dtype=float))))
     return worst <= RTOL, f"largest residual {worst:.2g} of the chain (limit {RTOL:g})", table
 
 
-def _time_step(scenario, model, engine):
+def _time_step(scenario, model, engine, scenario_run):
     table = validation.dt_convergence(scenario, engine=engine, model=model)
     worst = table["relative_change"].idxmax()
     change = float(table.loc[worst, "relative_change"])
@@ -70,7 +72,7 @@ def _time_step(scenario, model, engine):
             f"{scenario.time_step / 2:g} (limit {DT_TOLERANCE:.0%})", table)
 
 
-def _steady_state(scenario, model, engine):
+def _steady_state(scenario, model, engine, scenario_run):
     try:
         inputs = validation.equilibrium_inputs(scenario, model=model)
     except ValueError as error:  # no rest point: nothing to check, not a failure
@@ -81,12 +83,12 @@ def _steady_state(scenario, model, engine):
     return drift <= RTOL, f"largest drift {drift:.2g} ({worst}; limit {RTOL:g})", table
 
 
-def _reality(scenario, model, engine):
+def _reality(scenario, model, engine, scenario_run):
     table = validation.reality_checks(scenario, engine=engine, model=model)
     return *_verdict(list(table.index[~table["ok"]]), f"{len(table)} passed"), table
 
 
-def _extremes(scenario, model, engine):
+def _extremes(scenario, model, engine, scenario_run):
     table = validation.extreme_condition_report(model, scenario, engine=engine)
     return *_verdict(table.loc[~table["ok"], "case"].tolist(), f"{len(table)} cases passed"), table
 
@@ -123,8 +125,10 @@ def validate_scenario(scenario: Scenario, *, engine: str = "batch",
     if engine not in validation.ENGINES:
         raise ValueError(f"{engine!r} is not a valid engine; valid: {list(validation.ENGINES)}")
     model = model or load_model()
+    scenario_run = cache(lambda: validation.run_scenario_frame(scenario, engine=engine,
+                                                               model=model))
     rows, tables = {}, {}
     for name in checks:
-        ok, detail, tables[name] = CHECKS[name](scenario, model, engine)
+        ok, detail, tables[name] = CHECKS[name](scenario, model, engine, scenario_run)
         rows[name] = {"check": LABELS[name], "ok": bool(ok), "detail": detail}
     return pd.DataFrame.from_dict(rows, orient="index"), tables

@@ -8,7 +8,7 @@ import pytest
 from conftest import CORE_MODEL, SCENARIOS_DIR
 
 from simulator.battery import CHECKS, validate_scenario
-from simulator.cli import main
+from simulator.cli import VALIDATION_CHECKS, main
 from simulator.model import load_model
 from simulator.scenario import load_scenario
 
@@ -69,3 +69,8 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "FAIL  步长收敛 / time-step convergence" in capsys.readouterr().out
     assert main(["validate", str(tmp_path / "missing.yaml")]) == 2
     assert "error: scenario file not found" in capsys.readouterr().err
+
+
+def test_cli_offers_every_check_of_the_battery():
+    """The CLI's --only choices are the battery's checks, in the same order."""
+    assert VALIDATION_CHECKS == tuple(CHECKS)
