@@ -21,7 +21,8 @@ settings.register_profile(
     "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 settings.register_profile(
-    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,  # random draws: a failure prints the blob that replays it (@reproduce_failure)
 )
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
