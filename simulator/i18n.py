@@ -123,6 +123,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "方框:存量;椭圆:流量与辅助变量;灰色:常量;红色:所选变量。",
         "Boxes: stocks; ellipses: flows and auxiliaries; grey: constants; red: the focus.",
     ),
+    "checks": ("模型检验", "Model checks"),
+    "checks_help": (
+        "对当前情景(含滑块设定)运行系统动力学检验:非负有限、企业守恒、步长收敛、均衡不动、"
+        "现实检验与政策极值。约需数秒。",
+        "Runs the system-dynamics checks on the current scenario (with the sliders): finite and"
+        " non-negative, firms conserved, time-step convergence, steady state, reality checks and"
+        " levers at their extremes. Takes a few seconds.",
+    ),
+    "run_checks": ("运行检验", "Run the checks"),
+    "check": ("检验", "Check"),
+    "check_result": ("结果", "Result"),
+    "check_detail": ("说明", "Detail"),
+    "check_pass": ("通过", "passed"),
+    "check_fail": ("未通过", "failed"),
+    "checks_passed": ("全部 {n} 项检验通过。", "All {n} checks passed."),
+    "checks_failed": ("{k} / {n} 项检验未通过:见下表。", "{k} of {n} checks failed: see the table."),
+    "checks_error": ("无法运行检验:{error}", "The checks could not run: {error}"),
     # data
     "documented": ("有据可查的数据", "Documented figures"),
     "holdout": (

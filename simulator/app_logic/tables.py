@@ -236,3 +236,29 @@ def figure_png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The validation battery's summary for display in one language.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`simulator.battery.validate_scenario` (columns ``check``,
+        a "中文 / English" label, ``ok`` and ``detail``).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``check`` (the label in ``lang``), ``ok``, ``detail``; one row
+        per check, in the battery's order.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    side = 0 if lang == "zh" else 1
+    return pd.DataFrame({
+        "check": [label.split(" / ")[side] for label in summary["check"]],
+        "ok": summary["ok"].astype(bool).to_numpy(),
+        "detail": summary["detail"].to_numpy(),
+    })

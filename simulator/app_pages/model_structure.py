@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from simulator import app_logic
+from simulator import app_logic, battery
 from simulator.app_pages import common
 
 tr = common.tr
@@ -83,6 +83,32 @@ def render() -> None:
         ),
         hide_index=True,
     )
+
+    _checks(lang)
+
+
+def _checks(lang: str) -> None:
+    """The validation battery on the planner's current scenario, on request."""
+    st.subheader(tr("checks"))
+    st.caption(tr("checks_help"))
+    if not st.button(tr("run_checks"), key="_run_checks"):
+        return
+    _, scenario = common.current_scenario()
+    try:
+        with st.spinner(tr("run_checks")):
+            summary, _ = battery.validate_scenario(scenario, model=common.model())
+    except (ValueError, TypeError) as error:
+        common.error_box("checks_error", error)
+        return
+    table = app_logic.validation_table(summary, lang)
+    failed = int((~table["ok"]).sum())
+    if failed:
+        st.error(tr("checks_failed", k=failed, n=len(table)))
+    else:
+        st.success(tr("checks_passed", n=len(table)))
+    table["ok"] = [tr("check_pass") if ok else tr("check_fail") for ok in table["ok"]]
+    st.dataframe(table.rename(columns={"check": tr("check"), "ok": tr("check_result"),
+                                       "detail": tr("check_detail")}), hide_index=True)
 
 
 render()

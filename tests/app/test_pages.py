@@ -161,6 +161,17 @@ def test_model_page_lists_loops_and_equations():
     assert variables.shape[0] > 100
 
 
+def test_model_page_runs_the_checks_on_the_current_scenario():
+    """The model checks run on request on the slider scenario: six rows, all passed."""
+    at = _app("model_structure")
+    at.button(key="_run_checks").click().run()
+    assert not at.exception and not at.error
+    assert "全部 6 项检验通过" in at.success[0].value
+    table = at.dataframe[-1].value
+    assert table["检验"].tolist()[:2] == ["非负且有限", "企业守恒"]
+    assert set(table["结果"]) == {"通过"}
+
+
 def _plan(at: AppTest, region: str) -> AppTest:
     at.selectbox(key="_region").set_value(region).run()
     at.radio(key="_preset").set_value("plan").run()
