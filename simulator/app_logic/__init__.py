@@ -58,7 +58,7 @@ from simulator.app_logic.tables import (  # noqa: F401
     long_series,
     merge_targets,
     results_csv,
-    validation_table,
     scorecard_headers,
     targets_frame,
+    validation_table,
 )
