@@ -1,11 +1,11 @@
-"""Compile PySD's abstract model into NumPy closures for the batch engine.
+"""Compile PySD's abstract model into NumPy expression trees for the batch engine.
 
 The input is the translator output that PySD itself builds its Python model
 from (``VensimFile(path).parse()`` then ``get_abstract_model()``), so there
-is no second ``.mdl`` parser. Every equation becomes an :class:`Expr`: a
-closure ``fn(v)`` that reads the current values of other nodes from the dict
-``v`` and works on scalars or arrays with a leading scenario axis, plus the
-set of node names it reads. Stateful structures (INTEG, SMOOTH, DELAY ...)
+is no second ``.mdl`` parser. Every equation becomes an
+:class:`~simulator.batch.expr.Expr` tree of NumPy calls that works on
+scalars or arrays with a leading scenario axis and knows the node names it
+reads. Stateful structures (INTEG, SMOOTH, DELAY ...)
 become :mod:`simulator.batch.statefuls` objects whose value is the node
 ``_<kind>_<py name>``.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from pysd.builders.python.namespace import NamespaceManager
@@ -27,6 +26,7 @@ from pysd.translators.structures import abstract_model as am
 from . import functions as fn
 from . import statefuls as st
 from .errors import UnsupportedConstructError
+from .expr import Expr, active_initial, call, constant, python_object, reference
 
 #: Nodes every expression may read without scheduling: the model clock.
 CLOCK = "time"
@@ -34,98 +34,43 @@ CLOCK = "time"
 CONTROLS = ("initial_time", "final_time", "time_step", "saveper")
 
 
-@dataclass(frozen=True)
-class Expr:
-    """A compiled expression.
-
-    Attributes
-    ----------
-    fn : callable
-        ``fn(v) -> value`` during the run.
-    deps : frozenset of str
-        Nodes read by ``fn``.
-    init_fn : callable
-        ``init_fn(v) -> value`` at initialisation (differs only under
-        ACTIVE INITIAL).
-    init_deps : frozenset of str
-        Nodes read by ``init_fn``.
-    """
-
-    fn: Callable
-    deps: frozenset
-    init_fn: Callable
-    init_deps: frozenset
-
-
-def constant(value: float) -> Expr:
-    """Return an :class:`Expr` that always evaluates to ``value``."""
-    value = float(value)
-    return Expr(lambda v: value, frozenset(), lambda v: value, frozenset())
-
-
-def reference(node: str) -> Expr:
-    """Return an :class:`Expr` that reads node ``node`` from the values."""
-    return Expr(lambda v: v[node], frozenset({node}), lambda v: v[node], frozenset({node}))
-
-
-def _bind(function: Callable, fns: list) -> Callable:
-    """Return ``v -> function(*(f(v) for f in fns))`` specialised by arity for speed."""
-    if len(fns) == 1:
-        (a,) = fns
-        return lambda v: function(a(v))
-    if len(fns) == 2:
-        a, b = fns
-        return lambda v: function(a(v), b(v))
-    if len(fns) == 3:
-        a, b, c = fns
-        return lambda v: function(a(v), b(v), c(v))
-    return lambda v: function(*[f(v) for f in fns])
-
-
-def lift(function: Callable, args: list, extra_deps: frozenset = frozenset()) -> Expr:
-    """Apply ``function`` to compiled arguments, in both run and initial modes."""
-    deps = frozenset().union(extra_deps, *(a.deps for a in args))
-    init_deps = frozenset().union(extra_deps, *(a.init_deps for a in args))
-    return Expr(
-        _bind(function, [a.fn for a in args]),
-        deps,
-        _bind(function, [a.init_fn for a in args]),
-        init_deps,
-    )
-
-
-def _fold_left(operators: list, ops: dict) -> Callable:
-    functions = [ops[operator] for operator in operators]
-    if len(functions) == 1:  # most chains: call the ufunc itself, no Python loop per step
-        return functions[0]
-
-    def combine(*values):
-        result = values[0]
-        for function, value in zip(functions, values[1:]):
-            result = function(result, value)
-        return result
-
-    return combine
-
-
-def _power_chain(*values):
-    # PySD writes a^b^c as Python a**b**c, which is right-associative
-    result = values[-1]
-    for value in reversed(values[:-1]):
-        result = np.power(value, result)
+def _fold_left(functions: list, args: list) -> Expr:
+    # a - b + c is (a - b) + c, as Python evaluates PySD's code
+    result = args[0]
+    for function, arg in zip(functions, args[1:]):
+        result = call(function, [result, arg])
     return result
 
 
-def _comparison_chain(operators: list) -> Callable:
-    # PySD writes a<b<c as Python a < b < c, i.e. (a<b) and (b<c)
-    def combine(*values):
-        result = None
-        for operator, left, right in zip(operators, values[:-1], values[1:]):
-            part = _COMPARISONS[operator](left, right)
-            result = part if result is None else np.logical_and(result, part)
-        return result
+def _power_chain(args: list) -> Expr:
+    # PySD writes a^b^c as Python a**b**c, which is right-associative
+    result = args[-1]
+    for arg in reversed(args[:-1]):
+        result = call(np.power, [arg, result])
+    return result
 
-    return combine
+
+def _comparison_chain(operators: list, args: list) -> Expr:
+    # PySD writes a<b<c as Python a < b < c, i.e. (a<b) and (b<c)
+    result = None
+    for operator, left, right in zip(operators, args[:-1], args[1:]):
+        part = call(_COMPARISONS[operator], [left, right])
+        result = part if result is None else call(np.logical_and, [result, part])
+    return result
+
+
+def _logical_chain(operators: list, args: list) -> Expr:
+    # :AND: and :OR: fold right to left, as PySD nests them
+    result = args[-1]
+    for operator, left in zip(reversed(operators), reversed(args[:-1])):
+        combine = np.logical_and if operator == ":AND:" else np.logical_or
+        result = call(combine, [left, result])
+    return result
+
+
+def _lookup_call(table: tuple, argument: Expr) -> Expr:
+    xs, ys, method = table
+    return call(fn.lookup, [argument, python_object(xs), python_object(ys), python_object(method)])
 
 
 _ARITHMETIC = {
@@ -231,7 +176,7 @@ class _ElementCompiler:
             return self.compile(node.expression)
         if isinstance(node, ae.InlineLookupsStructure):
             xs, ys, method = lookup_table(node.lookups, self.name)
-            return lift(lambda x: fn.lookup(x, xs, ys, method), [self.compile(node.argument)])
+            return _lookup_call((xs, ys, method), self.compile(node.argument))
         if type(node) in _STATEFUL_KINDS:
             return self.stateful(node)
         if isinstance(node, np.ndarray):
@@ -252,22 +197,22 @@ class _ElementCompiler:
         args = [self.compile(arg) for arg in node.arguments]
         operators = list(node.operators)
         if operators == ["negative"]:
-            return lift(np.negative, args)
+            return call(np.negative, args)
         if set(operators) == {"^"}:
-            return lift(_power_chain, args)
+            return _power_chain(args)
         if set(operators) <= set(_ARITHMETIC):
-            return lift(_fold_left(operators, _ARITHMETIC), args)
+            return _fold_left([_ARITHMETIC[op] for op in operators], args)
         raise self.unsupported(f"the operators {operators}")
 
     def logic(self, node: ae.LogicStructure) -> Expr:
         args = [self.compile(arg) for arg in node.arguments]
         operators = list(node.operators)
         if operators == [":NOT:"]:
-            return lift(np.logical_not, args)
+            return call(np.logical_not, args)
         if set(operators) <= {":AND:", ":OR:"}:
-            return lift(lambda *values: fn.logical_chain(operators, list(values)), args)
+            return _logical_chain(operators, args)
         if set(operators) <= set(_COMPARISONS):
-            return lift(_comparison_chain(operators), args)
+            return _comparison_chain(operators, args)
         raise self.unsupported(f"the operators {operators}")
 
     def call(self, node: ae.CallStructure) -> Expr:
@@ -276,22 +221,21 @@ class _ElementCompiler:
             py_name = self.cleanspace[function]
             if py_name not in self.program.lookups:
                 raise self.unsupported(f"a call of {py_name!r}, which is not a lookup")
-            xs, ys, method = self.program.lookups[py_name]
-            return lift(lambda x: fn.lookup(x, xs, ys, method), [self.compile(node.arguments[0])])
+            return _lookup_call(self.program.lookups[py_name], self.compile(node.arguments[0]))
         args = [self.compile(arg) for arg in node.arguments]
         if function in fn.NUMPY_FUNCTIONS:
-            return lift(fn.NUMPY_FUNCTIONS[function], args)
+            return call(fn.NUMPY_FUNCTIONS[function], args)
         if function == "pi":
             return constant(np.pi)
         if function == "active_initial":
             run, initial = args
-            return Expr(run.fn, run.deps, initial.init_fn, initial.init_deps)
+            return active_initial(run, initial)
         if function in fn.TIME_FUNCTIONS:
             function_, counts = fn.TIME_FUNCTIONS[function]
             if len(args) not in counts:
                 raise self.unsupported(f"{function.upper()} with {len(args)} arguments")
             clock = [reference(CLOCK), reference("time_step")]
-            return lift(function_, clock + args)
+            return call(function_, clock + args)
         raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
 
     def stateful(self, node) -> Expr:

@@ -6,7 +6,9 @@ a time is saved when ``t - INITIAL TIME`` is within ``TIME STEP*1e-5`` of a
 multiple of SAVEPER; saved times are rounded as PySD's output index is.
 Initialisation evaluates the initial values of stateful structures in
 dependency order with ACTIVE INITIAL in its initial form; the run stage
-then re-evaluates every variable at every step from the states.
+evaluates the variables that do not change during the run once, then runs
+a loop generated for the schedule (:mod:`simulator.batch.codegen`) that
+re-evaluates the others at every step from the states.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .codegen import build_loop
 from .compiler import CLOCK, CONTROLS, Program
 
 #: Relative precision of PySD's clock comparisons (``Time.rprec``).
@@ -74,6 +77,7 @@ class Runner:
         self.program = program
         self.nodes = (set(program.exprs) - set(CONTROLS)) | set(program.statefuls)
         self._schedules: dict = {}
+        self._loops: dict = {}
 
     def _deps(self, node, overridden, init: bool) -> frozenset:
         if node in overridden:
@@ -151,7 +155,10 @@ class Runner:
             Python names to record.
         """
         program = self.program
-        schedule = self.schedule(frozenset(fixed), frozenset(varying), frozenset(outputs))
+        key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
+        schedule = self.schedule(*key)
+        if key not in self._loops:
+            self._loops[key] = build_loop(program, schedule, varying, outputs, CLOCK)
         dt = controls["time_step"]
         statefuls = program.statefuls
         with np.errstate(all="ignore"):
@@ -163,7 +170,7 @@ class Runner:
                     continue
                 if node in statefuls:
                     states[node] = statefuls[node].initialize(v, n, dt)
-                    v[node] = statefuls[node].output(states[node], v, init=True)
+                    v[node] = statefuls[node].initial_output(states[node], v)
                 else:
                     v[node] = program.exprs[node].init_fn(v)
 
@@ -171,42 +178,13 @@ class Runner:
             for node in schedule.static_order:
                 if node not in fixed:
                     v[node] = program.exprs[node].fn(v)
-            steps = []
-            for node in schedule.dynamic_order:
-                if node in varying:
-                    continue
-                if node in statefuls:
-                    steps.append((node, self._stateful_output(statefuls[node], states, node)))
-                else:
-                    steps.append((node, program.exprs[node].fn))
-            n_saved = int(sum(save))
             # time-major storage keeps each saved row contiguous; transposed on return
-            results = {name: np.empty((n_saved, n)) for name in outputs}
-            dynamic_outputs = [name for name in outputs if name in set(schedule.dynamic_order)]
-            static_outputs = [name for name in outputs if name not in dynamic_outputs]
-            advancing = list(states)
-            column = 0
-            last = len(grid) - 1
-            for k, time in enumerate(grid):
-                v[CLOCK] = time
-                for name, path in varying.items():
-                    v[name] = path[:, k]
-                for node, function in steps:
-                    v[node] = function(v)
-                if save[k]:
-                    for name in dynamic_outputs:
-                        results[name][column] = v[name]
-                    column += 1
-                if k < last:
-                    new = [statefuls[node].advance(states[node], v, dt) for node in advancing]
-                    states.update(zip(advancing, new))
-            for name in static_outputs:
-                results[name][:] = v[name]
+            results = {name: np.empty((int(sum(save)), n)) for name in outputs}
+            self._loops[key](v, states, varying, grid, save, results, dt)
+            for name in outputs:
+                if name not in schedule.dynamic_order:
+                    results[name][:] = v[name]
         return {name: values.T for name, values in results.items()}
-
-    @staticmethod
-    def _stateful_output(stateful, states, node):
-        return lambda v: stateful.output(states[node], v)
 
 
 def clock(controls: dict) -> tuple[list, list]:

@@ -231,28 +231,6 @@ def lookup(x, xs, ys, method="interpolate"):
     return value
 
 
-def logical_chain(op, values):
-    """Fold Vensim ``:AND:``/``:OR:`` right to left, as PySD nests them.
-
-    Parameters
-    ----------
-    op : list of str
-        Operators ``":AND:"`` or ``":OR:"`` between consecutive values.
-    values : list of array_like
-        Operands.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        The combined condition.
-    """
-    result = values[-1]
-    for operator, left in zip(reversed(op), reversed(values[:-1])):
-        combine = np.logical_and if operator == ":AND:" else np.logical_or
-        result = combine(left, result)
-    return result
-
-
 #: Unary and binary NumPy builtins: Vensim name (PySD clean form) -> callable.
 NUMPY_FUNCTIONS = {
     "abs": np.abs,

@@ -6,8 +6,11 @@ state in arrays with the scenario axis last (``(N,)`` or ``(order, N)``) and
 is functional: :meth:`Stateful.advance` returns the next state instead of
 mutating, so that every stateful advances from the values at the same time.
 
-Arguments are :class:`simulator.batch.compiler.Expr` objects; ``v`` is the
-dictionary of current values by node name.
+Arguments are :class:`simulator.batch.expr.Expr` objects. Initialisation
+evaluates them from ``v``, the dictionary of initial values by node name;
+during the run the engine evaluates them itself (in its generated step loop)
+and passes their values by argument name to :meth:`Stateful.output` and
+:meth:`Stateful.advance`.
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ def _full(value, n: int) -> np.ndarray:
     return np.array(np.broadcast_to(np.asarray(value, dtype=float), (n,)))
 
 
-def _call(expr, v, init):
-    return expr.init_fn(v) if init else expr.fn(v)
+def _shifted(stages: np.ndarray, first) -> np.ndarray:
+    """Return a copy of ``stages`` moved down one row, ``first`` in row 0 (a cascade's inflows)."""
+    shifted = np.empty_like(stages)
+    shifted[1:] = stages[:-1]
+    shifted[0] = first
+    return shifted
 
 
 class Stateful:
@@ -48,6 +55,10 @@ class Stateful:
     output_args: tuple = ()
     #: Arguments needed to initialise the state.
     init_args: tuple = ()
+    #: Arguments read by :meth:`advance`.
+    advance_args: tuple = ()
+    #: Python source of the output from the state ``{state}``; None: call :meth:`output`.
+    output_source: str | None = "{state}"
 
     def __init__(self, node: str, name: str, construct: str, **args):
         self.node = node
@@ -71,7 +82,23 @@ class Stateful:
 
     def advance_deps(self) -> frozenset:
         """Node names read by :meth:`advance`."""
-        return self._deps(tuple(self.args), False)
+        return self._deps(self.advance_args, False)
+
+    def advance_source(self, state: str, args: dict) -> str | None:
+        """Python source of the next state, or None to call :meth:`advance`.
+
+        Parameters
+        ----------
+        state : str
+            Source of the current state.
+        args : dict
+            Argument name -> source of its current value; ``dt`` is the time step.
+        """
+        return None
+
+    def initial_output(self, state, v):
+        """Return the output at initialisation, arguments evaluated from ``v``."""
+        return self.output(state, {arg: self.args[arg].init_fn(v) for arg in self.output_args})
 
     def _order(self, v, n: int) -> float:
         """Evaluate the ``order`` argument at initialisation; it must not vary by scenario."""
@@ -86,12 +113,12 @@ class Stateful:
         """Return the initial state from initial-stage values ``v``."""
         raise NotImplementedError
 
-    def output(self, state, v, init: bool = False):
-        """Return the structure's value from its state."""
+    def output(self, state, args: dict):
+        """Return the structure's value from its state and ``output_args`` values."""
         return state
 
-    def advance(self, state, v, dt: float):
-        """Return the state one Euler step of ``dt`` later."""
+    def advance(self, state, args: dict, dt: float):
+        """Return the state one Euler step of ``dt`` later, given ``advance_args`` values."""
         return state
 
 
@@ -99,6 +126,7 @@ class Integ(Stateful):
     """INTEG (and non-negative INTEG): ``stock += flow*dt``."""
 
     init_args = ("initial",)
+    advance_args = ("flow",)
 
     def __init__(self, *args, non_negative: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,9 +135,13 @@ class Integ(Stateful):
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(self.args["initial"].init_fn(v), n)
 
-    def advance(self, state, v, dt):  # noqa: D102
-        new = state + self.args["flow"].fn(v) * dt
+    def advance(self, state, args, dt):  # noqa: D102
+        new = state + args["flow"] * dt
         return np.maximum(new, 0) if self.non_negative else new
+
+    def advance_source(self, state, args):  # noqa: D102
+        new = f"{state} + ({args['flow']}) * dt"
+        return f"_np.maximum({new}, 0)" if self.non_negative else new
 
 
 class Initial(Stateful):
@@ -120,42 +152,46 @@ class Initial(Stateful):
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(self.args["initial"].init_fn(v), n)
 
+    def advance_source(self, state, args):  # noqa: D102
+        return state  # constant: no update
+
 
 class SampleIfTrue(Stateful):
     """SAMPLE IF TRUE: hold the input's last value sampled while the condition held."""
 
     init_args = ("initial",)
     output_args = ("condition", "input")
+    advance_args = ("condition", "input")
+    output_source = None
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(self.args["initial"].init_fn(v), n)
 
-    def output(self, state, v, init=False):  # noqa: D102
-        return np.where(
-            _call(self.args["condition"], v, init), _call(self.args["input"], v, init), state
-        )
+    def output(self, state, args):  # noqa: D102
+        return np.where(args["condition"], args["input"], state)
 
-    def advance(self, state, v, dt):  # noqa: D102
-        return state * 0 + self.output(state, v)
+    def advance(self, state, args, dt):  # noqa: D102
+        return state * 0 + self.output(state, args)
 
 
 class Smooth(Stateful):
     """SMOOTH, SMOOTHI, SMOOTH3, SMOOTH3I and SMOOTH N: a cascade of first-order smooths."""
 
     init_args = ("initial", "order")
+    advance_args = ("input", "smooth_time")
+    output_source = "{state}[-1]"
 
     def initialize(self, v, n, time_step):  # noqa: D102
         order = int(self._order(v, n))
         return np.array([_full(self.args["initial"].init_fn(v), n)] * order)
 
-    def output(self, state, v, init=False):  # noqa: D102
+    def output(self, state, args):  # noqa: D102
         return state[-1]
 
-    def advance(self, state, v, dt):  # noqa: D102
-        targets = np.roll(state, 1, axis=0)
-        targets[0] = self.args["input"].fn(v)
+    def advance(self, state, args, dt):  # noqa: D102
+        targets = _shifted(state, args["input"])
         order = len(state)
-        return state + (targets - state) * order / self.args["smooth_time"].fn(v) * dt
+        return state + (targets - state) * order / args["smooth_time"] * dt
 
 
 class Delay(Stateful):
@@ -166,6 +202,8 @@ class Delay(Stateful):
 
     init_args = ("initial", "order")
     output_args = ("delay_time",)
+    advance_args = ("input", "delay_time")
+    output_source = None
 
     def _initial_order(self, v, n, time_step) -> int:
         order = self._order(v, n)
@@ -196,13 +234,12 @@ class Delay(Stateful):
         content = self.args["initial"].init_fn(v) * self.args["delay_time"].init_fn(v)
         return np.array([_full(content, n)] * order)
 
-    def output(self, state, v, init=False):  # noqa: D102
-        return state[-1] / _call(self.args["delay_time"], v, init)
+    def output(self, state, args):  # noqa: D102
+        return state[-1] / args["delay_time"]
 
-    def advance(self, state, v, dt):  # noqa: D102
-        outflows = state / self.args["delay_time"].fn(v)
-        inflows = np.roll(outflows, 1, axis=0)
-        inflows[0] = self.args["input"].fn(v)
+    def advance(self, state, args, dt):  # noqa: D102
+        outflows = state / args["delay_time"]
+        inflows = _shifted(outflows, args["input"])
         return state + (inflows - outflows) * len(state) * dt
 
 
@@ -223,17 +260,15 @@ class DelayN(Delay):
         times = np.array([_full(self.args["delay_time"].init_fn(v), n)] * len(stages))
         return stages, times
 
-    def output(self, state, v, init=False):  # noqa: D102
+    def output(self, state, args):  # noqa: D102
         stages, times = state
         return stages[-1] / times[0]
 
-    def advance(self, state, v, dt):  # noqa: D102
+    def advance(self, state, args, dt):  # noqa: D102
         stages, times = state
-        times = np.roll(times, 1, axis=0)
-        times[0] = self.args["delay_time"].fn(v)
+        times = _shifted(times, args["delay_time"])
         outflows = stages / times
-        inflows = np.roll(outflows, 1, axis=0)
-        inflows[0] = self.args["input"].fn(v)
+        inflows = _shifted(outflows, args["input"])
         return stages + (inflows - outflows) * len(stages) * dt, times
 
 
@@ -245,6 +280,8 @@ class DelayFixed(Stateful):
     """
 
     init_args = ("initial", "delay_time")
+    advance_args = ("input",)
+    output_source = "{state}[3]"
 
     def initialize(self, v, n, time_step):  # noqa: D102
         exact = _full(np.maximum(np.divide(self.args["delay_time"].init_fn(v), time_step), 1), n)
@@ -265,17 +302,17 @@ class DelayFixed(Stateful):
         pipe = np.repeat(value[:, None], int(order.max()), axis=1)
         return pipe, np.zeros(n, dtype=int), order, value
 
-    def output(self, state, v, init=False):  # noqa: D102
+    def output(self, state, args):  # noqa: D102
         return state[3]
 
-    def advance(self, state, v, dt):  # noqa: D102
+    def advance(self, state, args, dt):  # noqa: D102
         pipe, pointer, order, _ = state
         if isinstance(pointer, int):
-            pipe[pointer] = self.args["input"].fn(v)
+            pipe[pointer] = args["input"]
             pointer = (pointer + 1) % order
             return pipe, pointer, order, pipe[pointer].copy()  # the row is rewritten later
         rows = np.arange(len(pointer))
-        pipe[rows, pointer] = self.args["input"].fn(v)
+        pipe[rows, pointer] = args["input"]
         pointer = (pointer + 1) % order
         return pipe, pointer, order, pipe[rows, pointer]
 
@@ -285,6 +322,8 @@ class Trend(Stateful):
 
     init_args = ("input", "average_time", "initial_trend")
     output_args = ("input", "average_time")
+    advance_args = ("input", "average_time")
+    output_source = None
 
     def initialize(self, v, n, time_step):  # noqa: D102
         args = self.args
@@ -296,13 +335,11 @@ class Trend(Stateful):
             n,
         )
 
-    def output(self, state, v, init=False):  # noqa: D102
-        value = _call(self.args["input"], v, init)
-        average_time = _call(self.args["average_time"], v, init)
-        return zidz(value - state, average_time * np.abs(state))
+    def output(self, state, args):  # noqa: D102
+        return zidz(args["input"] - state, args["average_time"] * np.abs(state))
 
-    def advance(self, state, v, dt):  # noqa: D102
-        return state + (self.args["input"].fn(v) - state) / self.args["average_time"].fn(v) * dt
+    def advance(self, state, args, dt):  # noqa: D102
+        return state + (args["input"] - state) / args["average_time"] * dt
 
 
 class Forecast(Stateful):
@@ -310,17 +347,17 @@ class Forecast(Stateful):
 
     init_args = ("input", "initial_trend")
     output_args = ("input", "average_time", "horizon")
+    advance_args = ("input", "average_time")
+    output_source = None
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(
             np.divide(self.args["input"].init_fn(v), 1 + self.args["initial_trend"].init_fn(v)), n
         )
 
-    def output(self, state, v, init=False):  # noqa: D102
-        value = _call(self.args["input"], v, init)
-        average_time = _call(self.args["average_time"], v, init)
-        horizon = _call(self.args["horizon"], v, init)
-        return value * (1 + zidz(value - state, average_time * state) * horizon)
+    def output(self, state, args):  # noqa: D102
+        value = args["input"]
+        return value * (1 + zidz(value - state, args["average_time"] * state) * args["horizon"])
 
-    def advance(self, state, v, dt):  # noqa: D102
-        return state + (self.args["input"].fn(v) - state) / self.args["average_time"].fn(v) * dt
+    def advance(self, state, args, dt):  # noqa: D102
+        return state + (args["input"] - state) / args["average_time"] * dt
