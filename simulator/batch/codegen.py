@@ -130,8 +130,7 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
         update = stateful.advance_source(state, args)
         if update is None:
             update = _call_with(writer.space, stateful, "advance", state, args)
-        if update != state:
-            updates.append(f"{_BODY}{state} = {update}  # {node}")
+        updates.append(f"{_BODY}{state} = {update}  # {node}")
     return updates
 
 
@@ -161,7 +160,8 @@ def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
         generated source is the function's ``source`` attribute.
     """
     writer = _LoopWriter(set(schedule.dynamic_order), clock)
-    state_of = {node: f"s{i}" for i, node in enumerate(program.statefuls)}
+    dynamic = [node for node in program.statefuls if node in writer.dynamic]
+    state_of = {node: f"s{i}" for i, node in enumerate(dynamic)}
     for counting in (True, False):  # count repeated calls, then write
         writer.counting = counting
         writer.lines = [f"{_BODY}{writer.local(clock)} = grid[k]"]

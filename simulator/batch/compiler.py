@@ -223,6 +223,11 @@ class _ElementCompiler:
                 raise self.unsupported(f"a call of {py_name!r}, which is not a lookup")
             return _lookup_call(self.program.lookups[py_name], self.compile(node.arguments[0]))
         args = [self.compile(arg) for arg in node.arguments]
+        if function in ("xidz", "zidz"):
+            # the zero test is its own call so that a constant denominator is tested once
+            checked = fn.xidz_checked if function == "xidz" else fn.zidz_checked
+            numerator, denominator, *x = args
+            return call(checked, [call(fn.near_zero, [denominator]), numerator, denominator, *x])
         if function in fn.NUMPY_FUNCTIONS:
             return call(fn.NUMPY_FUNCTIONS[function], args)
         if function == "pi":

@@ -119,7 +119,7 @@ class Runner:
         dynamic: set = set()
         for node in order:
             if (
-                node in statefuls
+                (node in statefuls and not statefuls[node].constant)
                 or node in varying
                 or CLOCK in self._deps(node, overridden, False)
                 or step_deps(node) & dynamic
@@ -176,7 +176,9 @@ class Runner:
 
             v = {**controls, **fixed, CLOCK: grid[0]}
             for node in schedule.static_order:
-                if node not in fixed:
+                if node in statefuls:
+                    v[node] = statefuls[node].output(states[node], {})
+                elif node not in fixed:
                     v[node] = program.exprs[node].fn(v)
             # time-major storage keeps each saved row contiguous; transposed on return
             results = {name: np.empty((int(sum(save)), n)) for name in outputs}

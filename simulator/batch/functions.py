@@ -34,6 +34,51 @@ def if_then_else(condition, if_true, if_false):
     return np.where(condition, if_true, if_false)
 
 
+def near_zero(denominator):
+    """Where ``|denominator| < 1e-6`` (Vensim's zero), or False if nowhere.
+
+    XIDZ and ZIDZ are compiled as ``xidz_checked(near_zero(d), n, d, x)``
+    so that a constant denominator is checked once per run, and a quotient
+    with no zero denominator skips ``np.where``.
+
+    Parameters
+    ----------
+    denominator : array_like
+        Denominator [any unit].
+
+    Returns
+    -------
+    numpy.ndarray of bool or False
+        The mask, or False when no element is near zero.
+    """
+    near = np.abs(denominator) < SMALL_VENSIM
+    return near if near.any() else False
+
+
+def xidz_checked(near, numerator, denominator, x):
+    """Vensim ``XIDZ`` given ``near = near_zero(denominator)``.
+
+    Parameters
+    ----------
+    near : numpy.ndarray of bool or False
+        Output of :func:`near_zero` for ``denominator``.
+    numerator, denominator, x : array_like
+        As for :func:`xidz`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The guarded quotient (the plain quotient when nothing is near zero).
+    """
+    quotient = np.divide(numerator, denominator)
+    return quotient if near is False else np.where(near, x, quotient)
+
+
+def zidz_checked(near, numerator, denominator):
+    """Vensim ``ZIDZ`` given ``near = near_zero(denominator)``; see :func:`xidz_checked`."""
+    return xidz_checked(near, numerator, denominator, 0.0)
+
+
 def xidz(numerator, denominator, x):
     """Vensim ``XIDZ``: ``numerator/denominator``, or ``x`` if ``|denominator| < 1e-6``.
 
@@ -49,7 +94,7 @@ def xidz(numerator, denominator, x):
     numpy.ndarray
         The guarded quotient.
     """
-    return np.where(np.abs(denominator) < SMALL_VENSIM, x, np.divide(numerator, denominator))
+    return xidz_checked(near_zero(denominator), numerator, denominator, x)
 
 
 def zidz(numerator, denominator):
@@ -65,7 +110,7 @@ def zidz(numerator, denominator):
     numpy.ndarray
         The guarded quotient.
     """
-    return np.where(np.abs(denominator) < SMALL_VENSIM, 0.0, np.divide(numerator, denominator))
+    return xidz_checked(near_zero(denominator), numerator, denominator, 0.0)
 
 
 def integer(x):

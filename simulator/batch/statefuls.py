@@ -59,6 +59,9 @@ class Stateful:
     advance_args: tuple = ()
     #: Python source of the output from the state ``{state}``; None: call :meth:`output`.
     output_source: str | None = "{state}"
+    #: True if the value never changes after initialisation (the engine computes
+    #: what depends only on it and on constants once per run).
+    constant: bool = False
 
     def __init__(self, node: str, name: str, construct: str, **args):
         self.node = node
@@ -148,12 +151,10 @@ class Initial(Stateful):
     """INITIAL: the argument's value at the initial time."""
 
     init_args = ("initial",)
+    constant = True
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(self.args["initial"].init_fn(v), n)
-
-    def advance_source(self, state, args):  # noqa: D102
-        return state  # constant: no update
 
 
 class SampleIfTrue(Stateful):
