@@ -13,6 +13,7 @@ one by one.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import numpy as np
@@ -134,6 +135,39 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
     return updates
 
 
+def _release_dead(lines: list, keep: set) -> list:
+    """Delete each value computed in the loop after its last use in the step.
+
+    Freed arrays are reused by the next allocations, so a step works in a
+    few hot buffers instead of one fresh buffer per variable; this also
+    lowers peak memory. Indented lines belong to the statement above them.
+    """
+    statements = []
+    for line in lines:
+        if line.startswith(_BODY + " "):
+            statements[-1].append(line)
+        else:
+            statements.append([line])
+    assigned = {
+        match.group(1)
+        for group in statements
+        if (match := re.match(r"\s*(\w+) = ", group[0])) and match.group(1) not in keep
+    }
+    last_use = {}
+    for index, group in enumerate(statements):
+        for name in set(re.findall(r"\b\w+\b", "\n".join(group))) & assigned:
+            last_use[name] = index
+    dead = {}
+    for name, index in last_use.items():
+        dead.setdefault(index, []).append(name)
+    released = []
+    for index, group in enumerate(statements):
+        released += group
+        if dead.get(index) and index < len(statements) - 1:
+            released.append(f"{_BODY}del {', '.join(sorted(dead[index]))}")
+    return released
+
+
 def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
     """Return the integration loop of one schedule, compiled from generated source.
 
@@ -171,7 +205,8 @@ def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
     prologue += [f"    {local} = {source}" for source, local in writer.hoisted.items()]
     prologue += [f"    {state} = states[{node!r}]" for node, state in state_of.items()]
     prologue += ["    column = 0", "    last = len(grid) - 1", "    for k in range(len(grid)):"]
-    source = "\n".join(prologue + writer.lines + updates) + "\n"
+    body = _release_dead(writer.lines + updates, set(state_of.values()))
+    source = "\n".join(prologue + body) + "\n"
     exec(compile(source, "<batch loop>", "exec"), writer.space.globals)
     loop = writer.space.globals["_loop"]
     loop.source = source
