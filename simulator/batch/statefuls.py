@@ -190,8 +190,9 @@ class Smooth(Stateful):
         return state[-1]
 
     def advance(self, state, args, dt):  # noqa: D102
-        targets = _shifted(state, args["input"])
         order = len(state)
+        # a single stage moves towards the input itself (same values, no copy)
+        targets = args["input"] if order == 1 else _shifted(state, args["input"])
         return state + (targets - state) * order / args["smooth_time"] * dt
 
 
