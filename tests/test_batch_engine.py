@@ -230,6 +230,20 @@ def test_results_independent_of_n_and_chunking(population):
         np.testing.assert_array_equal(single[name][0], whole[name][21], err_msg=name)
 
 
+def test_step_tables_do_not_change_results(population, monkeypatch):
+    """Small runs read time-only values from tables made before the loop; same bits without."""
+    model = compile_model(population)
+    rng = np.random.default_rng(12)
+    params = random_params(rng, 5, POPULATION_RANGES)
+    n_grid = len(model.grid_times())
+    params["Policy Year"] = rng.uniform(3, 8, (5, 1)) + 0.1 * np.arange(n_grid)  # a time path
+    with_tables = model.run(params)
+    monkeypatch.setattr("simulator.batch.engine.TABLE_ELEMENTS", 0)
+    without = model.run(params)
+    for name in with_tables:
+        np.testing.assert_array_equal(with_tables[name], without[name], err_msg=name)
+
+
 def test_scalar_params_broadcast_to_n(population):
     """Scalars broadcast to n scenarios; Python names work as output keys."""
     model = compile_model(population)

@@ -33,6 +33,68 @@ def _operand(value):
     return np.asarray(value) if isinstance(value, (float, np.floating)) else value
 
 
+def _by_step(value, n_steps: int):
+    """Return a value computed for all steps at once with one row per step."""
+    if value is False:  # near_zero found no zero: keep the fast test in xidz_checked
+        return [False] * n_steps
+    if np.ndim(value) == 2:
+        return value
+    return np.broadcast_to(value, (n_steps,) + np.shape(value))
+
+
+class _Tables:
+    """Values that depend only on time, time paths and constants, for all steps at once.
+
+    In small runs the cost of a NumPy call, not the arithmetic, dominates.
+    Such values are computed before the loop as tables with one row per step
+    (time is the column ``T``), and the loop reads row ``k``. The functions
+    are element-wise, so each element is computed as in the loop.
+    """
+
+    def __init__(self, writer, program, schedule, varying):
+        self.writer = writer
+        self.exprs = program.exprs
+        self.varying = varying
+        self.nodes = set(varying)  # nodes whose whole time course is known before the loop
+        for node in schedule.dynamic_order:
+            if node not in program.statefuls and self.covers(program.exprs[node]):
+                self.nodes.add(node)
+        self.tables: dict = {}  # source over all steps -> its local
+        self.lines: list = []  # prologue lines computing the tables
+        self.of_node: dict = {}
+
+    def covers(self, expr: Expr) -> bool:
+        """Whether ``expr`` depends on nothing but time, time paths and constants."""
+        dynamic = self.writer.dynamic
+        return all(dep in self.nodes or dep not in dynamic for dep in expr.deps)
+
+    def _table(self, source: str) -> str:
+        if source not in self.tables:
+            self.tables[source] = f"e{len(self.tables)}"
+            self.lines.append(f"    {self.tables[source]} = _by_step({source}, len(grid))")
+        return self.tables[source]
+
+    def _ref(self, node: str) -> str:
+        if node == self.writer.clock:
+            return "T"
+        return self.node(node) if node in self.nodes else self.writer.local(node)
+
+    def node(self, node: str) -> str:
+        """Return the table of ``node`` (one of :attr:`nodes`)."""
+        if node not in self.of_node:
+            if node in self.varying:
+                table = self._table(f"_np.ascontiguousarray(paths[{node!r}].T)")
+            else:
+                expr = self.exprs[node].pick(RUN)
+                table = self._ref(expr.value) if expr.op == "ref" else self.table(expr)
+            self.of_node[node] = table
+        return self.of_node[node]
+
+    def table(self, expr: Expr) -> str:
+        """Return the table of ``expr`` (for which :meth:`covers` holds)."""
+        return self._table(render(expr, RUN, self._ref, self.writer.space))
+
+
 class _LoopWriter:
     """Accumulates the source of the loop function for one schedule.
 
@@ -44,7 +106,7 @@ class _LoopWriter:
 
     def __init__(self, dynamic: set, clock: str):
         self.space = Namespace()
-        self.space.globals.update(_np=np, _operand=_operand)
+        self.space.globals.update(_np=np, _operand=_operand, _by_step=_by_step)
         self.dynamic = dynamic
         self.clock = clock
         self.locals: dict = {}  # node name -> local variable
@@ -55,6 +117,7 @@ class _LoopWriter:
         self.common: dict = {}  # canonical source -> local already holding its value
         self.lines: list = []  # loop body
         self.counting = True  # first pass: count occurrences only
+        self.tables: _Tables | None = None  # set for small runs
 
     def local(self, node: str) -> str:
         """Return the local variable holding ``node``, loading constants before the loop."""
@@ -78,6 +141,9 @@ class _LoopWriter:
             if source not in self.hoisted:
                 self.hoisted[source] = f"h{len(self.hoisted)}"
             return source, self.hoisted[source]
+        if self.tables is not None and self.tables.covers(expr):
+            source = render(expr, RUN, self.local, self.space)
+            return source, f"{self.tables.table(expr)}[k]"
         parts = [self._emit(arg) for arg in expr.args]
         function = self.space.name(expr.value)
         canonical = f"{function}({', '.join(part[0] for part in parts)})"
@@ -115,7 +181,9 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
     statefuls = program.statefuls
     for node in schedule.dynamic_order:
         target, comment = writer.local(node), f"  # {node}"
-        if node in varying:
+        if node in varying and writer.tables is not None:
+            writer.lines.append(f"{_BODY}{target} = {writer.tables.node(node)}[k]{comment}")
+        elif node in varying:
             writer.lines.append(f"{_BODY}{target} = paths[{node!r}][:, k]{comment}")
         elif node not in statefuls:
             writer.assign(target, program.exprs[node], comment)
@@ -181,7 +249,7 @@ def _release_dead(lines: list, keep: set) -> list:
     return released
 
 
-def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
+def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) -> Callable:
     """Return the integration loop of one schedule, compiled from generated source.
 
     Parameters
@@ -196,6 +264,10 @@ def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
         Nodes to record.
     clock : str
         Node name of the model time.
+    tables : bool
+        Compute what depends only on time, time paths and constants for all
+        steps before the loop (faster for small runs; memory grows with
+        N times the number of steps).
 
     Returns
     -------
@@ -207,6 +279,8 @@ def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
         generated source is the function's ``source`` attribute.
     """
     writer = _LoopWriter(set(schedule.dynamic_order), clock)
+    if tables:
+        writer.tables = _Tables(writer, program, schedule, set(varying))
     dynamic = [node for node in program.statefuls if node in writer.dynamic]
     state_of = {node: f"s{i}" for i, node in enumerate(dynamic)}
     for counting in (True, False):  # count repeated calls, then write
@@ -217,6 +291,8 @@ def build_loop(program, schedule, varying, outputs, clock: str) -> Callable:
     prologue += writer.loads
     prologue += [f"    {local} = _operand({source})" for source, local in writer.constants.items()]
     prologue += [f"    {local} = _operand({source})" for source, local in writer.hoisted.items()]
+    if tables:
+        prologue += ["    T = _np.asarray(grid)[:, None]"] + writer.tables.lines
     prologue += [f"    {state} = states[{node!r}]" for node, state in state_of.items()]
     prologue += ["    column = 0", "    last = len(grid) - 1", "    for k in range(len(grid)):"]
     body = _release_dead(writer.lines + updates, set(state_of.values()))

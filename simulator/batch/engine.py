@@ -23,6 +23,10 @@ from .compiler import CLOCK, CONTROLS, Program
 
 #: Relative precision of PySD's clock comparisons (``Time.rprec``).
 TIME_RPREC = 1e-5
+#: Largest N times number of steps for which the step loop reads what depends only on
+#: time from tables computed before the loop (see simulator.batch.codegen): that saves
+#: NumPy calls, which dominate small runs, at the cost of memory.
+TABLE_ELEMENTS = 100_000
 _CONTROL_ARGS = dict(zip(CONTROLS, ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")))
 
 
@@ -157,8 +161,10 @@ class Runner:
         program = self.program
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
         schedule = self.schedule(*key)
-        if key not in self._loops:
-            self._loops[key] = build_loop(program, schedule, varying, outputs, CLOCK)
+        tables = n * len(grid) <= TABLE_ELEMENTS
+        if key + (tables,) not in self._loops:
+            loop = build_loop(program, schedule, varying, outputs, CLOCK, tables)
+            self._loops[key + (tables,)] = loop
         dt = controls["time_step"]
         statefuls = program.statefuls
         with np.errstate(all="ignore"):
@@ -182,7 +188,7 @@ class Runner:
                     v[node] = program.exprs[node].fn(v)
             # time-major storage keeps each saved row contiguous; transposed on return
             results = {name: np.empty((int(sum(save)), n)) for name in outputs}
-            self._loops[key](v, states, varying, grid, save, results, dt)
+            self._loops[key + (tables,)](v, states, varying, grid, save, results, dt)
             for name in outputs:
                 if name not in schedule.dynamic_order:
                     results[name][:] = v[name]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 SMALL_VENSIM = 1e-6  # What is considered zero according to Vensim Help (as in PySD)
+_SMALL_VENSIM_ARRAY = np.asarray(SMALL_VENSIM)  # a 0-d array compares faster than a float
 
 
 def if_then_else(condition, if_true, if_false):
@@ -51,8 +52,8 @@ def near_zero(denominator):
     numpy.ndarray of bool or False
         The mask, or False when no element is near zero.
     """
-    near = np.abs(denominator) < SMALL_VENSIM
-    return near if near.any() else False
+    near = np.less(np.abs(denominator), _SMALL_VENSIM_ARRAY)
+    return near if np.count_nonzero(near) else False  # count_nonzero: fastest test for small N
 
 
 def xidz_checked(near, numerator, denominator, x):
