@@ -138,8 +138,8 @@ class Runner:
         self._schedules[key] = schedule
         return schedule
 
-    def integrate(self, controls, grid, save, n, fixed, varying, outputs) -> dict:
-        """Initialise and integrate; return ``{py name: array (n, n_saved)}``.
+    def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None) -> dict:
+        """Initialise and integrate; return ``{py name: array (n_saved, n)}`` (time first).
 
         Parameters
         ----------
@@ -157,6 +157,9 @@ class Runner:
             Python name -> array ``(n, len(grid))``.
         outputs : list of str
             Python names to record.
+        into : dict, optional
+            Python name -> array ``(n_saved, n)`` to fill (e.g. a column range
+            of a larger result); default new arrays.
         """
         program = self.program
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
@@ -186,13 +189,13 @@ class Runner:
                     v[node] = statefuls[node].output(states[node], {})
                 elif node not in fixed:
                     v[node] = program.exprs[node].fn(v)
-            # time-major storage keeps each saved row contiguous; transposed on return
-            results = {name: np.empty((int(sum(save)), n)) for name in outputs}
+            # time-major storage keeps each saved row contiguous
+            results = into or {name: np.empty((int(sum(save)), n)) for name in outputs}
             self._loops[key + (tables,)](v, states, varying, grid, save, results, dt)
             for name in outputs:
                 if name not in schedule.dynamic_order:
                     results[name][:] = v[name]
-        return {name: values.T for name, values in results.items()}
+        return results
 
 
 def clock(controls: dict) -> tuple[list, list]:

@@ -276,16 +276,21 @@ class BatchModel:
         controls = self.control_values(initial_time, final_time, time_step, saveper)
         grid, save = clock(controls)
         n, fixed, varying = self._prepare(params, n, len(grid))
+        names, py_names = self._outputs(return_columns)
+        results = self._runner.integrate(
+            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
+        )
+        return {name: results[py].T for name, py in zip(names, py_names)}
+
+    def _outputs(self, return_columns) -> tuple[list, list]:
+        """Return the requested names and their Python names (all variables by default)."""
         names = self.variables if return_columns is None else list(return_columns)
         py_names = [self.resolve(name) for name in names]
         for name, py_name in zip(names, py_names):
             if self.program.kinds[py_name] == "lookup":
                 raise ValueError(f"{name!r} is a lookup (a function of its argument), not a "
                                  "variable with values over time")
-        results = self._runner.integrate(
-            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
-        )
-        return {name: results[py] for name, py in zip(names, py_names)}
+        return names, py_names
 
     def run_chunked(self, params: dict | None = None, n: int | None = None, *,
                     chunk_size: int = 1000, **kwargs) -> dict:
@@ -308,18 +313,26 @@ class BatchModel:
         """
         if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
             raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        controls = {k: kwargs.get(k) for k in CONTROLS}
-        grid, _ = clock(self.control_values(**controls))
+        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns"}
+        if unexpected:
+            raise TypeError(f"run_chunked() got unexpected keyword arguments {sorted(unexpected)}")
+        controls = self.control_values(**{k: kwargs.get(k) for k in CONTROLS})
+        grid, save = clock(controls)
         n, _, _ = self._prepare(params, n, len(grid))
         if n <= chunk_size:
             return self.run(params, n, **kwargs)
+        names, py_names = self._outputs(kwargs.get("return_columns"))
+        outputs = list(dict.fromkeys(py_names))
+        # chunks fill column ranges of the time-major result arrays: nothing to concatenate
+        store = {py: np.empty((int(sum(save)), n)) for py in outputs}
         arrays = {key: np.asarray(value, dtype=float) for key, value in (params or {}).items()}
-        parts = []
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
             chunk = {k: (a[start:stop] if a.ndim else a) for k, a in arrays.items()}
-            parts.append(self.run(chunk, stop - start, **kwargs))
-        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+            size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
+            into = {py: store[py][:, start:stop] for py in outputs}
+            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into)
+        return {name: store[py].T for name, py in zip(names, py_names)}
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
         """Run one scenario and return it as PySD does.
