@@ -118,6 +118,7 @@ class _LoopWriter:
         self.lines: list = []  # loop body
         self.counting = True  # first pass: count occurrences only
         self.tables: _Tables | None = None  # set for small runs
+        self.indent = _BODY  # of the lines being written
 
     def local(self, node: str) -> str:
         """Return the local variable holding ``node``, loading constants before the loop."""
@@ -154,7 +155,7 @@ class _LoopWriter:
             written = self.common[canonical]
         elif self.counts.get(canonical, 0) > 1:
             temporary = f"c{len(self.common)}"
-            self.lines.append(f"{_BODY}{temporary} = {written}")
+            self.lines.append(f"{self.indent}{temporary} = {written}")
             self.common[canonical] = written = temporary
         return canonical, written
 
@@ -162,7 +163,7 @@ class _LoopWriter:
         """Append ``target = expr`` to the loop body (or count its calls in the first pass)."""
         canonical, written = self._emit(expr)
         if not self.counting:
-            self.lines.append(f"{_BODY}{target} = {written}{comment}")
+            self.lines.append(f"{self.indent}{target} = {written}{comment}")
             self.common.setdefault(canonical, target)
 
     def arguments(self, stateful, names) -> dict:
@@ -176,32 +177,59 @@ def _call_with(space: Namespace, stateful, method: str, state: str, args: dict) 
     return f"{space.name(stateful, 'stateful')}.{method}({state}, {{{values}}}{extra})"
 
 
-def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_of) -> list:
-    """Write one step into ``writer.lines``; return the state updates that end it."""
+def _per_step_nodes(program, schedule, varying, states) -> set:
+    """Dynamic nodes the states need at every step; the others only feed saved outputs."""
+    dynamic = set(schedule.dynamic_order)
+    todo = list(states)
+    for node in states:
+        todo += program.statefuls[node].advance_deps()
+    needed: set = set()
+    while todo:
+        node = todo.pop()
+        if node in needed or node not in dynamic:
+            continue
+        needed.add(node)
+        if node in program.statefuls:
+            todo += program.statefuls[node].output_deps()
+        elif node not in varying:
+            todo += program.exprs[node].deps
+    return needed
+
+
+def _write_node(writer: _LoopWriter, program, node: str, varying, state_of) -> None:
+    """Write the statement that computes dynamic node ``node``."""
     statefuls = program.statefuls
-    for node in schedule.dynamic_order:
-        target, comment = writer.local(node), f"  # {node}"
-        if node in varying and writer.tables is not None:
-            writer.lines.append(f"{_BODY}{target} = {writer.tables.node(node)}[k]{comment}")
-        elif node in varying:
-            writer.lines.append(f"{_BODY}{target} = paths[{node!r}][:, k]{comment}")
-        elif node not in statefuls:
-            writer.assign(target, program.exprs[node], comment)
-        elif statefuls[node].output_source is not None:
-            source = statefuls[node].output_source.format(state=state_of[node])
-            writer.lines.append(f"{_BODY}{target} = {source}{comment}")
+    target, comment = writer.local(node), f"  # {node}"
+    if node in varying and writer.tables is not None:
+        writer.lines.append(f"{writer.indent}{target} = {writer.tables.node(node)}[k]{comment}")
+    elif node in varying:
+        writer.lines.append(f"{writer.indent}{target} = paths[{node!r}][:, k]{comment}")
+    elif node not in statefuls:
+        writer.assign(target, program.exprs[node], comment)
+    else:
+        stateful = statefuls[node]
+        if stateful.output_source is not None:
+            source = stateful.output_source.format(state=state_of[node])
         else:
-            args = writer.arguments(statefuls[node], statefuls[node].output_args)
-            source = _call_with(writer.space, statefuls[node], "output", state_of[node], args)
-            writer.lines.append(f"{_BODY}{target} = {source}{comment}")
-    writer.lines.append(f"{_BODY}if save[k]:")
-    writer.lines += [
-        f"{_BODY}    results[{node!r}][column] = {writer.local(node)}"
-        for node in outputs
-        if node in writer.dynamic
-    ]
-    writer.lines += [f"{_BODY}    column += 1", f"{_BODY}if k == last:", f"{_BODY}    break"]
-    # every stateful advances from the values of the same step: arguments first
+            args = writer.arguments(stateful, stateful.output_args)
+            source = _call_with(writer.space, stateful, "output", state_of[node], args)
+        writer.lines.append(f"{writer.indent}{target} = {source}{comment}")
+
+
+def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_of) -> list:
+    """Write one step into ``writer.lines``; return the state updates that end it.
+
+    Order: what the states need, the arguments of every state update (so
+    that all states advance from the same step), then, at saved steps only,
+    what only outputs need and the outputs. Temporaries first computed in
+    that conditional block are used only inside it, as nothing after it
+    but the updates (which read only states and arguments) remains.
+    """
+    statefuls = program.statefuls
+    needed = _per_step_nodes(program, schedule, varying, state_of)
+    for node in schedule.dynamic_order:
+        if node in needed:
+            _write_node(writer, program, node, varying, state_of)
     updates = []
     for node, state in state_of.items():
         stateful = statefuls[node]
@@ -213,6 +241,18 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
         if update is None:
             update = _call_with(writer.space, stateful, "advance", state, args)
         updates.append(f"{_BODY}{state} = {update}  # {node}")
+    writer.lines.append(f"{_BODY}if save[k]:")
+    writer.indent = _BODY + "    "
+    for node in schedule.dynamic_order:
+        if node not in needed:
+            _write_node(writer, program, node, varying, state_of)
+    writer.indent = _BODY
+    writer.lines += [
+        f"{_BODY}    results[{node!r}][column] = {writer.local(node)}"
+        for node in outputs
+        if node in writer.dynamic
+    ]
+    writer.lines += [f"{_BODY}    column += 1", f"{_BODY}if k == last:", f"{_BODY}    break"]
     return updates
 
 
