@@ -4,11 +4,18 @@ Calling a closure per variable and reading every value from a dictionary
 cost more than the arithmetic for small N, and sub-expressions that depend
 only on constants were recomputed at every step. The generated function
 keeps each value in a local variable, evaluates the dynamic variables in
-schedule order as one straight block per step, and computes every constant
-sub-expression of a dynamic equation once, before the loop ("hoisting").
-It makes the same NumPy calls on the same operands in the same order as the
-expression trees say, so results are bit-identical to evaluating the trees
-one by one.
+schedule order as one straight block per step, and
+
+- computes every constant sub-expression of a dynamic equation once,
+  before the loop ("hoisting"), and a call repeated within a step once;
+- deletes each value after its last use, so that NumPy reuses warm buffers;
+- computes what only saved outputs need at saved steps only;
+- for small runs, computes what depends only on time, time paths and
+  constants for all steps before the loop (:class:`_Tables`).
+
+Every value is still the result of the same NumPy calls on the same
+operands as the expression trees say, so results are bit-identical to
+evaluating the trees one by one at every step.
 """
 
 from __future__ import annotations

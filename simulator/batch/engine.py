@@ -8,7 +8,8 @@ Initialisation evaluates the initial values of stateful structures in
 dependency order with ACTIVE INITIAL in its initial form; the run stage
 evaluates the variables that do not change during the run once, then runs
 a loop generated for the schedule (:mod:`simulator.batch.codegen`) that
-re-evaluates the others at every step from the states.
+re-evaluates the others from the states (at every step what the states
+need, at saved steps what only outputs need).
 """
 
 from __future__ import annotations

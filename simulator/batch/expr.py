@@ -53,8 +53,9 @@ class Expr:
         node = self.pick(mode)
         if node.op == "ref":
             return frozenset({node.value})
-        if node.op == "call":
-            return frozenset().union(*(arg.node_deps(mode) for arg in node.args))
+        if node.op == "call":  # through the arguments' cached sets
+            deps = [arg.deps if mode == RUN else arg.init_deps for arg in node.args]
+            return frozenset().union(*deps)
         return frozenset()
 
     @cached_property
