@@ -20,6 +20,7 @@ evaluating the trees one by one at every step.
 
 from __future__ import annotations
 
+import linecache
 import re
 from typing import Callable
 
@@ -344,7 +345,10 @@ def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) ->
     prologue += ["    column = 0", "    last = len(grid) - 1", "    for k in range(len(grid)):"]
     body = _release_dead(writer.lines + updates, set(state_of.values()))
     source = "\n".join(prologue + body) + "\n"
-    exec(compile(source, "<batch loop>", "exec"), writer.space.globals)
+    filename = f"<batch loop {id(writer)}>"
+    # tracebacks through the loop then show its generated lines
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), writer.space.globals)
     loop = writer.space.globals["_loop"]
     loop.source = source
     return loop
