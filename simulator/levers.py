@@ -89,11 +89,7 @@ class LeverPath:
         1.09%; at the midpoint, 0.11%. The last grid time, which starts no
         step, takes the value half a step past the end like the others.
         """
-        grid = np.asarray(grid, dtype=float)
-        if grid.size < 2:
-            return self.values_on(grid)
-        half_steps = np.diff(grid, append=2 * grid[-1] - grid[-2]) / 2
-        return self.values_on(grid + half_steps)
+        return self.values_on(step_midpoints(grid))
 
     def all_values(self) -> list[float]:
         """Every value the path can take (for range checks)."""
@@ -128,6 +124,19 @@ _KEYS = {
     "ramp": {"type", "start_year", "end_year", "from", "to"},
     "yearly": {"type", "values", "before"},
 }
+
+
+def step_midpoints(grid: np.ndarray) -> np.ndarray:
+    """The middle of each integration step [t, t + dt) of ``grid`` [year].
+
+    The last grid time, which starts no step, takes half the last step too;
+    a grid of one time is returned as it is. Stacking many paths on one grid,
+    work this out once and call :meth:`LeverPath.values_on` on it.
+    """
+    grid = np.asarray(grid, dtype=float)
+    if grid.size < 2:
+        return grid
+    return grid + np.diff(grid, append=2 * grid[-1] - grid[-2]) / 2
 
 
 def parse_path(name: str, spec: object, default: float) -> LeverPath:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from simulator import catalogue
 from simulator.errors import unknown_name
-from simulator.levers import parse_path
+from simulator.levers import parse_path, step_midpoints
 from simulator.model import LoadedModel, load_model, time_grid
 from simulator.results import Results, provenance
 from simulator.scenario import Scenario, check_range
@@ -195,6 +195,7 @@ def variant_inputs(
     inputs: dict[str, float | np.ndarray] = {
         k: (np.broadcast_to(v, (n, len(grid))) if isinstance(v, np.ndarray) else v) for k, v in base.items()
     }
+    midpoints = step_midpoints(grid)
     for name in varied:
         if name in levers:
             default = base.get(name, levers[name].default)
@@ -204,7 +205,7 @@ def variant_inputs(
                     path = parse_path(name, variant[name], levers[name].default)
                     for value in path.all_values():
                         check_range(levers[name], value)
-                    rows[i] = path.over_steps(grid)
+                    rows[i] = path.values_on(midpoints)
                 else:
                     rows[i] = default if np.ndim(default) else np.full(len(grid), default)
             inputs[name] = rows

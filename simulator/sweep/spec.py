@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -148,21 +149,36 @@ class SweepSpec:
         row : sequence of float
             Values in the order of :attr:`variables`.
         """
+        befores = self._values_before_steps
         out: dict[str, object] = {}
         for variable, value in zip(self.variables, row):
             value = float(value)
-            if variable.kind == "lever" and variable.year is not None:
-                base = self.base.levers.get(variable.name)
-                entry = catalogue.levers()[variable.name]
-                before = float(base.values_on([self.base.start_year])[0]) if base else entry.default
+            if variable.name in befores:
                 out[variable.name] = {
                     "type": "step",
                     "year": variable.year,
-                    "before": before,
+                    "before": befores[variable.name],
                     "after": value,
                 }
             else:
                 out[variable.name] = value
+        return out
+
+    @cached_property
+    def _values_before_steps(self) -> dict[str, float]:
+        """Each stepped lever's value before its step: the base's at its start, else the default.
+
+        Worked out once per spec: looking it up for every design row read the
+        catalogue (and hashed the model file) three times a run, half the time
+        of a 10,000-run batch sweep.
+        """
+        stepped = [v for v in self.variables if v.kind == "lever" and v.year is not None]
+        entries = catalogue.levers() if stepped else {}
+        out = {}
+        for variable in stepped:
+            base = self.base.levers.get(variable.name)
+            out[variable.name] = (float(base.values_on([self.base.start_year])[0]) if base
+                                  else entries[variable.name].default)
         return out
 
 
