@@ -712,6 +712,21 @@ def check_time_step_convergence(case_: Case) -> None:
     assert too_big.empty, too_big.to_dict("index")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "open (numerics), found by make test-thorough: platforms start at 1 and 30 a year are built"
+    " from 2034, so with a platform elasticity of 0.5 new results rise 8.4-fold within the"
+    " last year. The results stock sums that flow at the start of each step (Euler), which lags"
+    " by about DT/2 of the rise: halving DT 1/16 moves 2035 turnover by 1.28%, halving 1/32 by"
+    " 0.62%. A smaller DT (1/32: twice the cost) or a second-order method (which PySD lacks)"
+    " would meet the 1% criterion"))
+def test_time_step_converges_through_a_platform_jump_at_the_end():
+    """Kept apart so that the property above keeps testing every other draw."""
+    check_time_step_convergence(case("chengdu", parameters={
+        "initial_innovation_platforms": 1.0, "platform_elasticity_of_results": 0.5},
+        levers={"innovation_platform_construction": {
+            "type": "step", "year": 2034, "before": 0.0, "after": 30.0}}))
+
+
 # ------------------------------------------------------------- determinism
 @given(cases(), st.sampled_from(validation.ENGINES))
 def test_same_inputs_give_bit_identical_outputs(case_, engine):
