@@ -93,11 +93,11 @@ def _checks(lang: str) -> None:
     st.caption(tr("checks_help"))
     if not st.button(tr("run_checks"), key="_run_checks"):
         return
-    _, scenario = common.current_scenario()
     try:
+        _, scenario = common.current_scenario()  # an uploaded scenario is read here too
         with st.spinner(tr("run_checks")):
             summary, _ = battery.validate_scenario(scenario, model=common.model())
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, KeyError) as error:  # UnknownNameError is a KeyError
         common.error_box("checks_error", error)
         return
     table = app_logic.validation_table(summary, lang)
