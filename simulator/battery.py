@@ -14,8 +14,8 @@ a planner's own scenario rather than only on the test suite's draws:
 - ``extremes``: every lever at its minimum and at its maximum: every stock and
   indicator finite and non-negative.
 
-Each check gives ``ok`` and a one-line ``detail``; the tables behind them are
-returned too.
+Each check gives ``ok`` and a one-line detail in Chinese and English
+(``detail_zh``, ``detail``); the tables behind them are returned too.
 """
 
 from __future__ import annotations
@@ -44,53 +44,63 @@ LABELS = {
 }
 
 
-def _verdict(bad: list, passed: str) -> tuple[bool, str]:
-    return not bad, (passed if not bad else f"failed: {', '.join(map(str, bad))}")
+def _verdict(bad: list, passed: tuple[str, str]) -> tuple[bool, tuple[str, str]]:
+    """``(ok, (zh, en))``: the ``passed`` details, or the names that failed."""
+    names = ", ".join(map(str, bad))
+    return not bad, (passed if not bad else (f"未通过：{names}", f"failed: {names}"))
 
 
-# Each check takes (scenario, model, engine, scenario_run); scenario_run() gives
-# the scenario's run with every variable, made once for the checks that share it.
+# Each check takes (scenario, model, engine, scenario_run) and returns
+# (ok, (detail_zh, detail_en), table); scenario_run() gives the scenario's run
+# with every variable, made once for the checks that share it.
 def _signs(scenario, model, engine, scenario_run):
     names = sorted({e.vensim_name for e in catalogue.indicators(model).values()}
                    | set(validation.stock_names(model)))
     table = validation.sign_report(scenario_run()[names])
-    return *_verdict(list(table.index[~table["ok"]]), "all finite and non-negative"), table
+    return *_verdict(list(table.index[~table["ok"]]),
+                     ("全部有限且非负", "all finite and non-negative")), table
 
 
 def _conservation(scenario, model, engine, scenario_run):
     table = validation.conservation_residual(scenario_run())
     worst = float(np.nanmax(np.abs(table["relative"].to_numpy(dtype=float))))
-    return worst <= RTOL, f"largest residual {worst:.2g} of the chain (limit {RTOL:g})", table
+    return worst <= RTOL, (f"最大残差为链上企业数的 {worst:.2g}（限值 {RTOL:g}）",
+                           f"largest residual {worst:.2g} of the chain (limit {RTOL:g})"), table
 
 
 def _time_step(scenario, model, engine, scenario_run):
     table = validation.dt_convergence(scenario, engine=engine, model=model)
     worst = table["relative_change"].idxmax()
     change = float(table.loc[worst, "relative_change"])
-    return (change < DT_TOLERANCE,
-            f"largest change {change:.2%} ({worst}) at DT {scenario.time_step:g} vs "
-            f"{scenario.time_step / 2:g} (limit {DT_TOLERANCE:.0%})", table)
+    dt, label = scenario.time_step, catalogue.indicators(model)[worst].label_zh
+    return change < DT_TOLERANCE, (
+        f"最大变化 {change:.2%}（{label}），步长 {dt:g} 与 {dt / 2:g} 相比（限值 {DT_TOLERANCE:.0%}）",
+        f"largest change {change:.2%} ({worst}) at DT {dt:g} vs {dt / 2:g} "
+        f"(limit {DT_TOLERANCE:.0%})"), table
 
 
 def _steady_state(scenario, model, engine, scenario_run):
     try:
         inputs = validation.equilibrium_inputs(scenario, model=model)
     except ValueError as error:  # no rest point: nothing to check, not a failure
-        return True, f"not applicable: {error}", pd.DataFrame()
+        return True, (f"不适用（无均衡点）：{error}", f"not applicable: {error}"), pd.DataFrame()
     table = validation.steady_state_report(scenario, inputs, engine=engine, model=model)
     worst = table["relative_drift"].idxmax()
     drift = float(table.loc[worst, "relative_drift"])
-    return drift <= RTOL, f"largest drift {drift:.2g} ({worst}; limit {RTOL:g})", table
+    return drift <= RTOL, (f"最大漂移 {drift:.2g}（{worst}；限值 {RTOL:g}）",
+                           f"largest drift {drift:.2g} ({worst}; limit {RTOL:g})"), table
 
 
 def _reality(scenario, model, engine, scenario_run):
     table = validation.reality_checks(scenario, engine=engine, model=model)
-    return *_verdict(list(table.index[~table["ok"]]), f"{len(table)} passed"), table
+    return *_verdict(list(table.index[~table["ok"]]),
+                     (f"{len(table)} 项全部通过", f"{len(table)} passed")), table
 
 
 def _extremes(scenario, model, engine, scenario_run):
     table = validation.extreme_condition_report(model, scenario, engine=engine)
-    return *_verdict(table.loc[~table["ok"], "case"].tolist(), f"{len(table)} cases passed"), table
+    return *_verdict(table.loc[~table["ok"], "case"].tolist(),
+                     (f"{len(table)} 种情形全部通过", f"{len(table)} cases passed")), table
 
 
 CHECKS = {"signs": _signs, "conservation": _conservation, "time_step": _time_step,
@@ -115,7 +125,8 @@ def validate_scenario(scenario: Scenario, *, engine: str = "batch",
     Returns
     -------
     summary : pandas.DataFrame
-        Index: check; columns ``check`` (zh / en label), ``ok``, ``detail``.
+        Index: check; columns ``check`` (zh / en label), ``ok``, ``detail``
+        (English) and ``detail_zh``.
     tables : dict of str to pandas.DataFrame
         The table behind each check.
     """
@@ -129,6 +140,8 @@ def validate_scenario(scenario: Scenario, *, engine: str = "batch",
                                                                model=model))
     rows, tables = {}, {}
     for name in checks:
-        ok, detail, tables[name] = CHECKS[name](scenario, model, engine, scenario_run)
-        rows[name] = {"check": LABELS[name], "ok": bool(ok), "detail": detail}
+        ok, (detail_zh, detail), tables[name] = CHECKS[name](scenario, model, engine,
+                                                             scenario_run)
+        rows[name] = {"check": LABELS[name], "ok": bool(ok), "detail": detail,
+                      "detail_zh": detail_zh}
     return pd.DataFrame.from_dict(rows, orient="index"), tables

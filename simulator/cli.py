@@ -154,7 +154,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     summary, _ = validate_scenario(scenario, engine=args.engine,
                                    checks=tuple(args.only or CHECKS))
     for name, row in summary.iterrows():
-        print(f"{'PASS' if row['ok'] else 'FAIL'}  {row['check']}: {row['detail']}")
+        print(f"{'PASS' if row['ok'] else 'FAIL'}  {row['check']}: {row['detail_zh']} / "
+              f"{row['detail']}")
     failed = int((~summary["ok"]).sum())
     print(f"{len(summary) - failed} passed, {failed} failed ({scenario.name}, {args.scenario})")
     return 1 if failed else 0

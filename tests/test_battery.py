@@ -30,6 +30,7 @@ def test_a_coarse_time_step_fails_convergence_only():
     summary, tables = validate_scenario(scenario, checks=("time_step", "signs"))
     assert not summary.loc["time_step", "ok"] and summary.loc["signs", "ok"]
     assert "tech_contract_turnover" in summary.loc["time_step", "detail"]
+    assert "技术合同成交额" in summary.loc["time_step", "detail_zh"]  # the indicator's zh label
     assert tables["time_step"]["relative_change"].max() > 0.01
 
 
@@ -61,7 +62,8 @@ def test_cli_exit_codes(tmp_path, capsys):
     """Exit 0 when every check passes, 1 when one fails, 2 for bad input."""
     assert main(["validate", str(PLAN), "--only", "signs", "--only", "conservation"]) == 0
     out = capsys.readouterr().out
-    assert "PASS  非负且有限 / finite and non-negative" in out and "2 passed, 0 failed" in out
+    assert "PASS  非负且有限 / finite and non-negative: 全部有限且非负 / all finite" in out
+    assert "2 passed, 0 failed" in out
     coarse = tmp_path / "coarse.yaml"
     coarse.write_text(PLAN.read_text(encoding="utf-8").replace("time_step: 0.0625", "time_step: 1"),
                       encoding="utf-8")

@@ -245,7 +245,8 @@ def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     ----------
     summary : pandas.DataFrame
         From :func:`simulator.battery.validate_scenario` (columns ``check``,
-        a "中文 / English" label, ``ok`` and ``detail``).
+        a "中文 / English" label, ``ok``, ``detail`` in English and
+        ``detail_zh``).
     lang : {"zh", "en"}
 
     Returns
@@ -260,5 +261,5 @@ def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({
         "check": [label.split(" / ")[side] for label in summary["check"]],
         "ok": summary["ok"].astype(bool).to_numpy(),
-        "detail": summary["detail"].to_numpy(),
+        "detail": summary["detail_zh" if lang == "zh" else "detail"].to_numpy(),
     })

@@ -88,16 +88,31 @@ def render() -> None:
 
 
 def _checks(lang: str) -> None:
-    """The validation battery on the planner's current scenario, on request."""
+    """The validation battery on the planner's current scenario, on request.
+
+    The result stays on the page while the scenario is unchanged (other widgets
+    rerun the page) and is dropped once a lever, region or preset changes it.
+    """
     st.subheader(tr("checks"))
     st.caption(tr("checks_help"))
-    if not st.button(tr("run_checks"), key="_run_checks"):
+    clicked = st.button(tr("run_checks"), key="_run_checks")
+    stored = st.session_state.get("checks_result")  # (scenario key, summary)
+    if not clicked and stored is None:
         return
     try:
         _, scenario = common.current_scenario()  # an uploaded scenario is read here too
-        with st.spinner(tr("run_checks")):
-            summary, _ = battery.validate_scenario(scenario, model=common.model())
+        key = app_logic.scenario_key(scenario)
+        if clicked:
+            with st.spinner(tr("run_checks")):
+                summary, _ = battery.validate_scenario(scenario, model=common.model())
+            st.session_state["checks_result"] = (key, summary)
+        elif stored[0] == key:
+            summary = stored[1]
+        else:  # the scenario changed since the run: its result no longer applies
+            del st.session_state["checks_result"]
+            return
     except (ValueError, TypeError, KeyError) as error:  # UnknownNameError is a KeyError
+        st.session_state.pop("checks_result", None)
         common.error_box("checks_error", error)
         return
     table = app_logic.validation_table(summary, lang)

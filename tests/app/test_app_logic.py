@@ -377,16 +377,18 @@ def test_scorecard_headers_name_every_shown_column():
 
 
 def test_validation_table_speaks_the_chosen_language():
-    """Each battery label is split into its Chinese or English half; ok and detail kept."""
+    """Each battery label is split into its Chinese or English half, the detail chosen."""
     summary = pd.DataFrame(
         {"check": ["非负且有限 / finite and non-negative", "企业守恒 / firms conserved"],
-         "ok": [True, False], "detail": ["all finite and non-negative", "largest residual 0.1"]},
+         "ok": [True, False], "detail": ["all finite and non-negative", "largest residual 0.1"],
+         "detail_zh": ["全部有限且非负", "最大残差 0.1"]},
         index=["signs", "conservation"])
     zh = app_logic.validation_table(summary, "zh")
     assert zh["check"].tolist() == ["非负且有限", "企业守恒"]
     assert zh["ok"].tolist() == [True, False]
-    assert zh["detail"].tolist() == summary["detail"].tolist()
-    assert app_logic.validation_table(summary, "en")["check"].tolist() == [
-        "finite and non-negative", "firms conserved"]
+    assert zh["detail"].tolist() == ["全部有限且非负", "最大残差 0.1"]
+    en = app_logic.validation_table(summary, "en")
+    assert en["check"].tolist() == ["finite and non-negative", "firms conserved"]
+    assert en["detail"].tolist() == summary["detail"].tolist()
     with pytest.raises(ValueError, match="lang must be 'zh' or 'en', got 'fr'"):
         app_logic.validation_table(summary, "fr")

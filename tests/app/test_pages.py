@@ -170,6 +170,19 @@ def test_model_page_runs_the_checks_on_the_current_scenario():
     table = at.dataframe[-1].value
     assert table["检验"].tolist()[:2] == ["非负且有限", "企业守恒"]
     assert set(table["结果"]) == {"通过"}
+    assert table["说明"].iloc[0] == "全部有限且非负"
+
+
+def test_model_checks_stay_until_the_scenario_changes():
+    """Another widget keeps the checks' result; a new region drops it (it no longer applies)."""
+    at = _app("model_structure")
+    at.button(key="_run_checks").click().run()
+    shown = len(at.dataframe)
+    at.slider(key="_model_depth").set_value(2).run()
+    assert not at.exception and len(at.dataframe) == shown
+    assert "全部 6 项检验通过" in at.success[0].value
+    at.selectbox(key="_region").set_value("yibin").run()
+    assert not at.exception and not at.success and len(at.dataframe) == shown - 1
 
 
 def _plan(at: AppTest, region: str) -> AppTest:
