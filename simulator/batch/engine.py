@@ -139,6 +139,34 @@ class Runner:
         self._schedules[key] = schedule
         return schedule
 
+    def initial_state(self, schedule: Schedule, controls, grid, n, fixed, varying
+                      ) -> tuple[dict, dict]:
+        """Return the static values (constants and what depends on them) and initial states.
+
+        Arguments as for :meth:`integrate`; the first dictionary also holds
+        the controls, ``fixed`` and the clock at ``grid[0]``.
+        """
+        program, statefuls = self.program, self.program.statefuls
+        v = {**controls, **fixed, CLOCK: grid[0]}
+        v.update({name: path[:, 0] for name, path in varying.items()})
+        states = {}
+        for node in schedule.init_order:
+            if node in fixed or node in varying:
+                continue
+            if node in statefuls:
+                states[node] = statefuls[node].initialize(v, n, controls["time_step"])
+                v[node] = statefuls[node].initial_output(states[node], v)
+            else:
+                v[node] = program.exprs[node].init_fn(v)
+
+        v = {**controls, **fixed, CLOCK: grid[0]}
+        for node in schedule.static_order:
+            if node in statefuls:
+                v[node] = statefuls[node].output(states[node], {})
+            elif node not in fixed:
+                v[node] = program.exprs[node].fn(v)
+        return v, states
+
     def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None) -> dict:
         """Initialise and integrate; return ``{py name: array (n_saved, n)}`` (time first).
 
@@ -170,26 +198,8 @@ class Runner:
             loop = build_loop(program, schedule, varying, outputs, CLOCK, tables)
             self._loops[key + (tables,)] = loop
         dt = controls["time_step"]
-        statefuls = program.statefuls
         with np.errstate(all="ignore"):
-            v = {**controls, **fixed, CLOCK: grid[0]}
-            v.update({name: path[:, 0] for name, path in varying.items()})
-            states = {}
-            for node in schedule.init_order:
-                if node in fixed or node in varying:
-                    continue
-                if node in statefuls:
-                    states[node] = statefuls[node].initialize(v, n, dt)
-                    v[node] = statefuls[node].initial_output(states[node], v)
-                else:
-                    v[node] = program.exprs[node].init_fn(v)
-
-            v = {**controls, **fixed, CLOCK: grid[0]}
-            for node in schedule.static_order:
-                if node in statefuls:
-                    v[node] = statefuls[node].output(states[node], {})
-                elif node not in fixed:
-                    v[node] = program.exprs[node].fn(v)
+            v, states = self.initial_state(schedule, controls, grid, n, fixed, varying)
             # time-major storage keeps each saved row contiguous
             results = into or {name: np.empty((int(sum(save)), n)) for name in outputs}
             self._loops[key + (tables,)](v, states, varying, grid, save, results, dt)
