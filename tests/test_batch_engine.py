@@ -244,6 +244,18 @@ def test_step_tables_do_not_change_results(population, monkeypatch):
         np.testing.assert_array_equal(with_tables[name], without[name], err_msg=name)
 
 
+def test_cached_schedules_and_loops_are_bounded(population, monkeypatch):
+    """At most MAX_CACHED schedules and loops are kept; an evicted one is rebuilt, same bits."""
+    monkeypatch.setattr("simulator.batch.engine.MAX_CACHED", 2)
+    model = compile_model(population)
+    columns = (["Population"], ["Births"], ["Deaths"], ["Population", "Births"])
+    first = [model.run({"Capacity": 1500.0}, return_columns=c) for c in columns]
+    assert len(model._runner._schedules) == 2 and len(model._runner._loops) == 2
+    again = model.run({"Capacity": 1500.0}, return_columns=columns[0])  # evicted: rebuilt
+    np.testing.assert_array_equal(again["Population"], first[0]["Population"])
+    assert len(model._runner._loops) == 2
+
+
 def test_scalar_params_broadcast_to_n(population):
     """Scalars broadcast to n scenarios; Python names work as output keys."""
     model = compile_model(population)

@@ -28,6 +28,26 @@ TIME_RPREC = 1e-5
 #: time from tables computed before the loop (see simulator.batch.codegen): that saves
 #: NumPy calls, which dominate small runs, at the cost of memory.
 TABLE_ELEMENTS = 100_000
+#: Schedules and generated loops kept per model (least recently used dropped):
+#: one per set of overridden and returned names, so an app session that
+#: varies those sets would otherwise grow without bound.
+MAX_CACHED = 64
+
+
+def _remember(cache: dict, key, value):
+    """Store ``value`` under ``key``, dropping the least recently used entry when full."""
+    cache[key] = value
+    while len(cache) > MAX_CACHED:
+        del cache[next(iter(cache))]
+    return value
+
+
+def _recall(cache: dict, key):
+    """Return the cached value for ``key`` (None if absent), marking it most recently used."""
+    value = cache.pop(key, None)
+    if value is not None:
+        cache[key] = value
+    return value
 _CONTROL_ARGS = dict(zip(CONTROLS, ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")))
 
 
@@ -106,8 +126,8 @@ class Runner:
             Python names to record.
         """
         key = (fixed, varying, outputs)
-        if key in self._schedules:
-            return self._schedules[key]
+        if (cached := _recall(self._schedules, key)) is not None:
+            return cached
         overridden = fixed | varying
         statefuls = self.program.statefuls
 
@@ -136,8 +156,7 @@ class Runner:
             tuple(n for n in order if n not in dynamic),
             tuple(n for n in order if n in dynamic),
         )
-        self._schedules[key] = schedule
-        return schedule
+        return _remember(self._schedules, key, schedule)
 
     def initial_state(self, schedule: Schedule, controls, grid, n, fixed, varying
                       ) -> tuple[dict, dict]:
@@ -194,15 +213,16 @@ class Runner:
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
         schedule = self.schedule(*key)
         tables = n * len(grid) <= TABLE_ELEMENTS
-        if key + (tables,) not in self._loops:
-            loop = build_loop(program, schedule, varying, outputs, CLOCK, tables)
-            self._loops[key + (tables,)] = loop
+        loop = _recall(self._loops, key + (tables,))
+        if loop is None:
+            loop = _remember(self._loops, key + (tables,),
+                             build_loop(program, schedule, varying, outputs, CLOCK, tables))
         dt = controls["time_step"]
         with np.errstate(all="ignore"):
             v, states = self.initial_state(schedule, controls, grid, n, fixed, varying)
             # time-major storage keeps each saved row contiguous
             results = into or {name: np.empty((int(sum(save)), n)) for name in outputs}
-            self._loops[key + (tables,)](v, states, varying, grid, save, results, dt)
+            loop(v, states, varying, grid, save, results, dt)
             for name in outputs:
                 if name not in schedule.dynamic_order:
                     results[name][:] = v[name]
