@@ -726,9 +726,9 @@ EULER_LIMITS = {
         "initial_innovation_platforms": 1.0, "platform_elasticity_of_results": 0.5},
         levers={"innovation_platform_construction": {
             "type": "step", "year": 2034, "before": 0.0, "after": 30.0}}),
-    # found by search_time_step.py: no new tech SMEs but from incubators, whose
-    # capacity steps from 0 to 100,000 in 2034. The new firms reach the 2035
-    # high-tech enterprises through four stocks (incubated firms, tech SMEs,
+    # shrunk by hand from a search_time_step.py case: no new tech SMEs but from
+    # incubators, whose capacity steps from 0 to 100,000 in 2034. The new firms
+    # reach the 2035 high-tech enterprises through four stocks (incubated firms, tech SMEs,
     # applicants under review, certified firms); Euler passes a change on by
     # one stock per step, a large share of a one-year onset. Halving DT moves
     # them by 6.34% (1/8), 3.43% (1/16), 1.77% (1/32), 0.90% (1/64).
