@@ -70,9 +70,13 @@ def _conservation(scenario, model, engine, scenario_run):
 
 def _time_step(scenario, model, engine, scenario_run):
     table = validation.dt_convergence(scenario, engine=engine, model=model)
-    worst = table["relative_change"].idxmax()
-    change = float(table.loc[worst, "relative_change"])
+    changes = table["relative_change"]
+    worst = changes.index[changes.isna()][0] if changes.isna().any() else changes.idxmax()
+    change = float(changes[worst])
     dt, label = scenario.time_step, catalogue.indicators(model)[worst].label_zh
+    if np.isnan(change):
+        return False, (f"{label}在步长 {dt:g} 或 {dt / 2:g} 下的最终值不是有限数",
+                       f"{worst} is not finite in the final year at DT {dt:g} or {dt / 2:g}"), table
     return change < DT_TOLERANCE, (
         f"最大变化 {change:.2%}（{label}），步长 {dt:g} 与 {dt / 2:g} 相比（限值 {DT_TOLERANCE:.0%}）",
         f"largest change {change:.2%} ({worst}) at DT {dt:g} vs {dt / 2:g} "

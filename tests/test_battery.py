@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from conftest import CORE_MODEL, SCENARIOS_DIR
 
@@ -45,6 +46,24 @@ def test_a_broken_outflow_fails_the_sign_check(tmp_path):
                                    checks=("signs",))
     assert not summary.loc["signs", "ok"]
     assert "Innovation platforms" in summary.loc["signs", "detail"]
+
+
+def test_a_non_finite_final_year_fails_the_time_step_check(tmp_path):
+    """NaN in the final year is not 'converged': the check fails and names the indicator."""
+    text = CORE_MODEL.read_text(encoding="utf-8")
+    equation = "* EXP(Productivity growth * (Time - INITIAL TIME))\n"
+    assert text.count(equation) == 1
+    broken = tmp_path / "broken.mdl"  # LN of a negative number after mid-2034: NaN
+    broken.write_text(text.replace(equation, equation.rstrip("\n") + " * LN(2034.5 - Time)\n"),
+                      encoding="utf-8")
+    summary, tables = validate_scenario(load_scenario(PLAN), model=load_model(broken),
+                                        checks=("time_step",))
+    assert not summary.loc["time_step", "ok"]
+    named = summary.loc["time_step", "detail"].split(" is not finite")[0]
+    assert named in ("high_tech_industry_revenue", "rd_expenditure")  # R&D follows revenue
+    assert np.isnan(tables["time_step"].loc[named, "relative_change"])
+    assert np.isnan(tables["time_step"].loc["high_tech_industry_revenue", "relative_change"])
+    assert "不是有限数" in summary.loc["time_step", "detail_zh"]
 
 
 def test_unknown_check_and_engine_name_the_valid_choices():

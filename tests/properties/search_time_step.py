@@ -92,7 +92,7 @@ def final_changes(cases: list[Case], columns: list[str], overrides: dict,
     changes = []
     for index in range(len(cases)):
         coarse, fine = frames[index]
-        scale = np.nanmax(np.abs(coarse), axis=0)
+        scale = np.nanmax(np.abs(np.concatenate([coarse, fine])), axis=0)
         change = np.abs(fine[-1] - coarse[-1]) / np.where(scale > 0, scale, 1.0)
         changes.append(np.nan_to_num(change))
     return np.array(changes)
