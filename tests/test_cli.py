@@ -92,6 +92,17 @@ def test_module_entry_point_exit_code_without_traceback(tmp_path):
     assert result.stderr.startswith("error: parameter 'gdp_growth_rate' must be a number")
 
 
+def test_output_piped_to_a_reader_that_stops_early_ends_without_traceback():
+    """``python -m simulator parameters | head -1``: the closed pipe ends the command quietly."""
+    with subprocess.Popen([sys.executable, "-m", "simulator", "parameters"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.close()  # before the command writes (it takes a second to start)
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert code == 1  # its output was not all read
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
 def test_simulate_writes_every_variable(tmp_path):
     from conftest import require_shared
 
