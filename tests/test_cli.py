@@ -92,9 +92,13 @@ def test_module_entry_point_exit_code_without_traceback(tmp_path):
     assert result.stderr.startswith("error: parameter 'gdp_growth_rate' must be a number")
 
 
-def test_output_piped_to_a_reader_that_stops_early_ends_without_traceback():
-    """``python -m simulator parameters | head -1``: the closed pipe ends the command quietly."""
-    with subprocess.Popen([sys.executable, "-m", "simulator", "parameters"], cwd=ROOT,
+@pytest.mark.parametrize("command", [
+    ["-m", "simulator"],  # python -m simulator
+    ["-c", "import sys; from simulator.cli import main; sys.exit(main())"],  # the console script
+])
+def test_output_piped_to_a_reader_that_stops_early_ends_without_traceback(command):
+    """``... parameters | head -1``: the closed pipe ends the command quietly."""
+    with subprocess.Popen([sys.executable, *command, "parameters"], cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         process.stdout.close()  # before the command writes (it takes a second to start)
         stderr = process.stderr.read().decode()
