@@ -347,6 +347,8 @@ def _write(tmp_path, name, equations):
         ("Ext = GET XLS CONSTANTS('a.xlsx', 'x', 'B2') ~~|\n", "Ext", "GET XLS/DIRECT CONSTANTS"),
         ("Region: North, South ~~|\nShares = 1 ~~|\nTotal = SUM(Shares[Region!]) ~~|\n",
          "Total", "subscripts"),
+        ("Ratio = XIDZ(1, 2) ~~|\n", "Ratio", "XIDZ with 2 arguments"),  # a malformed call
+        ("Ratio = ZIDZ(1, 2, 3) ~~|\n", "Ratio", "ZIDZ with 3 arguments"),
     ],
 )
 def test_unsupported_constructs(tmp_path, equations, variable, construct):

@@ -224,6 +224,8 @@ class _ElementCompiler:
             return _lookup_call(self.program.lookups[py_name], self.compile(node.arguments[0]))
         args = [self.compile(arg) for arg in node.arguments]
         if function in ("xidz", "zidz"):
+            if len(args) != (3 if function == "xidz" else 2):
+                raise self.unsupported(f"{function.upper()} with {len(args)} arguments")
             # the zero test is its own call so that a constant denominator is tested once
             checked = fn.xidz_checked if function == "xidz" else fn.zidz_checked
             numerator, denominator, *x = args

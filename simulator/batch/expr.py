@@ -121,7 +121,7 @@ class Namespace:
         return self._names[id(value)]
 
 
-def render(expr: Expr, mode: str, ref: Callable, space: Namespace, hoist=None) -> str:
+def render(expr: Expr, mode: str, ref: Callable, space: Namespace) -> str:
     """Return a Python expression computing ``expr``.
 
     Parameters
@@ -134,9 +134,6 @@ def render(expr: Expr, mode: str, ref: Callable, space: Namespace, hoist=None) -
         Node name -> source text reading its value.
     space : Namespace
         Receives the functions and objects the source refers to.
-    hoist : callable, optional
-        Call subtree -> source text of a precomputed value, or None to
-        render it in place (the step loop hoists constant subtrees).
 
     Returns
     -------
@@ -150,10 +147,7 @@ def render(expr: Expr, mode: str, ref: Callable, space: Namespace, hoist=None) -
         return ref(expr.value)
     if expr.op == "obj":
         return space.name(expr.value, "table")
-    hoisted = hoist(expr) if hoist is not None else None
-    if hoisted is not None:
-        return hoisted
-    args = ", ".join(render(arg, mode, ref, space, hoist) for arg in expr.args)
+    args = ", ".join(render(arg, mode, ref, space) for arg in expr.args)
     return f"{space.name(expr.value)}({args})"
 
 

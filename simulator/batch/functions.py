@@ -63,8 +63,10 @@ def xidz_checked(near, numerator, denominator, x):
     ----------
     near : numpy.ndarray of bool or False
         Output of :func:`near_zero` for ``denominator``.
-    numerator, denominator, x : array_like
-        As for :func:`xidz`.
+    numerator, denominator : array_like
+        Operands [any unit].
+    x : array_like
+        Value returned where the denominator is (near) zero.
 
     Returns
     -------
@@ -80,24 +82,6 @@ def zidz_checked(near, numerator, denominator):
     return xidz_checked(near, numerator, denominator, 0.0)
 
 
-def xidz(numerator, denominator, x):
-    """Vensim ``XIDZ``: ``numerator/denominator``, or ``x`` if ``|denominator| < 1e-6``.
-
-    Parameters
-    ----------
-    numerator, denominator : array_like
-        Operands [any unit].
-    x : array_like
-        Value returned where the denominator is (near) zero.
-
-    Returns
-    -------
-    numpy.ndarray
-        The guarded quotient.
-    """
-    return xidz_checked(near_zero(denominator), numerator, denominator, x)
-
-
 def zidz(numerator, denominator):
     """Vensim ``ZIDZ``: ``numerator/denominator``, or 0 if ``|denominator| < 1e-6``.
 
@@ -111,7 +95,7 @@ def zidz(numerator, denominator):
     numpy.ndarray
         The guarded quotient.
     """
-    return xidz_checked(near_zero(denominator), numerator, denominator, 0.0)
+    return zidz_checked(near_zero(denominator), numerator, denominator)
 
 
 def integer(x):
@@ -299,8 +283,6 @@ NUMPY_FUNCTIONS = {
     "integer": integer,
     "modulo": modulo,
     "quantum": quantum,
-    "xidz": xidz,
-    "zidz": zidz,
     "if_then_else": if_then_else,
 }
 

@@ -107,6 +107,8 @@ def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=
     with np.errstate(all="ignore"):
         static, states = self.initial_state(schedule, controls, grid, n, fixed, varying)
         dynamic = [node for node in stateful if node in set(schedule.dynamic_order)]
+        # DELAY FIXED writes its pipeline in place: it must advance once per step only
+        continuous = [node for node in dynamic if not isinstance(stateful[node], discrete)]
 
         def evaluate(current, time, k):
             values = {**static, clock: time}
@@ -120,10 +122,10 @@ def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=
                     values[node] = program.exprs[node].fn(values)
             return values
 
-        def advance(current, values):
+        def advance(current, values, nodes):
             return {node: stateful[node].advance(
                 current[node], {a: stateful[node].args[a].fn(values)
-                                for a in stateful[node].advance_args}, dt) for node in dynamic}
+                                for a in stateful[node].advance_args}, dt) for node in nodes}
 
         results = into or {name: np.empty((int(sum(save)), n)) for name in outputs}
         column = 0
@@ -135,10 +137,10 @@ def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=
                 column += 1
             if k == len(grid) - 1:
                 break
-            predictor = advance(states, values)
-            corrector = advance(predictor, evaluate(predictor, time + dt, k))
-            states = {node: predictor[node] if isinstance(stateful[node], discrete)
-                      else (states[node] + corrector[node]) / 2 for node in dynamic}
+            predictor = advance(states, values, dynamic)
+            corrector = advance(predictor, evaluate(predictor, time + dt, k), continuous)
+            states = {node: (states[node] + corrector[node]) / 2 if node in corrector
+                      else predictor[node] for node in dynamic}
     return results
 
 
@@ -170,6 +172,8 @@ def main(argv: list | None = None) -> list:
     parser.add_argument("--known", action="store_true",
                         help="report the strict-xfail cases of test_invariants.py instead")
     args = parser.parse_args(argv)
+    if args.draws < 1 or args.top < 1 or not 0 < args.time_step <= 1:
+        parser.error("--draws and --top must be at least 1, --time-step in (0, 1] year")
     overrides = {}
     if args.integrator == "heun":
         engine.Runner.integrate = heun_integrate

@@ -724,7 +724,7 @@ EULER_LIMITS = {
     # reach the 2035 high-tech enterprises through four stocks (incubated firms, tech SMEs,
     # applicants under review, certified firms); Euler passes a change on by
     # one stock per step, a large share of a one-year onset. Halving DT moves
-    # them by 6.34% (1/8), 3.43% (1/16), 1.77% (1/32), 0.90% (1/64).
+    # them by 6.33% (1/8), 3.42% (1/16), 1.77% (1/32), 0.90% (1/64).
     "incubator onset": case("yibin", parameters={"tech_sme_birth_rate": 0.0}, levers={
         "incubator_capacity": {"type": "step", "year": 2034, "before": 0.0, "after": 100000.0}}),
     # found by make test-thorough in 80 s: Hechuan's incubator capacity steps
