@@ -86,8 +86,8 @@ def _time_step(scenario, model, engine, scenario_run):
 def _steady_state(scenario, model, engine, scenario_run):
     try:
         inputs = validation.equilibrium_inputs(scenario, model=model)
-    except ValueError as error:  # no rest point: nothing to check, not a failure
-        return True, (f"不适用（无均衡点）：{error}", f"not applicable: {error}"), pd.DataFrame()
+    except validation.NoEquilibriumError as error:  # nothing to check, not a failure
+        return True, (f"不适用：{error.zh}", f"not applicable: {error}"), pd.DataFrame()
     table = validation.steady_state_report(scenario, inputs, engine=engine, model=model)
     worst = table["relative_drift"].idxmax()
     drift = float(table.loc[worst, "relative_drift"])

@@ -52,6 +52,16 @@ EQUILIBRIUM_ZEROS = {
 }
 
 
+
+
+class NoEquilibriumError(ValueError):
+    """The scenario has no rest point; ``zh`` gives the reason in Chinese."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+
 # ------------------------------------------------------------------ running
 def stock_names(model: LoadedModel | None = None) -> list[str]:
     """Vensim names of the model's stocks (INTEG, SMOOTH and DELAY outputs).
@@ -388,7 +398,7 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
 
     Raises
     ------
-    ValueError
+    NoEquilibriumError
         If no equilibrium exists: every certificate renewed without any
         attrition (the HTE stock grows forever), or R&D caps (shares of GDP)
         binding at the start, so that R&D capital, which starts from the
@@ -414,8 +424,10 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     business0 = min(p.get("maximum_business_rd_share_of_gdp", math.inf) * gdp0,
                     max(0.0, p["initial_rd_expenditure"] - government0))
     if not math.isclose(business0 + government0, p["initial_rd_expenditure"], rel_tol=1e-12):
-        raise ValueError("no rest point: R&D caps (shares of GDP) bind at the start, so R&D"
-                         " expenditure starts below the initial R&D that sets R&D capital")
+        raise NoEquilibriumError(
+            "no rest point: R&D caps (shares of GDP) bind at the start, so R&D expenditure"
+            " starts below the initial R&D that sets R&D capital",
+            "无静止点：研发上限（占GDP比例）在起始年即起作用，研发经费低于决定R&D资本存量的初始研发投入")
 
     incubated = p["incubator_capacity"]
     graduations = p["incubator_graduation_share"] * incubated / p["incubation_time"]
@@ -424,8 +436,10 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     survival = (1 - attrition * dt) ** (validity / dt)
     renew = p["hte_reapplication_share"] * p["hte_renewal_pass_rate"]
     if renew * survival >= 1:
-        raise ValueError("no equilibrium: every certificate is renewed and none leaks, so the"
-                         " number of high-tech enterprises grows without bound")
+        raise NoEquilibriumError(
+            "no equilibrium: every certificate is renewed and none leaks, so the number of"
+            " high-tech enterprises grows without bound",
+            "无均衡点：所有证书均续期且无流失，高新技术企业数无限增长")
     # HTE held per certificate a year, (1 - survival) / attrition, written with
     # expm1/log1p: for an attrition of 1e-244 survival rounds to 1 and the plain
     # form gives 0 instead of the validity.
@@ -474,10 +488,12 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     # certifications, htes / held a year.
     remainder = htes - dt * htes / held
     if htes > 0 and remainder < p["firm_count_resolution"]:
-        raise ValueError(f"no rest point: {htes:.3g} high-tech enterprises at rest leave"
-                         f" {remainder:.3g} after one time step's outflows, below the firm count"
-                         f" resolution ({p['firm_count_resolution']:g}), a remainder the model"
-                         " empties")
+        raise NoEquilibriumError(
+            f"no rest point: {htes:.3g} high-tech enterprises at rest leave {remainder:.3g}"
+            f" after one time step's outflows, below the firm count resolution"
+            f" ({p['firm_count_resolution']:g}), a remainder the model empties",
+            f"无静止点：静止时 {htes:.3g} 家高新技术企业经一个步长的流出后剩 {remainder:.3g} 家，"
+            f"低于企业计数分辨率（{p['firm_count_resolution']:g}），模型将其清零")
 
     # Platforms at construction / delisting when that is a valid initial value,
     # else construction set to replace the delistings of the initial platforms.

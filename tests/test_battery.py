@@ -66,6 +66,20 @@ def test_a_non_finite_final_year_fails_the_time_step_check(tmp_path):
     assert "不是有限数" in summary.loc["time_step", "detail_zh"]
 
 
+def test_a_scenario_without_rest_point_skips_the_steady_state_in_both_languages():
+    """Every certificate renewed and none leaking: 'not applicable', with the zh reason."""
+    scenario = load_scenario(PLAN)
+    scenario = dataclasses.replace(scenario, parameters={
+        **scenario.parameters, "hte_exit_rate": 0.0, "hte_revocation_rate": 0.0,
+        "hte_reapplication_share": 1.0, "hte_renewal_pass_rate": 1.0})
+    summary, tables = validate_scenario(scenario, checks=("steady_state",))
+    row = summary.loc["steady_state"]
+    assert row["ok"] and tables["steady_state"].empty
+    assert row["detail"].startswith("not applicable: no equilibrium")
+    assert row["detail_zh"].startswith("不适用：无均衡点")
+    assert not any("a" <= ch.lower() <= "z" for ch in row["detail_zh"])  # no English inside
+
+
 def test_unknown_check_and_engine_name_the_valid_choices():
     """A wrong check or engine name is a ValueError listing the valid ones."""
     scenario = load_scenario(PLAN)

@@ -573,7 +573,7 @@ def test_equilibrium_start_stays_at_rest(case_):
     scenario = case_.scenario()
     try:
         inputs = validation.equilibrium_inputs(scenario)
-    except ValueError:  # no rest point exists (see the message)
+    except validation.NoEquilibriumError:  # no rest point exists (see the message)
         assume(False)
     report = validation.steady_state_report(scenario, inputs, engine=ENGINE)
     drifting = report[~(report["relative_drift"] <= RTOL)]

@@ -121,10 +121,11 @@ def test_baseline_equilibrium_is_exact(region):
 
 def test_equilibrium_refuses_a_model_without_rest_point():
     """All certificates renewed and none leaking: the HTE stock grows for ever."""
-    with pytest.raises(ValueError, match="no equilibrium"):
+    with pytest.raises(validation.NoEquilibriumError, match="no equilibrium") as raised:
         validation.equilibrium_inputs(baselines()["ningxia"], {
             "hte_exit_rate": 0.0, "hte_revocation_rate": 0.0,
             "hte_reapplication_share": 1.0, "hte_renewal_pass_rate": 1.0})
+    assert raised.value.zh.startswith("无均衡点")
 
 
 def _drifting(region: str, **changes: float) -> set[str]:
