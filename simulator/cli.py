@@ -41,19 +41,55 @@ def _parse_set(items: list[str]) -> dict[str, str]:
     return overrides
 
 
+def _load_scenario(args: argparse.Namespace):
+    """The scenario file, with ``--set`` overrides and ``--time-step`` if the command has them."""
+    from simulator.scenario import Scenario, load_scenario
+
+    scenario = load_scenario(args.scenario)
+    overrides = _parse_set(getattr(args, "set", None))
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    if getattr(args, "time_step", None) is not None:  # validated as in a scenario file
+        scenario = Scenario.from_dict({**scenario.to_dict(), "time_step": args.time_step})
+    return scenario
+
+
+def _check_time_step(scenario, args: argparse.Namespace) -> dict | None:
+    """Halve the time step; warn on stderr if the key indicators move. Returns the record."""
+    if args.no_time_step_check:
+        return None
+    from simulator.model import load_model
+    from simulator.runner import resolve_engine
+    from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
+
+    model = load_model()
+    table, advice = check_time_step(scenario, engine=resolve_engine(args.engine, model),
+                                    model=model)
+    indicator, change = worst_change(table)
+    if advice is not None:
+        print(f"warning: 数值精度：{advice.message_zh}\n"
+              f"warning: numerical accuracy: {advice.message_en}", file=sys.stderr)
+        if advice.converged_at is not None:
+            print(f"warning: 或加 --time-step {advice.converged_at:g} 重新运行 / or rerun with"
+                  f" --time-step {advice.converged_at:g}", file=sys.stderr)
+    return {"time_step": scenario.time_step, "tolerance": TOLERANCE,
+            "converged": advice is None, "worst_indicator": indicator,
+            "relative_change": None if change != change else change,  # NaN is not JSON
+            "converged_at": None if advice is None else advice.converged_at}
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
-    from simulator.scenario import load_scenario
 
     if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"--out '{args.out}' must end in .csv or .parquet")
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise ValueError(f"--plot '{args.plot}' must end in .png")
-    scenario = load_scenario(args.scenario)
-    overrides = _parse_set(args.set)
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
+    scenario = _load_scenario(args)
     results = run_scenario(scenario, engine=args.engine)
+    check = _check_time_step(scenario, args)
+    if check is not None:  # written into the results' .meta.json
+        results.metadata["time_step_check"] = check
     if args.out:
         results.write(args.out)
         print(f"wrote {args.out} ({len(results.frame)} years x {results.frame.shape[1]} indicators)")
@@ -109,12 +145,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
-    from simulator.scenario import load_scenario
     from simulator.targets import format_table, track_ensemble, track_targets
 
     if args.out and Path(args.out).suffix.lower() != ".csv":
         raise ValueError(f"--out '{args.out}' must end in .csv")
-    scenario = load_scenario(args.scenario)
+    scenario = _load_scenario(args)
     if not scenario.targets:
         print(f"scenario {scenario.name!r} has no targets to track (see the comments in {args.scenario})")
         return 0
@@ -132,6 +167,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         for note in ensemble.notes:
             print(note)
         table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
+    _check_time_step(scenario, args)  # of the scenario's own parameters
     print(format_table(table))
     if args.out:
         from simulator.results import atomic_write_text
@@ -181,6 +217,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _time_step_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-step", type=float, metavar="DT", help="replace the scenario's time step (1/n of a year, e.g. 0.03125)")
+    command.add_argument("--no-time-step-check", action="store_true", help="skip the check that halving the time step moves no key indicator by 1%% or more (it costs about two runs; a warning on stderr names a time step that converges)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m simulator`` argument parser."""
     parser = _Parser(prog="python -m simulator", description="Innovation Dynamics: regional S&T policy scenarios (区域科技创新政策情景模拟).")
@@ -192,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
     run.add_argument("--engine", default="auto", choices=["auto", "batch", "pysd"], help="simulation engine (default: batch where it supports the model)")
+    _time_step_options(run)
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("simulate", help="run any Vensim model with its own defaults; write every variable")
@@ -231,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
     targets.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
     targets.add_argument("--out", help="write the table to FILE.csv")
+    _time_step_options(targets)
     targets.set_defaults(func=_cmd_targets)
 
     sweep = sub.add_parser("sweep", help="run a sweep spec (design of lever/parameter values) into a results folder")

@@ -314,17 +314,31 @@ def dt_convergence(
         ``scale`` and ``relative_change`` = ``|half_dt - dt| / scale`` (0 when
         both runs are 0 throughout; NaN when a run is not finite).
     """
+    coarse, fine = (key_indicator_run(scenario, dt, overrides, indicators=indicators,
+                                      engine=engine, model=model)
+                    for dt in (scenario.time_step, scenario.time_step / 2))
+    return compare_runs(coarse, fine)
+
+
+def key_indicator_run(scenario: Scenario, time_step: float, overrides: dict | None = None, *,
+                      indicators: tuple[str, ...] = catalogue.KEY_INDICATORS,
+                      engine: str = "batch", model: LoadedModel | None = None) -> pd.DataFrame:
+    """Yearly values of indicators (Python names as columns) at a given time step."""
     model = model or load_model()
     entries = catalogue.indicators(model)
     columns = [entries[name].vensim_name for name in indicators]
-    frames = [run_scenario_frame(scenario, overrides, time_step=dt, saveper=1.0, columns=columns,
-                                 engine=engine, model=model)
-              for dt in (scenario.time_step, scenario.time_step / 2)]
+    frame = run_scenario_frame(scenario, overrides, time_step=time_step, saveper=1.0,
+                               columns=columns, engine=engine, model=model)
+    return frame[columns].set_axis(list(indicators), axis=1)
+
+
+def compare_runs(coarse: pd.DataFrame, fine: pd.DataFrame) -> pd.DataFrame:
+    """Final-year change between two runs of the same indicators (see :func:`dt_convergence`)."""
     rows = {}
-    for name, column in zip(indicators, columns):
-        a, b = (float(frame[column].iloc[-1]) for frame in frames)
-        scale = max(float(np.nanmax(np.abs(frame[column].to_numpy(dtype=float))))
-                    for frame in frames)
+    for name in coarse.columns:
+        a, b = float(coarse[name].iloc[-1]), float(fine[name].iloc[-1])
+        scale = max(float(np.nanmax(np.abs(frame[name].to_numpy(dtype=float))))
+                    for frame in (coarse, fine))
         # NaN (a non-finite run) stays NaN, so that no check passes it
         change = abs(b - a) / scale if scale != 0 else abs(b - a)
         rows[name] = {"dt": a, "half_dt": b, "scale": scale, "relative_change": change}

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from simulator.cli import main
+from simulator.scenario import Scenario
 
 from conftest import ROOT, SCENARIOS_DIR
 
@@ -168,3 +169,63 @@ def test_unknown_profile_is_refused_before_the_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert err.startswith(f"error: {scenario}: unknown profile 'ningxai'; did you mean 'ningxia'? (valid: ['yibin'"), err
+
+
+def _onset_file(tmp_path):
+    """The incubator-onset scenario (tests/test_time_step_advice.py) with a 2035 target."""
+    from test_time_step_advice import incubator_onset
+
+    data = incubator_onset().to_dict()
+    data["targets"] = [{"indicator": "high_tech_enterprises", "year": 2035, "value": 6000,
+                        "bound": "at_least"}]
+    path = tmp_path / "onset.yaml"
+    path.write_text(Scenario.from_dict(data).to_yaml(), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("command", ["run", "targets"])
+def test_a_run_that_does_not_converge_warns_with_the_time_step_to_use(tmp_path, capsys, command):
+    """The table still comes out on stdout; stderr says which time step converges."""
+    assert main([command, _onset_file(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("warning: ") for line in lines), err
+    assert lines[0].startswith("warning: 数值精度：步长 0.0625 减半使高新技术企业")
+    assert "set time_step: 0.015625" in lines[1]
+    assert lines[2].endswith("or rerun with --time-step 0.015625")
+    assert "Traceback" not in err and out.strip()
+
+
+def test_the_advised_time_step_or_skipping_the_check_gives_no_warning(tmp_path, capsys):
+    scenario = _onset_file(tmp_path)
+    assert main(["run", scenario, "--time-step", "0.015625"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["run", scenario, "--no-time-step-check"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml")]) == 0  # converges
+    assert capsys.readouterr().err == ""
+
+
+def test_a_time_step_that_is_not_one_over_n_is_a_one_line_error(capsys):
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--time-step", "0.3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: time_step 0.3 must be 1/n of a year") and len(err.splitlines()) == 1
+
+
+def test_the_time_step_check_is_kept_with_the_results(tmp_path, capsys):
+    """The .meta.json says whether the run converged, and where it would."""
+    out = tmp_path / "onset.csv"
+    assert main(["run", _onset_file(tmp_path), "--out", str(out)]) == 0
+    check = json.loads((tmp_path / "onset.csv.meta.json").read_text(encoding="utf-8"))["time_step_check"]
+    assert check["converged"] is False and check["converged_at"] == 0.015625
+    assert check["worst_indicator"] == "high_tech_enterprises" and check["relative_change"] > 0.01
+    plan = tmp_path / "plan.csv"
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--out", str(plan)]) == 0
+    check = json.loads((tmp_path / "plan.csv.meta.json").read_text(encoding="utf-8"))["time_step_check"]
+    assert check["converged"] is True and check["converged_at"] is None
+    assert 0 < check["relative_change"] < check["tolerance"] == 0.01
+    skipped = tmp_path / "skipped.csv"
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--out", str(skipped),
+                 "--no-time-step-check"]) == 0
+    assert "time_step_check" not in json.loads(
+        (tmp_path / "skipped.csv.meta.json").read_text(encoding="utf-8"))
