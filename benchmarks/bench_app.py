@@ -11,7 +11,9 @@ slider values (so every run is a cache miss):
 
 1. building the scenario and its cache key (the YAML text);
 2. one run with the engine the app uses (``auto``) and with PySD;
-3. one run plus an ensemble of ``--members`` runs (``simulator.ensemble``),
+3. one run plus the Explore page's time-step check (a run at half the time
+   step, :mod:`simulator.time_step_advice`);
+4. one run plus an ensemble of ``--members`` runs (``simulator.ensemble``),
    when that module is present.
 
 It prints the median and the fastest of the repeats [ms]. Figures only;
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from simulator import app_logic  # noqa: E402
 from simulator.model import load_model  # noqa: E402
-from simulator.runner import ENGINES, run_scenario  # noqa: E402
+from simulator.runner import ENGINES, resolve_engine, run_scenario  # noqa: E402
 
 LEVER = "incubator_capacity"
 
@@ -88,6 +90,16 @@ def main(argv: list | None = None) -> dict[str, list[float]]:
         results["single run, engine=pysd"] = _timed(
             lambda i: run_scenario(scenarios[i], model=model, engine="pysd"), args.repeats
         )
+
+    # Explore also checks the time step: one more run at half of it (its own run reused)
+    from simulator.time_step_advice import check_time_step  # noqa: E402
+
+    def run_and_check(i: int) -> None:
+        frame = run_scenario(scenarios[i], model=model, engine=engine).frame
+        check_time_step(scenarios[i], model=model, engine=resolve_engine(engine, model),
+                        coarse=frame)
+
+    results[f"run + time-step check, engine={engine}"] = _timed(run_and_check, args.repeats)
 
     ensemble = app_logic.optional_module("simulator.ensemble")
     if ensemble is None:

@@ -62,6 +62,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "targets beside simulated values only.",
     ),
     "no_targets": ("该情景没有规划目标。", "This scenario has no targets."),
+    "time_step_warning": (
+        "数值精度提示：{message}。可在“保存与分享”页下载情景 YAML，修改 time_step 后再上传。",
+        "Numerical accuracy: {message}. Download the scenario YAML on the Save and share page,"
+        " change time_step and upload it again.",
+    ),
     "indicator": ("指标", "Indicator"),
     "unit": ("单位", "Unit"),
     "bound": ("约束", "Bound"),

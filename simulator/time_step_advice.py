@@ -126,6 +126,7 @@ def check_time_step(
     finest: float | None = FINEST_TIME_STEP,
     engine: str = "batch",
     model: LoadedModel | None = None,
+    coarse: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, TimeStepAdvice | None]:
     """Check a scenario's time step by halving it.
 
@@ -142,6 +143,10 @@ def check_time_step(
         None skips the search (one extra run, at half the time step).
     engine : {"batch", "pysd"}
     model : LoadedModel, optional
+    coarse : pandas.DataFrame, optional
+        The scenario's run at its own time step when already made (yearly
+        rows, key indicators by Python name, as :class:`simulator.results.Results`
+        has them), to save that run.
 
     Returns
     -------
@@ -161,7 +166,11 @@ def check_time_step(
         return validation.key_indicator_run(scenario, dt, overrides, engine=engine, model=model)
 
     dt = scenario.time_step
-    coarse, fine = run(dt), run(dt / 2)
+    if coarse is None:
+        coarse = run(dt)
+    else:
+        coarse = coarse[list(catalogue.KEY_INDICATORS)]
+    fine = run(dt / 2)
     table = validation.compare_runs(coarse, fine)
     indicator, change = worst_change(table)
     if change < tolerance:

@@ -41,6 +41,22 @@ def test_a_converged_run_gets_no_advice_and_the_battery_table():
     assert table["relative_change"].max() < advice_module.TOLERANCE
 
 
+def test_a_run_already_made_saves_one_run(monkeypatch):
+    """The app passes its own run as ``coarse``: same table, one run fewer."""
+    from simulator.runner import run_scenario
+
+    scenario = incubator_onset()
+    expected = check_time_step(scenario, finest=None)
+    calls = []
+    real = validation.key_indicator_run
+    monkeypatch.setattr(validation, "key_indicator_run",
+                        lambda sc, dt, *a, **k: calls.append(dt) or real(sc, dt, *a, **k))
+    table, advice = check_time_step(scenario, finest=None, coarse=run_scenario(scenario).frame)
+    assert calls == [1 / 32]
+    pd.testing.assert_frame_equal(table, expected[0])
+    assert advice == expected[1]
+
+
 def test_a_late_onset_names_the_time_step_that_converges():
     advice = time_step_advice(incubator_onset())
     assert advice.indicator == "high_tech_enterprises" and advice.label_zh == "高新技术企业"

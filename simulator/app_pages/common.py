@@ -17,6 +17,7 @@ from simulator.i18n import LANGUAGES, t
 from simulator.model import load_model
 from simulator.runner import run_scenario
 from simulator.scenario import REGIONS, Scenario, scenario_from_yaml
+from simulator.time_step_advice import check_time_step
 
 DEFAULT_REGION = "ningxia"
 DEFAULT_POLICY_YEAR = 2026  # first year of the 15th Five-Year Plan period (2026-2030)
@@ -34,6 +35,14 @@ def run_yaml(yaml_text: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """Results of a scenario, cached by its YAML text."""
     results = run_scenario(scenario_from_yaml(yaml_text, model=model()), model=model())
     return results.frame, results.units
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def time_step_advice_yaml(yaml_text: str):
+    """Time-step advice of a scenario (None when it converges), reusing its cached run."""
+    frame, _ = run_yaml(yaml_text)
+    scenario = scenario_from_yaml(yaml_text, model=model())
+    return check_time_step(scenario, model=model(), coarse=frame)[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

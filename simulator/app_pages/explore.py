@@ -81,6 +81,7 @@ def render() -> None:
         common.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
+    accuracy = st.empty()  # filled last: the check costs a run at half the time step
 
     entries = catalogue.indicators(common.model())
     year = scenario.end_year
@@ -123,6 +124,11 @@ def render() -> None:
         st.error(message)
     elif kind == "success":
         st.success(message)
+
+    advice = common.time_step_advice_yaml(app_logic.scenario_key(scenario))
+    if advice is not None:
+        message = advice.message_zh if lang == "zh" else advice.message_en
+        accuracy.warning(tr("time_step_warning", message=message))
 
 
 def _scorecard(frame, targets) -> None:

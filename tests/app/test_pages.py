@@ -257,3 +257,22 @@ def test_uploaded_scenario_with_a_short_horizon_keeps_the_policy_year_inside_it(
     assert not at.exception, at.exception
     year = at.slider(key="_policy_year")
     assert year.min == 2029 and year.value == 2029
+
+
+def test_explore_warns_when_the_scenario_does_not_converge_in_its_time_step():
+    """An uploaded late incubator onset (3.42% on halving DT) gets the advice; the preset none."""
+    from test_time_step_advice import incubator_onset
+
+    at = _app()
+    assert not [w for w in at.warning if "数值精度" in w.value]
+    text = incubator_onset().to_yaml().encode("utf-8")
+    at.switch_page("simulator/app_pages/share.py").run()
+    at.file_uploader(key="_upload").set_value(("onset.yaml", text, "application/x-yaml")).run()
+    at.switch_page("simulator/app_pages/explore.py").run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning if "数值精度" in w.value]
+    assert len(warnings) == 1 and "time_step: 0.015625" in warnings[0], warnings
+    assert "高新技术企业" in warnings[0] and "保存与分享" in warnings[0]
+    at.radio(key="_lang").set_value("en").run()
+    warnings = [w.value for w in at.warning if "Numerical accuracy" in w.value]
+    assert len(warnings) == 1 and "set time_step: 0.015625" in warnings[0], warnings
