@@ -34,8 +34,6 @@ from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
 #: Relative tolerance of conservation and steady state (float rounding only).
 RTOL = 1e-9
-#: Largest relative change of a key indicator when the time step is halved.
-DT_TOLERANCE = TOLERANCE
 
 LABELS = {
     "signs": "非负且有限 / finite and non-negative",
@@ -78,9 +76,9 @@ def _time_step(scenario, model, engine, scenario_run):
     worst, change = worst_change(table)
     dt, label = scenario.time_step, catalogue.indicators(model)[worst].label_zh
     return True, (
-        f"最大变化 {change:.2%}（{label}），步长 {dt:g} 与 {dt / 2:g} 相比（限值 {DT_TOLERANCE:.0%}）",
+        f"最大变化 {change:.2%}（{label}），步长 {dt:g} 与 {dt / 2:g} 相比（限值 {TOLERANCE:.0%}）",
         f"largest change {change:.2%} ({worst}) at DT {dt:g} vs {dt / 2:g} "
-        f"(limit {DT_TOLERANCE:.0%})"), table
+        f"(limit {TOLERANCE:.0%})"), table
 
 
 def _steady_state(scenario, model, engine, scenario_run):

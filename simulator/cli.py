@@ -54,17 +54,22 @@ def _load_scenario(args: argparse.Namespace):
     return scenario
 
 
-def _check_time_step(scenario, args: argparse.Namespace) -> dict | None:
-    """Halve the time step; warn on stderr if the key indicators move. Returns the record."""
+def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | None:
+    """Halve the time step; warn on stderr if the key indicators move. Returns the record.
+
+    ``coarse``: the run already made at the scenario's time step (key indicators), if any.
+    """
     if args.no_time_step_check:
         return None
+    import math
+
     from simulator.model import load_model
     from simulator.runner import resolve_engine
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
     table, advice = check_time_step(scenario, engine=resolve_engine(args.engine, model),
-                                    model=model)
+                                    model=model, coarse=coarse)
     indicator, change = worst_change(table)
     if advice is not None:
         print(f"warning: 数值精度：{advice.message_zh}\n"
@@ -74,7 +79,7 @@ def _check_time_step(scenario, args: argparse.Namespace) -> dict | None:
                   f" --time-step {advice.converged_at:g}", file=sys.stderr)
     return {"time_step": scenario.time_step, "tolerance": TOLERANCE,
             "converged": advice is None, "worst_indicator": indicator,
-            "relative_change": None if change != change else change,  # NaN is not JSON
+            "relative_change": None if math.isnan(change) else change,  # NaN is not JSON
             "converged_at": None if advice is None else advice.converged_at}
 
 
@@ -87,7 +92,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ValueError(f"--plot '{args.plot}' must end in .png")
     scenario = _load_scenario(args)
     results = run_scenario(scenario, engine=args.engine)
-    check = _check_time_step(scenario, args)
+    check = _check_time_step(scenario, args, coarse=results.frame)
     if check is not None:  # written into the results' .meta.json
         results.metadata["time_step_check"] = check
     if args.out:

@@ -52,8 +52,6 @@ EQUILIBRIUM_ZEROS = {
 }
 
 
-
-
 class NoEquilibriumError(ValueError):
     """The scenario has no rest point; ``zh`` gives the reason in Chinese."""
 

@@ -229,3 +229,15 @@ def test_the_time_step_check_is_kept_with_the_results(tmp_path, capsys):
                  "--no-time-step-check"]) == 0
     assert "time_step_check" not in json.loads(
         (tmp_path / "skipped.csv.meta.json").read_text(encoding="utf-8"))
+
+
+def test_run_checks_the_time_step_with_one_extra_run(monkeypatch, capsys):
+    """The check reuses the run just made: only the half-time-step run is added."""
+    from simulator import validation
+
+    calls = []
+    real = validation.key_indicator_run
+    monkeypatch.setattr(validation, "key_indicator_run",
+                        lambda sc, dt, *a, **k: calls.append(dt) or real(sc, dt, *a, **k))
+    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml")]) == 0
+    assert calls == [0.03125]

@@ -94,7 +94,7 @@ def test_without_the_search_one_extra_run_is_made(monkeypatch):
     assert "lower time_step in the scenario file" in advice.message_en
 
 
-def test_a_non_finite_run_is_not_searched():
+def test_a_non_finite_run_is_named_as_such():
     advice = advice_module.TimeStepAdvice(0.0625, "gdp", "地区生产总值", math.nan, None, 1 / 1024)
     assert advice.message_en == "gdp is not finite in the final year at DT 0.0625 or 0.03125"
     assert advice.message_zh == "地区生产总值在步长 0.0625 或 0.03125 下的最终值不是有限数"

@@ -125,7 +125,11 @@ def render() -> None:
     elif kind == "success":
         st.success(message)
 
-    advice = common.time_step_advice_yaml(app_logic.scenario_key(scenario))
+    try:
+        advice = common.time_step_advice_yaml(app_logic.scenario_key(scenario))
+    except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
+        common.error_box("run_error", error)
+        return
     if advice is not None:
         message = advice.message_zh if lang == "zh" else advice.message_en
         accuracy.warning(tr("time_step_warning", message=message))
