@@ -29,10 +29,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator.batch import compile_model  # noqa: E402
-from simulator.simulate import load_pysd_model, run_pysd  # noqa: E402
+from simulator.engine.batch import compile_model  # noqa: E402
+from simulator.engine.translation import load_pysd_model
+from simulator.engine.simulate import run_pysd  # noqa: E402
 
-CORE_MODEL = ROOT / "models" / "regional_innovation.mdl"
+CORE_MODEL = ROOT / "simulator" / "models" / "regional_innovation.mdl"
 SIR_MODEL = ROOT.parent / "shared" / "testmodels" / "SIR" / "SIR.mdl"
 
 
@@ -46,7 +47,7 @@ def draw_scenarios(model, n: int, seed: int = 12345, count: int = 6) -> dict:
 
     Parameters
     ----------
-    model : simulator.batch.BatchModel
+    model : simulator.engine.batch.BatchModel
         The compiled model.
     n : int
         Number of scenarios.

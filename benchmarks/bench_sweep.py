@@ -45,7 +45,7 @@ def _spec(n: int):
     return spec_from_dict(
         {
             "name": f"bench-{n}",
-            "base": str(ROOT / "scenarios" / "ningxia-plan.yaml"),
+            "base": str(ROOT / "simulator" / "scenarios" / "ningxia-plan.yaml"),
             "design": {"method": "latin_hypercube", "n": n, "seed": 1},
             "vary": VARY,
         },

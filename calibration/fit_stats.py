@@ -234,8 +234,8 @@ def fit_table(sim_df: pd.DataFrame, obs_df: pd.DataFrame, *, region=None) -> pd.
         ``value``; or wide, indexed by year with one column per indicator,
         in which case ``region`` must be given.
     obs_df : pandas.DataFrame
-        Output of :func:`calibration.observations.load_observations` or
-        :func:`~calibration.observations.load_holdout`.
+        Output of :func:`simulator.data.observations.load_observations` or
+        :func:`~simulator.data.observations.load_holdout`.
     region : str, optional
         Region of a wide ``sim_df``.
 

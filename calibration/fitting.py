@@ -37,16 +37,17 @@ import yaml
 from scipy import optimize
 from scipy.stats import qmc
 
-from calibration.observations import FIT_END_YEAR, load_observations
-from calibration.profiles import REGIONS, Z90, Profile
-from simulator import catalogue
+from simulator.data.observations import FIT_END_YEAR, load_observations
+from simulator.data.profile import REGIONS, Z90, Profile
+from simulator import catalogue, paths
 from simulator.errors import did_you_mean
-from simulator.model import LoadedModel, load_model, time_grid
+from simulator.engine.dispatch import run_cases
+from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.runner import scenario_inputs
 from simulator.scenario import Scenario
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
-SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS_DIR = paths.SCENARIOS_DIR
 
 #: Relative error assumed for a documented figure [1]: statistics are revised by
 #: a few percent (e.g. Ningxia's R&D intensity 2017: 1.13% then 1.22%).
@@ -260,15 +261,15 @@ class Objective:
         self, z: np.ndarray, inputs: dict, columns: dict[str, str], end_year: int
     ) -> pd.DataFrame:
         self.evaluations += 1
-        frame = self.model.run(
-            {**inputs, **self.parameters(z)},
-            initial_time=self.spec.base_year,
-            final_time=end_year,
-            time_step=self.time_step,
-            saveper=1.0,
-            return_columns=list(columns.values()),
-        )
-        frame.index = np.rint(frame.index.to_numpy()).astype(int)
+        # One PySD run (the reference); lever series are on the run's own grid.
+        inputs = {k: (v.to_numpy()[None, :] if isinstance(v, pd.Series) else v)
+                  for k, v in {**inputs, **self.parameters(z)}.items()}
+        times, out = run_cases(self.model, inputs, 1, engine="pysd",
+                               initial_time=self.spec.base_year, final_time=end_year,
+                               time_step=self.time_step, saveper=1.0,
+                               columns=list(columns.values()))
+        frame = pd.DataFrame({c: out[c][0] for c in columns.values()},
+                             index=np.rint(times).astype(int))
         return frame.rename(columns={v: k for k, v in columns.items()})
 
     def simulate_many(self, z: np.ndarray) -> np.ndarray:
@@ -278,13 +279,6 @@ class Objective:
         supports the model, else PySD row by row; returns shape ``(k, n_obs)``.
         """
         z = np.atleast_2d(z)
-        batch, _ = self.model.batch_model()
-        if batch is None:
-            rows = []
-            for zi in z:
-                frame = self.simulate(zi)
-                rows.append([frame.at[y, i] for i, y in zip(self.obs["indicator"], self.obs["year"])])
-            return np.array(rows, dtype=float)
         k = len(z)
         self.evaluations += k
         params = {
@@ -293,10 +287,10 @@ class Objective:
         }
         for j, p in enumerate(self.priors):
             params[p.name] = np.exp(z[:, j]) if p.transform == "log" else z[:, j]
-        controls = dict(initial_time=self.spec.base_year, final_time=self.end_year,
-                        time_step=self.time_step, saveper=1.0)
-        out = batch.run(params, k, return_columns=list(self.columns.values()), **controls)
-        years = list(np.rint(batch.output_times(**controls)).astype(int))
+        times, out = run_cases(self.model, params, k, initial_time=self.spec.base_year,
+                               final_time=self.end_year, time_step=self.time_step, saveper=1.0,
+                               columns=list(self.columns.values()))
+        years = list(np.rint(times).astype(int))
         columns = [self.columns[i] for i in self.obs["indicator"]]
         index = [years.index(y) for y in self.obs["year"]]
         return np.column_stack([out[c][:, t] for c, t in zip(columns, index)]) if len(columns) else np.zeros((k, 0))

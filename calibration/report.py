@@ -18,10 +18,10 @@ import yaml
 
 from calibration import fit_stats
 from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_spec
-from calibration.observations import FIT_END_YEAR, load_holdout
-from calibration.profiles import Profile
+from simulator.data.observations import FIT_END_YEAR, load_holdout
+from simulator.data.profile import Profile
 from simulator import catalogue
-from simulator.model import LoadedModel, load_model
+from simulator.engine.model import LoadedModel, load_model
 from simulator.results import atomic_write_text
 
 #: Forecast horizon of the report's simulation [year].

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from simulator import catalogue, validation
-from simulator.model import LoadedModel, load_model
+from simulator.engine.dispatch import check_engine
+from simulator.engine.model import LoadedModel, load_model
 from simulator.scenario import Scenario
 from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
@@ -135,8 +136,7 @@ def validate_scenario(scenario: Scenario, *, engine: str = "batch",
     unknown = sorted(set(checks) - set(CHECKS))
     if unknown:
         raise ValueError(f"unknown check(s) {unknown}; valid: {sorted(CHECKS)}")
-    if engine not in validation.ENGINES:
-        raise ValueError(f"{engine!r} is not a valid engine; valid: {list(validation.ENGINES)}")
+    check_engine(engine)
     model = model or load_model()
     scenario_run = cache(lambda: validation.run_scenario_frame(scenario, engine=engine,
                                                                model=model))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from simulator.model import LoadedModel, load_model
+from simulator.engine.model import LoadedModel, load_model
 
 _CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 

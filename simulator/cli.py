@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from simulator import paths
 from simulator.errors import ScenarioError, UnknownNameError
 
 #: Exit code for bad input (as argparse uses for usage errors).
@@ -63,8 +64,8 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
         return None
     import math
 
-    from simulator.model import load_model
-    from simulator.runner import resolve_engine
+    from simulator.engine.model import load_model
+    from simulator.engine.dispatch import resolve_engine
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
@@ -112,7 +113,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.results import atomic_write_text
-    from simulator.simulate import simulate_file
+    from simulator.engine.simulate import simulate_file
 
     if Path(args.out).suffix.lower() != ".csv":
         raise ValueError(f"--out '{args.out}' must end in .csv")
@@ -140,7 +141,7 @@ def _cmd_catalogue(kind: str):
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from simulator.units import check_units
+    from simulator.engine.units import check_units
 
     issues = check_units(args.model)
     for issue in issues:
@@ -205,8 +206,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.fitting import fit_region
-    from calibration.observations import FIT_END_YEAR
-    from calibration.profiles import REGIONS, save_profile
+    from simulator.data.observations import FIT_END_YEAR
+    from simulator.data.profile import REGIONS, save_profile
     from calibration.report import write_report
 
     if args.all == bool(args.region):
@@ -217,7 +218,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         profile = fit_region(region, until=until, n_starts=args.starts, seed=args.seed)
         if until == FIT_END_YEAR and not args.no_save:
             print(f"wrote {save_profile(profile)}")
-        folder = write_report(profile, args.report)
+        folder = write_report(profile, args.report or paths.reports_root() / "calibration")
         print(f"wrote {folder}/fit.md")
     return 0
 
@@ -256,10 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("region", nargs="?", help="yibin, suining, hechuan, ningxia or chengdu")
     cal.add_argument("--all", action="store_true", help="every region")
     cal.add_argument("--until", type=int, help="fit outcomes up to YEAR only (backtest; the profile is not saved)")
-    cal.add_argument("--report", default="calibration/reports", help="report folder (default calibration/reports)")
+    cal.add_argument("--report", help="report folder (default: $INNOVATION_DYNAMICS_REPORTS/calibration, else ~/.local/share/innovation-dynamics/reports/calibration)")
     cal.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
     cal.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
-    cal.add_argument("--no-save", action="store_true", help="do not overwrite calibration/profiles/<region>.yaml")
+    cal.add_argument("--no-save", action="store_true", help="do not overwrite the region's profile (simulator/data/profiles/<region>.yaml)")
     cal.set_defaults(func=_cmd_calibrate)
 
     check = sub.add_parser("check", help="check a Vensim model's units for dimensional consistency")
@@ -282,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     targets.set_defaults(func=_cmd_targets)
 
     sweep = sub.add_parser("sweep", help="run a sweep spec (design of lever/parameter values) into a results folder")
-    sweep.add_argument("spec", help="sweep spec YAML file (see scenarios/sweeps/)")
+    sweep.add_argument("spec", help="sweep spec YAML file (see simulator/scenarios/sweeps/)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
     sweep.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")

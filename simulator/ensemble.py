@@ -4,8 +4,8 @@ Where the draws come from (the scenario's ``uncertainty`` section, see
 :mod:`simulator.uncertainty`):
 
 - the scenario's calibration profile (``profile:``, else its region:
-  ``calibration/profiles/<name>.yaml``, :meth:`calibration.profiles.Profile.sample`)
-  when ``calibration.profiles`` is importable, the file exists and it can be
+  ``simulator/data/profiles/<name>.yaml``, :meth:`simulator.data.profile.Profile.sample`)
+  when ``simulator.data.profile`` is importable, the file exists and it can be
   sampled, unless ``source: stated``; the profile's draws win for every
   parameter it draws, since they carry the calibrated uncertainty;
 - the distributions the section states: for the parameters the profile does
@@ -96,7 +96,7 @@ class Ensemble:
 def profile_file(name: str) -> Path | None:
     """Return the path of a calibration profile that exists, else None."""
     try:
-        profiles = importlib.import_module("calibration.profiles")
+        profiles = importlib.import_module("simulator.data.profile")
     except ImportError:
         return None
     path = Path(profiles.profile_path(name)) if hasattr(profiles, "profile_path") else None
@@ -105,7 +105,7 @@ def profile_file(name: str) -> Path | None:
 
 def _sample_profile(name: str, n: int, seed: int) -> tuple[list[dict] | None, str]:
     """Draws from a region's profile, or None and why it could not be sampled."""
-    from calibration.profiles import load_profile
+    from simulator.data.profile import load_profile
 
     try:
         return load_profile(name).sample(n, int(seed)), ""

@@ -31,8 +31,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "preset_plan": ("规划", "Plan"),
     "preset_uploaded": ("已上传", "Uploaded"),
     "plan_missing": (
-        "该地区的规划情景文件(scenarios/{region}-plan.yaml)尚未提供,暂用基线情景。",
-        "No plan scenario for this region yet (scenarios/{region}-plan.yaml);"
+        "该地区的规划情景文件(simulator/scenarios/{region}-plan.yaml)尚未提供,暂用基线情景。",
+        "No plan scenario for this region yet (simulator/scenarios/{region}-plan.yaml);"
         " showing the baseline.",
     ),
     "policy_year": ("政策调整起始年", "Policy change from year"),
@@ -159,8 +159,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Fit statistics of the region's baseline scenario against the documented outcomes.",
     ),
     "profile_missing": (
-        "该地区的校准参数文件(calibration/profiles/{region}.yaml)尚未提供。",
-        "No calibration profile for this region yet (calibration/profiles/{region}.yaml).",
+        "该地区的校准参数文件(simulator/data/profiles/{region}.yaml)尚未提供。",
+        "No calibration profile for this region yet (simulator/data/profiles/{region}.yaml).",
     ),
     "profile": ("校准参数", "Calibration profile"),
     "profile_parameter": ("参数", "Parameter"),

@@ -158,7 +158,7 @@ def plot_series(
     observed, targets : pandas.DataFrame, optional
         Long frames with ``indicator``, ``year`` and ``value_model`` (or
         ``value``) for one region, e.g. from
-        ``calibration.observations.load_observations``. Rows with weight 0
+        ``simulator.data.observations.load_observations``. Rows with weight 0
         are skipped; ``bound == "at_least"`` points are drawn as ▲ (a floor).
     title : str, optional
         Figure title.

@@ -26,7 +26,7 @@ def documented_points(region: str | None) -> tuple[pd.DataFrame | None, pd.DataF
     """
     if not region:
         return None, None
-    from calibration.observations import load_observations
+    from simulator.data.observations import load_observations
 
     data = load_observations()
     data = data[data["region"].str.lower() == region.lower()]

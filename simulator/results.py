@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.simulate import file_sha256
+from simulator.engine.translation import file_sha256
+from simulator.paths import OBSERVATIONS_CSV
 
 #: The project's documented observations; their hash is the data version.
-OBSERVATIONS_FILE = Path(__file__).resolve().parents[1] / "calibration" / "data" / "observations.csv"
+OBSERVATIONS_FILE = OBSERVATIONS_CSV
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
 
@@ -46,7 +47,7 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
 
 
 def data_version() -> str:
-    """SHA-256 of ``calibration/data/observations.csv`` (or "absent")."""
+    """SHA-256 of ``simulator/data/observations.csv`` (or "absent")."""
     return file_sha256(OBSERVATIONS_FILE) if OBSERVATIONS_FILE.is_file() else "absent"
 
 

@@ -3,7 +3,7 @@
 One entry point per use, whatever the engine (the pvlib layering of
 ``shared/STYLE.md``): :func:`run_scenario` for one scenario,
 :func:`run_variants` for sweeps and ensembles. ``engine="auto"`` (the
-default) uses the vectorised batch engine (:mod:`simulator.batch`) where it
+default) uses the vectorised batch engine (:mod:`simulator.engine.batch`) where it
 supports the model and falls back to PySD, the reference, where it does not.
 """
 
@@ -13,14 +13,13 @@ import numpy as np
 import pandas as pd
 
 from simulator import catalogue
+from simulator.data.profile import load_profile
 from simulator.errors import unknown_name
 from simulator.levers import parse_path, step_midpoints
-from simulator.model import LoadedModel, load_model, time_grid
+from simulator.engine.dispatch import resolve_engine, run_cases
+from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.results import Results, provenance
 from simulator.scenario import Scenario, check_range
-
-ENGINES = ("auto", "batch", "pysd")
-
 
 def profile_values(scenario: Scenario) -> dict[str, float]:
     """Parameter values of the scenario's calibration profile (empty without one).
@@ -34,8 +33,6 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
     """
     if not scenario.profile:
         return {}
-    from calibration.profiles import load_profile
-
     profile = load_profile(scenario.profile)
     if profile.base_year != scenario.start_year:
         raise ValueError(
@@ -66,27 +63,6 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     return inputs
 
 
-def resolve_engine(engine: str, model: LoadedModel) -> str:
-    """Return ``"batch"`` or ``"pysd"`` for a requested engine name.
-
-    Raises
-    ------
-    ValueError
-        On an unknown name, or ``"batch"`` for a model it cannot compile
-        (the message names the variable and construct).
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
-    if engine == "pysd":
-        return "pysd"
-    batch, reason = model.batch_model()
-    if batch is not None:
-        return "batch"
-    if engine == "batch":
-        raise ValueError(f"the batch engine cannot run {model.path.name}: {reason}")
-    return "pysd"
-
-
 def _indicator_names(model: LoadedModel, indicators: list[str] | None) -> tuple[list[str], dict]:
     entries = catalogue.indicators(model)
     names = list(indicators) if indicators is not None else list(entries)
@@ -101,32 +77,14 @@ def _run_arrays(
     engine: str,
     inputs: dict[str, float | np.ndarray],
     scenario: Scenario,
-    grid: np.ndarray,
     columns: list[str],
     n: int,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``n`` scenarios; inputs are scalars, (n,) or (n, n_grid) arrays."""
-    controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year,
-                    time_step=scenario.time_step, saveper=1.0)
-    if engine == "batch":
-        batch, _ = model.batch_model()
-        out = batch.run_chunked(inputs, n, chunk_size=2000, return_columns=columns, **controls)
-        return np.rint(batch.output_times(**controls)).astype(int), out
-    stacked: dict[str, list[np.ndarray]] = {c: [] for c in columns}
-    years = None
-    for i in range(n):
-        params = {}
-        for name, value in inputs.items():
-            value = np.asarray(value, dtype=float)
-            if value.ndim == 2:
-                params[name] = pd.Series(value[i], index=grid)
-            else:
-                params[name] = float(value[i] if value.ndim == 1 else value)
-        frame = model.run(params, return_columns=columns, **controls)
-        years = np.rint(frame.index.to_numpy()).astype(int)
-        for c in columns:
-            stacked[c].append(frame[c].to_numpy(dtype=float))
-    return years, {c: np.array(v) for c, v in stacked.items()}
+    times, out = run_cases(model, inputs, n, engine=engine, initial_time=scenario.start_year,
+                           final_time=scenario.end_year, time_step=scenario.time_step,
+                           saveper=1.0, columns=columns)
+    return np.rint(times).astype(int), out
 
 
 def run_scenario(
@@ -168,7 +126,7 @@ def run_scenario(
     # Engine inputs: scalars, or (n, n_grid) arrays for time paths (here n = 1).
     inputs = {k: (v[None, :] if isinstance(v, np.ndarray) else v) for k, v in scenario_inputs(scenario, grid).items()}
     columns = [entries[name].vensim_name for name in names]
-    years, out = _run_arrays(model, used, inputs, scenario, grid, columns, 1)
+    years, out = _run_arrays(model, used, inputs, scenario, columns, 1)
     frame = pd.DataFrame({name: out[c][0] for name, c in zip(names, columns)}, index=pd.Index(years, name="year"))
     return Results(
         frame=frame,
@@ -267,5 +225,5 @@ def run_variants(
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     inputs = variant_inputs(scenario, variants, grid, model)
     columns = [entries[name].vensim_name for name in names]
-    years, out = _run_arrays(model, used, inputs, scenario, grid, columns, len(variants))
+    years, out = _run_arrays(model, used, inputs, scenario, columns, len(variants))
     return years, {name: out[c] for name, c in zip(names, columns)}

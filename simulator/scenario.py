@@ -18,7 +18,7 @@ import yaml
 from simulator import catalogue
 from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name, yaml_problem
 from simulator.levers import LeverPath, parse_path
-from simulator.model import LoadedModel, load_model
+from simulator.engine.model import LoadedModel, load_model
 from simulator.uncertainty import parse_uncertainty
 
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
@@ -75,7 +75,7 @@ class Scenario:
         Planned figures to track.
     profile : str or None
         Calibration profile whose values start the run: a region name (one of
-        :data:`calibration.profiles.REGIONS`) or a profile ``.yaml`` path;
+        :data:`simulator.data.profile.REGIONS`) or a profile ``.yaml`` path;
         the name is checked when the scenario is built, the file when it runs.
     uncertainty : dict
         Parameters an ensemble draws and from where (see
@@ -258,7 +258,7 @@ def _profile_name(value: object) -> str | None:
         value = os.fspath(value)
     if not isinstance(value, str):
         raise ScenarioError(f"profile must be a region name or a .yaml path, got {type(value).__name__} {value!r}")
-    from calibration.profiles import resolve_profile
+    from simulator.data.profile import resolve_profile
 
     try:
         resolve_profile(value)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simulator import catalogue, validation
-from simulator.model import LoadedModel, load_model
+from simulator.engine.model import LoadedModel, load_model
 from simulator.scenario import Scenario
 
 #: Largest relative change of a key indicator allowed when DT is halved.

@@ -7,7 +7,7 @@ section (b) (invariants) and section (c) (numerics: DT halving, mass-balance
 residual), in the spirit of Vensim's Reality Check and of Sterman (2000),
 *Business Dynamics*, ch. 21 (extreme conditions, integration error).
 
-Runs use the vectorised batch engine (:mod:`simulator.batch`, bit-identical
+Runs use the vectorised batch engine (:mod:`simulator.engine.batch`, bit-identical
 to PySD on the core model) by default, or PySD with ``engine="pysd"``.
 """
 
@@ -24,12 +24,12 @@ from scipy.optimize import brentq
 
 from simulator import catalogue
 from simulator.levers import LeverPath
-from simulator.model import LoadedModel, load_model, time_grid
+from simulator.engine.dispatch import run_cases_quietly
+from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.runner import scenario_inputs
 from simulator.scenario import Scenario
-from simulator.units_algebra import parse_units
+from simulator.engine.units_algebra import parse_units
 
-ENGINES = ("batch", "pysd")
 
 #: Money unit of the core model; every money-valued variable carries it.
 MONEY_UNIT = "亿元"
@@ -67,10 +67,7 @@ def stock_names(model: LoadedModel | None = None) -> list[str]:
     ``INITIAL`` values are stateful in PySD but constant after the start;
     they are not included.
     """
-    model = model or load_model()
-    doc = model.pysd_model.doc
-    rows = doc[(doc["Type"] == "Stateful") & (doc["Subtype"] != "Initial")]
-    return sorted(rows["Real Name"])
+    return (model or load_model()).stock_names
 
 
 def simulate_many(
@@ -90,7 +87,7 @@ def simulate_many(
     ----------
     cases : list of dict
         Per run, Python or Vensim name to a float or to an array with one
-        value per grid time (:func:`simulator.model.time_grid`).
+        value per grid time (:func:`simulator.engine.model.time_grid`).
     initial_time, final_time, time_step : float
         Control settings [year].
     saveper : float, optional
@@ -109,42 +106,25 @@ def simulate_many(
         Floating-point warnings are silenced: a non-finite value is a
         result that the checks report, not an error of the run.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
     model = model or load_model()
     saveper = time_step if saveper is None else saveper
-    controls = dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
-                    saveper=saveper)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if columns is None:
-            columns = [v.vensim_name for v in model.variables.values()]
-        if engine == "pysd":
-            grid = time_grid(initial_time, final_time, time_step)
-            out = []
-            for case in cases:
-                params = {k: (pd.Series(v, index=grid) if np.ndim(v) else v)
-                          for k, v in case.items()}
-                out.append(model.run(params, return_columns=list(columns), **controls))
-            return out
-        from simulator.batch import compile_model
-
-        batch = compile_model(model.path)
-        n = len(cases)
-        names = sorted({name for case in cases for name in case})
-        params = {}
-        for name in names:
-            default = model.constants.get(batch.resolve(name))
-            values = [case.get(name, default) for case in cases]
-            if any(np.ndim(v) for v in values):
-                grid_len = len(time_grid(initial_time, final_time, time_step))
-                params[name] = np.stack([np.broadcast_to(np.asarray(v, float), (grid_len,))
-                                         for v in values])
-            else:
-                params[name] = np.asarray(values, dtype=float)
-        result = batch.run(params, n, return_columns=list(columns), **controls)
-        index = pd.Index(batch.output_times(**controls), name="Time")
-        return [pd.DataFrame({c: result[c][i] for c in columns}, index=index) for i in range(n)]
+    if columns is None:
+        columns = [v.vensim_name for v in model.variables.values()]
+    grid_len = len(time_grid(initial_time, final_time, time_step))
+    inputs = {}
+    for name in sorted({name for case in cases for name in case}):
+        default = model.constants.get(model.py_name(name))
+        values = [case.get(name, default) for case in cases]
+        if any(np.ndim(v) for v in values):
+            inputs[name] = np.stack([np.broadcast_to(np.asarray(v, float), (grid_len,)) for v in values])
+        else:
+            inputs[name] = np.asarray(values, dtype=float)
+    times, out = run_cases_quietly(
+        model, inputs, len(cases), engine=engine, initial_time=initial_time,
+        final_time=final_time, time_step=time_step, saveper=saveper, columns=list(columns),
+    )
+    index = pd.Index(times, name="Time")
+    return [pd.DataFrame({c: out[c][i] for c in columns}, index=index) for i in range(len(cases))]
 
 
 def scenario_case(

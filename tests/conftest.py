@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS_DATA_DIR = Path(__file__).resolve().parent / "data"
 #: ``../shared`` beside the repository (reference material; absent on a user's clone).
 SHARED_DIR = ROOT.parent / "shared"
-SCENARIOS_DIR = ROOT / "scenarios"
-CORE_MODEL = ROOT / "models" / "regional_innovation.mdl"
+SCENARIOS_DIR = ROOT / "simulator" / "scenarios"
+CORE_MODEL = ROOT / "simulator" / "models" / "regional_innovation.mdl"
 
 # "ci": fits CI's time budget with >= 100 examples per property;
 # "thorough": `make test-thorough`; "dev": quick local iteration.

@@ -1,4 +1,4 @@
-"""The vectorised batch engine (:mod:`simulator.batch`) against PySD, the reference.
+"""The vectorised batch engine (:mod:`simulator.engine.batch`) against PySD, the reference.
 
 Models are written into ``tmp_path`` by the tests themselves (no generated
 code is committed). Batch and PySD must agree to ``rtol = 1e-10`` (issue #7):
@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.batch import UnsupportedConstructError, compile_model
-from simulator.simulate import load_pysd_model, run_pysd, simulate_file
+from simulator.engine.batch import UnsupportedConstructError, compile_model
+from simulator.engine.translation import load_pysd_model
+from simulator.engine.simulate import run_pysd, simulate_file
 
 RTOL, ATOL = 1e-10, 1e-12
-CORE_MODEL = Path(__file__).resolve().parents[1] / "models" / "regional_innovation.mdl"
+CORE_MODEL = Path(__file__).resolve().parents[1] / "simulator" / "models" / "regional_innovation.mdl"
 
 CONTROLS = """
 INITIAL TIME = 0 ~ Year ~ |
@@ -238,7 +239,7 @@ def test_step_tables_do_not_change_results(population, monkeypatch):
     n_grid = len(model.grid_times())
     params["Policy Year"] = rng.uniform(3, 8, (5, 1)) + 0.1 * np.arange(n_grid)  # a time path
     with_tables = model.run(params)
-    monkeypatch.setattr("simulator.batch.engine.TABLE_ELEMENTS", 0)
+    monkeypatch.setattr("simulator.engine.batch.engine.TABLE_ELEMENTS", 0)
     without = model.run(params)
     for name in with_tables:
         np.testing.assert_array_equal(with_tables[name], without[name], err_msg=name)
@@ -246,7 +247,7 @@ def test_step_tables_do_not_change_results(population, monkeypatch):
 
 def test_cached_schedules_and_loops_are_bounded(population, monkeypatch):
     """At most MAX_CACHED schedules and loops are kept; an evicted one is rebuilt, same bits."""
-    monkeypatch.setattr("simulator.batch.engine.MAX_CACHED", 2)
+    monkeypatch.setattr("simulator.engine.batch.engine.MAX_CACHED", 2)
     model = compile_model(population)
     columns = (["Population"], ["Births"], ["Deaths"], ["Population", "Births"])
     first = [model.run({"Capacity": 1500.0}, return_columns=c) for c in columns]

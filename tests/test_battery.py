@@ -10,7 +10,7 @@ from conftest import CORE_MODEL, SCENARIOS_DIR
 
 from simulator.battery import CHECKS, validate_scenario
 from simulator.cli import VALIDATION_CHECKS, main
-from simulator.model import load_model
+from simulator.engine.model import load_model
 from simulator.scenario import load_scenario
 
 PLAN = SCENARIOS_DIR / "ningxia-plan.yaml"

@@ -136,10 +136,10 @@ def test_run_plot_writes_png(tmp_path):
 )
 def test_corrupt_profile_gets_one_line_and_exit_2(content, problem, tmp_path, monkeypatch, capsys):
     """A scenario whose profile file is corrupt on disk: one line naming the file, exit code 2."""
-    import calibration.profiles
+    import simulator.data.profile
 
     (tmp_path / "ningxia.yaml").write_text(content, encoding="utf-8")
-    monkeypatch.setattr(calibration.profiles, "PROFILES_DIR", tmp_path)
+    monkeypatch.setattr(simulator.data.profile, "PROFILES_DIR", tmp_path)
     code = main(["run", str(SCENARIOS_DIR / "ningxia-baseline.yaml")])
     err = capsys.readouterr().err
     assert code == 2

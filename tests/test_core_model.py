@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from simulator import catalogue
-from simulator.model import CONTROL_NAMES, load_model, time_grid
+from simulator.engine.model import CONTROL_NAMES, load_model, time_grid
 from simulator.runner import run_scenario, scenario_inputs
 from simulator.scenario import Scenario, load_scenario
 
@@ -121,8 +121,8 @@ def test_lever_paths_reach_the_model():
 
 
 def test_translation_is_cached_by_content_hash(tmp_path, monkeypatch):
-    import simulator.model as model_module
-    import simulator.simulate as simulate_module
+    import simulator.engine.model as model_module
+    import simulator.engine.simulate as simulate_module
 
     calls = []
     original = simulate_module._translate_into

@@ -73,7 +73,7 @@ def test_plan_runs_and_prints_its_target_table(region, capsys):
 
 
 def _observations():
-    from calibration.observations import load_observations
+    from simulator.data.observations import load_observations
 
     return load_observations()
 
@@ -143,7 +143,7 @@ def test_plan_files_list_the_targets_they_could_not_map():
     for region in REGIONS:
         text = (SCENARIOS_DIR / f"{region}-plan.yaml").read_text(encoding="utf-8")
         assert "Not mapped" in text or "Targets: none" in text, region
-    assert (ROOT / "scenarios" / "chengdu-plan.yaml").is_file()
+    assert (ROOT / "simulator" / "scenarios" / "chengdu-plan.yaml").is_file()
 
 
 # ------------------------------------------------------------ uncertainty schema

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from simulator.errors import UnknownNameError
-from simulator.runner import resolve_engine, run_scenario, run_variants
+from simulator.engine.dispatch import resolve_engine
+from simulator.runner import run_scenario, run_variants
 from simulator.scenario import load_scenario
 
 from conftest import SCENARIOS_DIR
@@ -64,7 +65,7 @@ def test_bad_variants_and_engines(scenario):
 
 
 def test_batch_refused_for_a_model_it_cannot_compile(tmp_path):
-    from simulator.model import load_model
+    from simulator.engine.model import load_model
 
     path = tmp_path / "subscripted.mdl"
     path.write_text(

@@ -217,12 +217,12 @@ class _FakeProfile:
 
 def test_profile_draws_win_and_stated_fill_the_rest(monkeypatch, tmp_path):
     """Profile draws win and stated fill the rest."""
-    import calibration.profiles
+    import simulator.data.profile
 
     monkeypatch.setattr(
         ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml")
     )
-    monkeypatch.setattr(calibration.profiles, "load_profile", lambda name: _FakeProfile())
+    monkeypatch.setattr(simulator.data.profile, "load_profile", lambda name: _FakeProfile())
     scenario = scenario_from_yaml(STATED.replace("source: stated", "source: auto"))
     draws, source, notes = draw_parameters(scenario, 5, seed=2)
     assert source == "profile+stated"
@@ -236,7 +236,7 @@ def test_profile_draws_win_and_stated_fill_the_rest(monkeypatch, tmp_path):
 
 def test_unusable_profile_falls_back_to_stated_and_says_so(monkeypatch, tmp_path):
     """Unusable profile falls back to stated and says so."""
-    import calibration.profiles
+    import simulator.data.profile
 
     def broken(name):
         raise ValueError("malformed profile")
@@ -244,7 +244,7 @@ def test_unusable_profile_falls_back_to_stated_and_says_so(monkeypatch, tmp_path
     monkeypatch.setattr(
         ensemble_module, "profile_file", lambda name: Path(tmp_path / f"{name}.yaml")
     )
-    monkeypatch.setattr(calibration.profiles, "load_profile", broken)
+    monkeypatch.setattr(simulator.data.profile, "load_profile", broken)
     scenario = scenario_from_yaml(STATED.replace("source: stated", "source: auto"))
     draws, source, notes = draw_parameters(scenario, 4, seed=2)
     assert source == "stated" and "could not be sampled (ValueError: malformed profile)" in notes[0]

@@ -1,4 +1,4 @@
-"""Tests for simulator.units (units check) and simulator.units_algebra."""
+"""Tests for simulator.engine.units (units check) and simulator.engine.units_algebra."""
 
 import dataclasses
 import doctest
@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import units_algebra
-from simulator.units import UnitIssue, check_units
-from simulator.units_algebra import DIMENSIONLESS, Dimension, parse_units
+from simulator.engine import units_algebra
+from simulator.engine.units import UnitIssue, check_units
+from simulator.engine.units_algebra import DIMENSIONLESS, Dimension, parse_units
 
 TESTS_DATA_DIR = Path(__file__).resolve().parent / "data"
 REPO_DIR = Path(__file__).resolve().parents[1]
 TESTMODELS_DIR = REPO_DIR.parent / "shared" / "testmodels"
-CORE_MODEL = REPO_DIR / "models" / "regional_innovation.mdl"
+CORE_MODEL = REPO_DIR / "simulator" / "models" / "regional_innovation.mdl"
 
 YEAR = Dimension.base("Year")
 MONEY = Dimension.base("亿元")

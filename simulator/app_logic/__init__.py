@@ -41,7 +41,6 @@ from simulator.app_logic.scenarios import (  # noqa: F401
 from simulator.app_logic.structure import (  # noqa: F401
     causal_graph,
     dot_source,
-    equations,
     neighbourhood,
     simple_cycles,
     variables_table,

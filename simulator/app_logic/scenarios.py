@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator import catalogue
+from simulator import catalogue, paths
 from simulator.catalogue import CatalogueEntry
 from simulator.errors import ScenarioError, did_you_mean
-from simulator.model import LoadedModel, load_model
+from simulator.engine.model import LoadedModel, load_model
 from simulator.scenario import REGIONS, Scenario, load_scenario
 
-#: Scenario presets shipped per region, ``scenarios/<region>-<preset>.yaml``.
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: Scenario presets shipped per region, ``simulator/scenarios/<region>-<preset>.yaml``.
+SCENARIOS_DIR = paths.SCENARIOS_DIR
 PRESETS = ("baseline", "plan")
 
 #: Region names: lowercase pinyin -> (Chinese, English).

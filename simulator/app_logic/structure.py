@@ -12,7 +12,7 @@ import pandas as pd
 
 from simulator import catalogue
 from simulator.errors import did_you_mean
-from simulator.model import CONTROL_NAMES, LoadedModel, load_model
+from simulator.engine.model import CONTROL_NAMES, LoadedModel, load_model
 
 
 def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:
@@ -31,7 +31,7 @@ def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:
         Variable (PySD name) to the variables it depends on (its causes).
     """
     model = model or load_model()
-    deps = model.pysd_model.dependencies
+    deps = model.dependencies
     public = set(model.variables) - set(CONTROL_NAMES)
 
     def causes(name: str, seen: frozenset) -> set[str]:
@@ -167,30 +167,10 @@ def dot_source(
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=4)
-def equations(model_path: Path) -> dict[str, str]:
-    """Each variable's equation as written in the Vensim file, by Vensim name.
-
-    Read with PySD's own Vensim parser (``VensimFile``), not by re-parsing
-    the text here.
-    """
-    from pysd.translators.vensim.vensim_file import VensimFile
-
-    vensim = VensimFile(model_path)
-    vensim.parse()
-    out = {}
-    for section in vensim.sections:
-        for element in section.elements:
-            name = getattr(element, "name", None)
-            if name and hasattr(element, "expression"):
-                out[name] = " ".join(str(element.expression).split())
-    return out
-
-
 def variables_table(model: LoadedModel | None = None) -> pd.DataFrame:
     """Every documented variable: name, kind, unit, equation and source comment."""
     model = model or load_model()
-    eqs = equations(model.path)
+    eqs = model.equations
     rows = [
         {
             "variable": info.vensim_name,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator import catalogue
+from simulator import catalogue, paths
 from simulator.scenario import Scenario, Target
 
 
@@ -195,13 +195,13 @@ def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFra
 
 def fastest_engine() -> str:
     """Return the engine to ask for: ``"auto"`` (batch engine where it compiles) when offered."""
-    from simulator import runner
+    from simulator.engine.dispatch import ENGINES
 
-    return next(e for e in ("auto", "batch", "pysd") if e in runner.ENGINES)
+    return next(e for e in ("auto", "batch", "pysd") if e in ENGINES)
 
 
 #: Calibration reports written by ``python -m simulator calibrate`` (one folder per region).
-REPORTS_DIR = Path(__file__).resolve().parents[2] / "calibration" / "reports"
+REPORTS_DIR = paths.reports_root() / "calibration"
 
 
 def calibration_report(region: str, reports_dir: Path = REPORTS_DIR) -> dict[str, Path]:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from simulator import app_logic, catalogue, report
 from simulator.i18n import LANGUAGES, t
-from simulator.model import load_model
+from simulator.engine.model import load_model
 from simulator.runner import run_scenario
 from simulator.scenario import REGIONS, Scenario, scenario_from_yaml
 from simulator.time_step_advice import check_time_step

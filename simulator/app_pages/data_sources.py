@@ -15,7 +15,7 @@ tr = common.tr
 @st.cache_data(show_spinner=False)
 def _figures(region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Documented figures and hold-out figures of a region."""
-    from calibration.observations import load_holdout, load_observations
+    from simulator.data.observations import load_holdout, load_observations
 
     name = app_logic.REGION_NAMES[region][1]
     data, holdout = load_observations(), load_holdout()
@@ -56,7 +56,7 @@ def _sources_table(frame: pd.DataFrame) -> None:
 
 def _profile(region: str) -> None:
     st.subheader(tr("profile"))
-    profiles = app_logic.optional_module("calibration.profiles")
+    profiles = app_logic.optional_module("simulator.data.profile")
     if profiles is None or not profiles.profile_path(region).is_file():
         st.info(tr("profile_missing", region=region))
         return

@@ -48,7 +48,7 @@ def render() -> None:
     )
     st.caption(tr("legend"))
     info = model.variables[focus]
-    equation = app_logic.equations(model.path).get(info.vensim_name, "")
+    equation = model.equations.get(info.vensim_name, "")
     st.markdown(
         f"**{info.vensim_name}** · {tr('kind')}: {info.kind} · {tr('unit')}: `{info.unit or '—'}`"
     )

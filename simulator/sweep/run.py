@@ -29,27 +29,24 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.engine.dispatch import DaskUnavailableError, map_chunks, resolve_engine
 from simulator.errors import ScenarioError
 from simulator.results import data_version, package_versions
-from simulator.simulate import file_sha256
+from simulator.engine.translation import file_sha256
 from simulator.sweep import store
 from simulator.sweep.design import design_sha256, make_design
 from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
 
 
-class DaskUnavailableError(RuntimeError):
-    """Dask is not installed, or its cluster could not be started or reached."""
-
-
-def run_chunk(base: dict, overrides: list[dict], indicators: list[str], engine: str):
+def run_chunk(overrides: list[dict], base: dict, indicators: list[str], engine: str):
     """Run one chunk of a sweep (executed in a worker).
 
     Parameters
     ----------
-    base : dict
-        The base scenario in file form.
     overrides : list of dict
         Per run, lever and parameter overrides.
+    base : dict
+        The base scenario in file form.
     indicators : list of str
     engine : str
 
@@ -85,7 +82,7 @@ def _versions() -> dict[str, str]:
 
 def build_manifest(spec: SweepSpec, design, chunk_size: int, engine: str) -> dict:
     """Describe a sweep for its folder's manifest (see :mod:`simulator.sweep.store`)."""
-    from simulator.model import load_model
+    from simulator.engine.model import load_model
 
     model = load_model()
     profile, profile_sha = _profile_hash(spec)
@@ -119,62 +116,6 @@ def _tasks(spec: SweepSpec, design, todo: list[int], chunk_size: int) -> dict[in
         i: [spec.overrides(values[r]) for r in store.chunk_runs(i, chunk_size, len(design))]
         for i in todo
     }
-
-
-def _serial(tasks, args) -> Iterator:
-    for index, overrides in tasks.items():
-        yield index, run_chunk(args[0], overrides, *args[1:])
-
-
-def _pool(tasks, args, workers: int) -> Iterator:
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {
-            pool.submit(run_chunk, args[0], overrides, *args[1:]): index
-            for index, overrides in tasks.items()
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-
-
-def _dask(tasks, args, scheduler: str | None, n_local: int | None) -> Iterator:
-    try:
-        from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
-    except ImportError as error:
-        raise DaskUnavailableError(
-            "dask[distributed] is needed for --scheduler/--dask-local (pip install"
-            f" 'innovation-dynamics[dask]'): {error}"
-        ) from None
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            cluster = LocalCluster(
-                n_workers=n_local,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-    except (OSError, TimeoutError, ValueError) as error:
-        if cluster is not None:
-            cluster.close()
-        raise DaskUnavailableError(
-            f"Dask could not start ({type(error).__name__}: {error})"
-        ) from None
-    try:
-        futures = {
-            client.submit(run_chunk, args[0], overrides, *args[1:], pure=False): index
-            for index, overrides in tasks.items()
-        }
-        for future in dask_completed(futures):
-            yield futures[future], future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _progress(total: int, initial: int, name: str, enabled: bool):
@@ -237,11 +178,8 @@ def run_sweep(
     DaskUnavailableError
         If a Dask backend was asked for and cannot start.
     """
-    from simulator.model import load_model
-    from simulator.runner import ENGINES, resolve_engine
+    from simulator.engine.model import load_model
 
-    if engine not in ENGINES:
-        raise ValueError(f"{engine!r} is not a valid engine. It must be one of {list(ENGINES)}")
     engine = resolve_engine(engine, load_model())  # "auto" -> what runs, recorded in the manifest
     for what, value in (
         ("workers", workers),
@@ -283,13 +221,9 @@ def run_sweep(
     done_runs = n_runs - sum(len(store.chunk_runs(i, size, n_runs)) for i in todo)
     tasks = _tasks(spec, design, todo, size)
     args = (spec.base.to_dict(), indicators, engine)
-    if scheduler or dask_local:
-        backend, stream = "dask", _dask(tasks, args, scheduler, dask_local)
-    elif workers == 1:
-        backend, stream = "in-process", _serial(tasks, args)
-    else:
-        n_workers = min(workers or os.cpu_count() or 1, max(len(todo), 1))
-        backend, stream = f"processes({n_workers})", _pool(tasks, args, n_workers)
+    n_workers = 1 if workers == 1 else min(workers or os.cpu_count() or 1, max(len(todo), 1))
+    backend, stream = map_chunks(run_chunk, tasks, args, workers=n_workers,
+                                 scheduler=scheduler, dask_local=dask_local)
     bar = _progress(n_runs, done_runs, spec.name, progress and bool(todo))
     try:
         for index, (run_years, values) in stream:

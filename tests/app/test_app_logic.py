@@ -347,9 +347,9 @@ def test_calibration_report_lists_existing_files(tmp_path):
 
 def test_fastest_engine_is_one_the_runner_accepts():
     """Fastest engine is one the runner accepts."""
-    from simulator import runner
+    from simulator.engine.dispatch import ENGINES
 
-    assert app_logic.fastest_engine() in runner.ENGINES
+    assert app_logic.fastest_engine() in ENGINES
 
 
 def test_merge_targets_keeps_the_first_of_each_indicator_and_year():

@@ -116,7 +116,7 @@ def test_malformed_upload_shows_an_error_not_a_traceback(content, message):
 def test_upload_loads_the_scenario_and_it_runs():
     """Upload loads the scenario and it runs."""
     text = (
-        (ROOT / "scenarios" / "yibin-baseline.yaml")
+        (ROOT / "simulator" / "scenarios" / "yibin-baseline.yaml")
         .read_bytes()
         .replace(b"name: yibin-baseline", b"name: my-upload")
     )

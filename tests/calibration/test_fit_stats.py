@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from calibration.fit_stats import fit_table, mape, r_squared, rmspe, theil_decomposition
-from calibration.observations import load_observations, observed_series
+from simulator.data.observations import load_observations, observed_series
 
 # Tolerance: the examples are exact in real arithmetic; 1e-12 allows for
 # floating-point rounding of a handful of operations on numbers of order 1-100.

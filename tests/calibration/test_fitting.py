@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from calibration.fitting import Objective, fit_region, load_spec, documented_values
-from calibration.profiles import Profile, load_profile, save_profile
-from simulator.model import load_model
+from simulator.data.profile import Profile, load_profile, save_profile
+from simulator.engine.model import load_model
 
 TRUTH = {
     "gdp_growth_rate": 0.07,

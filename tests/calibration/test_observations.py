@@ -1,11 +1,11 @@
-"""Tests for calibration.observations: packaged data, unit conversion, validation errors."""
+"""Tests for simulator.data.observations: packaged data, unit conversion, validation errors."""
 
 import csv
 from pathlib import Path
 
 import pytest
 
-from calibration.observations import (
+from simulator.data.observations import (
     COLUMNS,
     FIT_END_YEAR,
     HOLDOUT_CSV,
@@ -158,7 +158,7 @@ def test_observed_series_refuses_duplicates():
 
 def test_every_indicator_has_a_known_unit_category():
     """Every indicator maps to a defined unit category."""
-    from calibration.observations import UNIT_CATEGORIES
+    from simulator.data.observations import UNIT_CATEGORIES
     assert set(INDICATORS.values()) <= set(UNIT_CATEGORIES)
 
 

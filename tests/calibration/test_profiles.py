@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calibration.profiles import load_profile
+from simulator.data.profile import load_profile
 
 EXPECTED = "expected a calibration profile: a mapping with keys 'region', 'base_year', 'fit_until' and 'parameters'"
 

@@ -1,6 +1,6 @@
 """Hypothesis strategies: lever paths and parameters around each region's baseline.
 
-Every draw starts from a region's baseline scenario (``scenarios/<region>-
+Every draw starts from a region's baseline scenario (``simulator/scenarios/<region>-
 baseline.yaml``) and moves levers and parameters anywhere inside the ranges
 catalogued in the model file (``[min,max]`` of each constant): at either bound,
 uniformly inside, or log-uniformly within a factor 10 of the baseline value.
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from simulator import catalogue
 from simulator.levers import LeverPath, parse_path
-from simulator.model import load_model
+from simulator.engine.model import load_model
 from simulator.runner import profile_values
 from simulator.scenario import Scenario, load_scenario
 from simulator.validation import scenario_case

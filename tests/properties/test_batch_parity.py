@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import example, given
 from strategies import baselines, case, cases
 
-from simulator.model import load_model
+from simulator.engine.model import load_model
 from simulator.runner import run_scenario
 
 # Load (and translate, which names temporary folders with `random`) before

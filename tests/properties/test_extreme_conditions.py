@@ -15,7 +15,7 @@ from hypothesis import example, given
 from strategies import Case, baselines, case, cases
 
 from simulator import catalogue, validation
-from simulator.model import load_model
+from simulator.engine.model import load_model
 
 ENGINE = "batch"
 

@@ -1,0 +1,360 @@
+"""Public API of the batch engine: :func:`compile_model` and :class:`BatchModel`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .compiler import CONTROLS, Program, build_program
+from .engine import Runner, clock, did_you_mean, round_times
+
+_COMPILED: dict = {}
+
+
+def _compiler_digest() -> str:
+    """SHA-256 (16 hex digits) of the batch engine's source files."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def compile_model(path: str | os.PathLike) -> "BatchModel":
+    """Compile a Vensim (or XMILE) model for vectorised runs.
+
+    The model is read with PySD's translator (its abstract model, cached on
+    disk by :func:`simulator.engine.translation.abstract_model`) and compiled
+    into NumPy closures. The result is cached in-process by the SHA-256 of
+    the file's content.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Model file (``.mdl``; ``.xmile`` files are read with PySD's XMILE
+        translator).
+
+    Returns
+    -------
+    BatchModel
+        The compiled model; it holds no run state and may be shared.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If the extension is unsupported or PySD cannot parse the file.
+    UnsupportedConstructError
+        If the model uses a construct the engine does not implement.
+    """
+    from simulator.engine.translation import abstract_model, cached_pickle, check_model_path, file_sha256
+
+    model_path, kind = check_model_path(path)
+    key = (kind, file_sha256(model_path))
+    if key not in _COMPILED:
+        # The compiled program is cached on disk too, keyed by the compiler's
+        # own source, so that a changed compiler never loads an old program.
+        program = cached_pickle(
+            model_path, f"batch-program-{_compiler_digest()}.pickle",
+            lambda: build_program(abstract_model(model_path)),
+        )
+        _COMPILED[key] = BatchModel(program, model_path)
+    return _COMPILED[key]
+
+
+class BatchModel:
+    """A compiled model that runs N scenarios at once.
+
+    Parameters
+    ----------
+    program : simulator.engine.batch.compiler.Program
+        The compiled model.
+    path : pathlib.Path
+        The model file (for messages).
+    """
+
+    def __init__(self, program: Program, path: Path):
+        self.program = program
+        self.path = Path(path)
+        self._runner = Runner(program)
+        self._aliases = {}
+        for py_name, name in program.names.items():
+            self._aliases[name.lower()] = py_name
+            self._aliases[py_name] = py_name
+            self._aliases[name] = py_name
+        controls = [p for p in program.names if program.kinds[p] == "control"]
+        others = [p for p in program.names if program.kinds[p] not in ("control", "lookup")]
+        #: Vensim names of all variables but lookups, ordered as PySD's output columns.
+        self.variables = [program.names[p] for p in controls + others]
+
+    def __repr__(self) -> str:
+        return f"<BatchModel {self.path.name}: {len(self.variables)} variables>"
+
+    def resolve(self, name: str) -> str:
+        """Return the Python name of a variable given its Vensim or Python name.
+
+        Parameters
+        ----------
+        name : str
+            Vensim name (case-insensitive) or PySD Python name.
+
+        Returns
+        -------
+        str
+            The PySD Python name.
+
+        Raises
+        ------
+        KeyError
+            If no variable has that name; the message suggests close names.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"variable names must be str, got {type(name).__name__}")
+        for key in (name, name.lower(), name.strip().lower()):
+            if key in self._aliases:
+                return self._aliases[key]
+        choices = list(self.program.names.values()) + list(self.program.names)
+        raise KeyError(
+            f"No variable named {name!r} in {self.path.name}.{did_you_mean(name, choices)}"
+        )
+
+    def control_values(self, initial_time=None, final_time=None, time_step=None, saveper=None):
+        """Return the control variables [model time unit], defaults from the model.
+
+        Parameters
+        ----------
+        initial_time, final_time, time_step, saveper : float, optional
+            Overrides; None keeps the model's value.
+
+        Returns
+        -------
+        dict
+            ``{"initial_time": ..., "final_time": ..., "time_step": ...,
+            "saveper": ...}`` as floats.
+        """
+        given = dict(zip(CONTROLS, (initial_time, final_time, time_step, saveper)))
+        values = {key: float(value) for key, value in given.items() if value is not None}
+        for key in CONTROLS:
+            self._static_value(key, values, ())
+        return {key: float(values[key]) for key in CONTROLS}
+
+    def _static_value(self, node, values, chain):
+        if node in values:
+            return values[node]
+        expr = self.program.exprs.get(node)
+        if expr is None or node in chain or self.program.kinds.get(node) not in (
+            "constant", "control", "auxiliary"
+        ):
+            raise ValueError(
+                f"control variable {chain[0] if chain else node!r} must be a constant "
+                f"expression; it depends on {node!r}"
+            )
+        for dep in expr.deps:
+            self._static_value(dep, values, chain + (node,))
+        value = np.asarray(expr.fn(values), dtype=float)
+        if value.ndim:
+            raise ValueError(f"control variable {node!r} must be a scalar")
+        values[node] = float(value)
+        return values[node]
+
+    def grid_times(self, **controls) -> np.ndarray:
+        """Return the integration grid ``INITIAL TIME + k*TIME STEP`` [model time unit].
+
+        Parameters
+        ----------
+        **controls
+            ``initial_time``, ``final_time``, ``time_step`` as for :meth:`run`.
+
+        Returns
+        -------
+        numpy.ndarray
+            One time per integration point, final time included; its length
+            is the ``n_grid`` of time-varying parameters.
+        """
+        values = self.control_values(**controls)
+        grid, _ = clock(values)
+        return values["initial_time"] + np.arange(len(grid)) * values["time_step"]
+
+    def output_times(self, **controls) -> np.ndarray:
+        """Return the saved times, rounded as PySD's output index [model time unit].
+
+        Parameters
+        ----------
+        **controls
+            ``initial_time``, ``final_time``, ``time_step``, ``saveper`` as for
+            :meth:`run`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_saved,)``.
+        """
+        values = self.control_values(**controls)
+        grid, save = clock(values)
+        return round_times(np.asarray(grid)[np.asarray(save)], values["time_step"])
+
+    def _prepare(self, params, n, n_grid):
+        fixed, varying, sizes = {}, {}, set()
+        for key, value in (params or {}).items():
+            py_name = self.resolve(key)
+            kind = self.program.kinds[py_name]
+            if kind == "control":
+                raise ValueError(
+                    f"{key!r} is a control variable; pass it as run(..., "
+                    f"{py_name}=value) instead of in params"
+                )
+            if kind in ("stateful", "lookup"):
+                raise ValueError(
+                    f"{key!r} is a {kind} variable; only constants and auxiliaries can be set"
+                )
+            try:
+                array = np.asarray(value, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"value of {key!r} must be numeric: {error}") from None
+            if array.ndim == 2 and array.shape[1] != n_grid:
+                raise ValueError(
+                    f"time-varying value of {key!r} has {array.shape[1]} columns; the grid "
+                    f"has n_grid={n_grid} points (see grid_times())"
+                )
+            if array.ndim > 2:
+                raise ValueError(f"value of {key!r} must have 0, 1 or 2 dimensions")
+            if array.ndim:
+                sizes.add(array.shape[0])
+            (varying if array.ndim == 2 else fixed)[py_name] = array if array.ndim else float(array)
+        if n is None:
+            if len(sizes) > 1:
+                raise ValueError(f"parameter arrays disagree on the number of scenarios: {sizes}")
+            n = sizes.pop() if sizes else 1
+        elif sizes - {n}:
+            raise ValueError(f"parameter arrays have {sorted(sizes)} scenarios, n={n}")
+        if not (isinstance(n, (int, np.integer)) and n >= 1):
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        return int(n), fixed, varying
+
+    def run(
+        self,
+        params: dict | None = None,
+        n: int | None = None,
+        *,
+        initial_time: float | None = None,
+        final_time: float | None = None,
+        time_step: float | None = None,
+        saveper: float | None = None,
+        return_columns: list | None = None,
+    ) -> dict:
+        """Run N scenarios at once with Euler integration.
+
+        Parameters
+        ----------
+        params : dict, optional
+            Variable name (Vensim or Python) -> value: a scalar (all
+            scenarios), shape ``(N,)`` (one per scenario) or ``(N, n_grid)``
+            (one per scenario and grid time, see :meth:`grid_times`).
+            Overridden constants also change the initial values of stocks
+            that depend on them, as in PySD.
+        n : int, optional
+            Number of scenarios N; inferred from the arrays, else 1.
+        initial_time, final_time, time_step, saveper : float, optional
+            Control overrides [model time unit].
+        return_columns : list of str, optional
+            Variables to return; default all.
+
+        Returns
+        -------
+        dict
+            Requested name -> array of shape ``(N, n_saved)``, in units of
+            the variable; times are :meth:`output_times`.
+
+        Raises
+        ------
+        KeyError
+            For an unknown variable name.
+        ValueError
+            For inconsistent shapes, control variables in ``params`` or an
+            overridden stock.
+        """
+        controls = self.control_values(initial_time, final_time, time_step, saveper)
+        grid, save = clock(controls)
+        n, fixed, varying = self._prepare(params, n, len(grid))
+        names, py_names = self._outputs(return_columns)
+        results = self._runner.integrate(
+            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
+        )
+        return {name: results[py].T for name, py in zip(names, py_names)}
+
+    def _outputs(self, return_columns) -> tuple[list, list]:
+        """Return the requested names and their Python names (all variables by default)."""
+        names = self.variables if return_columns is None else list(return_columns)
+        py_names = [self.resolve(name) for name in names]
+        for name, py_name in zip(names, py_names):
+            if self.program.kinds[py_name] == "lookup":
+                raise ValueError(f"{name!r} is a lookup (a function of its argument), not a "
+                                 "variable with values over time")
+        return names, py_names
+
+    def run_chunked(self, params: dict | None = None, n: int | None = None, *,
+                    chunk_size: int = 1000, **kwargs) -> dict:
+        """Like :meth:`run`, integrating at most ``chunk_size`` scenarios at a time.
+
+        Results are identical to :meth:`run`; memory for intermediate values
+        is bounded by the chunk size.
+
+        Parameters
+        ----------
+        params, n, **kwargs
+            As for :meth:`run`.
+        chunk_size : int, default 1000
+            Scenarios per chunk.
+
+        Returns
+        -------
+        dict
+            As for :meth:`run`.
+        """
+        if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns"}
+        if unexpected:
+            raise TypeError(f"run_chunked() got unexpected keyword arguments {sorted(unexpected)}")
+        controls = self.control_values(**{k: kwargs.get(k) for k in CONTROLS})
+        grid, save = clock(controls)
+        n, _, _ = self._prepare(params, n, len(grid))
+        if n <= chunk_size:
+            return self.run(params, n, **kwargs)
+        names, py_names = self._outputs(kwargs.get("return_columns"))
+        outputs = list(dict.fromkeys(py_names))
+        # chunks fill column ranges of the time-major result arrays: nothing to concatenate
+        store = {py: np.empty((int(sum(save)), n)) for py in outputs}
+        arrays = {key: np.asarray(value, dtype=float) for key, value in (params or {}).items()}
+        for start in range(0, n, chunk_size):
+            stop = min(start + chunk_size, n)
+            chunk = {k: (a[start:stop] if a.ndim else a) for k, a in arrays.items()}
+            size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
+            into = {py: store[py][:, start:stop] for py in outputs}
+            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into)
+        return {name: store[py].T for name, py in zip(names, py_names)}
+
+    def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
+        """Run one scenario and return it as PySD does.
+
+        Parameters
+        ----------
+        params : dict, optional
+            As for :meth:`run`, with N = 1.
+        **kwargs
+            Control overrides and ``return_columns`` as for :meth:`run`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``Time`` (:meth:`output_times`), one column per variable.
+        """
+        results = self.run(params, 1, **kwargs)
+        controls = {k: kwargs.get(k) for k in CONTROLS}
+        index = pd.Index(self.output_times(**controls), name="Time")
+        return pd.DataFrame({name: values[0] for name, values in results.items()}, index=index)

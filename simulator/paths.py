@@ -1,0 +1,77 @@
+"""Where the package's files are: the one module that knows the layout.
+
+Everything the simulator reads at run time ships inside the package (and so
+in the wheel): the core model, the scenario files, the documented
+observations and the fitted profiles. What it writes (translation caches,
+calibration reports) goes outside the source tree, under
+:func:`cache_root` or :func:`reports_root`, unless a caller names a folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The installed (or checked-out) ``simulator`` package folder.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Vensim models shipped with the package.
+MODELS_DIR = PACKAGE_DIR / "models"
+#: The project's core model.
+CORE_MODEL = MODELS_DIR / "regional_innovation.mdl"
+
+#: Scenario files: ``<region>-baseline.yaml``, ``<region>-plan.yaml``; ``sweeps/`` specs.
+SCENARIOS_DIR = PACKAGE_DIR / "scenarios"
+SWEEPS_DIR = SCENARIOS_DIR / "sweeps"
+
+#: Documented figures (``observations.csv``, ``holdout.csv``; see its README.md).
+DATA_DIR = PACKAGE_DIR / "data"
+OBSERVATIONS_CSV = DATA_DIR / "observations.csv"
+HOLDOUT_CSV = DATA_DIR / "holdout.csv"
+#: Fitted region profiles, ``<region>.yaml``, written by ``python -m simulator calibrate``.
+PROFILES_DIR = DATA_DIR / "profiles"
+
+#: Environment variable that overrides the cache root.
+CACHE_ENV_VAR = "INNOVATION_DYNAMICS_CACHE"
+#: Environment variable that overrides where generated reports go.
+REPORTS_ENV_VAR = "INNOVATION_DYNAMICS_REPORTS"
+
+
+def cache_root() -> Path:
+    """Root of the on-disk caches (model translations).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$INNOVATION_DYNAMICS_CACHE`` when set and non-empty, otherwise
+        ``~/.cache/innovation-dynamics``.
+    """
+    env = os.environ.get(CACHE_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "innovation-dynamics"
+
+
+def reports_root() -> Path:
+    """Default folder of generated reports (calibration fits), outside the source tree.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$INNOVATION_DYNAMICS_REPORTS`` when set and non-empty, otherwise
+        ``~/.local/share/innovation-dynamics/reports``.
+    """
+    env = os.environ.get(REPORTS_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "innovation-dynamics" / "reports"
+
+
+def profile_file(region: str) -> Path:
+    """Path of a region's shipped profile (it need not exist)."""
+    return PROFILES_DIR / f"{region}.yaml"
+
+
+def scenario_file(name: str) -> Path:
+    """Path of a shipped scenario file, e.g. ``scenario_file("ningxia-plan")``."""
+    return SCENARIOS_DIR / f"{name}.yaml"
