@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: app test test-thorough bench clean
+.PHONY: app test test-thorough bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,14 @@ app: $(STAMP_APP)
 # A fixed hash seed makes the derandomised hypothesis draws the same on every
 # machine (set and dict order of strings otherwise varies between runs).
 test: $(STAMP_TEST)
+	$(BIN)/ruff check .
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q
 
 test-thorough: $(STAMP_TEST)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks

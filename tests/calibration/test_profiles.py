@@ -53,3 +53,25 @@ def test_a_repaired_profile_loads(tmp_path):
     path.write_text("region: x\nbase_year: 2017\nfit_until: 2022\nparameters: {gdp_growth_rate: {value: 0.07}}\n",
                     encoding="utf-8")
     assert load_profile(path).values == {"gdp_growth_rate": 0.07}
+
+
+def test_saving_a_profile_that_differs_only_in_its_date_leaves_the_file_alone(tmp_path):
+    """``calibrate`` must not rewrite a tracked profile when only ``provenance.created`` changes."""
+    import dataclasses
+
+    from simulator.data.profile import save_profile
+    from simulator.paths import profile_file
+
+    path = tmp_path / "ningxia.yaml"
+    path.write_bytes(profile_file("ningxia").read_bytes())
+    before = path.read_bytes()
+    profile = load_profile(path)
+    redated = dataclasses.replace(
+        profile, provenance={**profile.provenance, "created": "1999-01-01"}
+    )
+    save_profile(redated, path)
+    assert path.read_bytes() == before
+    changed = dataclasses.replace(profile, fit_until=profile.fit_until - 1)
+    save_profile(changed, path)
+    assert path.read_bytes() != before
+    assert load_profile(path).fit_until == profile.fit_until - 1
