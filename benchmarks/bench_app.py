@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator import app_logic  # noqa: E402
-from simulator.engine.model import load_model  # noqa: E402
 from simulator.engine.dispatch import ENGINES, resolve_engine  # noqa: E402
+from simulator.engine.model import load_model  # noqa: E402
 from simulator.runner import run_scenario  # noqa: E402
 
 LEVER = "incubator_capacity"

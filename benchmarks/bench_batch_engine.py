@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator.engine.batch import compile_model  # noqa: E402
-from simulator.engine.translation import load_pysd_model
 from simulator.engine.simulate import run_pysd  # noqa: E402
+from simulator.engine.translation import load_pysd_model  # noqa: E402
 
 CORE_MODEL = ROOT / "simulator" / "models" / "regional_innovation.mdl"
 SIR_MODEL = ROOT.parent / "shared" / "testmodels" / "SIR" / "SIR.mdl"
@@ -83,7 +83,7 @@ def bench_batch(model, params: dict, chunk_size: int, columns=None) -> tuple[flo
 
 
 def key_columns(path: Path):
-    """The catalogued indicators for the core model (bounded output), else every variable."""
+    """Return the catalogued indicators for the core model (bounded output), else None (all)."""
     if path.resolve() != CORE_MODEL.resolve():
         return None
     from simulator import catalogue
@@ -150,7 +150,8 @@ def main(argv: list | None = None) -> pd.DataFrame:
               f"compiled in {compile_seconds:.2f} s)")
         rows = []
         columns = key_columns(args.model)
-        print(f"returned variables: {'all' if columns is None else len(columns)}; chunk size {args.chunk_size}")
+        returned = "all" if columns is None else len(columns)
+        print(f"returned variables: {returned}; chunk size {args.chunk_size}")
         for n in args.sizes:
             params = draw_scenarios(model, n)
             batch_seconds, peak_mib, results = bench_batch(model, params, args.chunk_size, columns)

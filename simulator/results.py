@@ -71,7 +71,9 @@ class Results:
 
     def tidy(self) -> pd.DataFrame:
         """Long form: one row per year and indicator, with its unit."""
-        long = self.frame.reset_index().melt(id_vars="year", var_name="indicator", value_name="value")
+        long = self.frame.reset_index().melt(
+            id_vars="year", var_name="indicator", value_name="value"
+        )
         long["unit"] = long["indicator"].map(self.units)
         return long
 

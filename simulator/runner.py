@@ -14,12 +14,13 @@ import pandas as pd
 
 from simulator import catalogue
 from simulator.data.profile import load_profile
-from simulator.errors import unknown_name
-from simulator.levers import parse_path, step_midpoints
 from simulator.engine.dispatch import resolve_engine, run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
+from simulator.errors import unknown_name
+from simulator.levers import parse_path, step_midpoints
 from simulator.results import Results, provenance
 from simulator.scenario import Scenario, check_range
+
 
 def profile_values(scenario: Scenario) -> dict[str, float]:
     """Parameter values of the scenario's calibration profile (empty without one).
@@ -37,7 +38,8 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
     if profile.base_year != scenario.start_year:
         raise ValueError(
             f"scenario {scenario.name!r} starts in {scenario.start_year} but profile "
-            f"{scenario.profile!r} is calibrated from {profile.base_year}: set start_year: {profile.base_year}"
+            f"{scenario.profile!r} is calibrated from {profile.base_year}:"
+            f" set start_year: {profile.base_year}"
         )
     return profile.values
 
@@ -124,10 +126,15 @@ def run_scenario(
     names, entries = _indicator_names(model, indicators)
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     # Engine inputs: scalars, or (n, n_grid) arrays for time paths (here n = 1).
-    inputs = {k: (v[None, :] if isinstance(v, np.ndarray) else v) for k, v in scenario_inputs(scenario, grid).items()}
+    inputs = {
+        k: (v[None, :] if isinstance(v, np.ndarray) else v)
+        for k, v in scenario_inputs(scenario, grid).items()
+    }
     columns = [entries[name].vensim_name for name in names]
     years, out = _run_arrays(model, used, inputs, scenario, columns, 1)
-    frame = pd.DataFrame({name: out[c][0] for name, c in zip(names, columns)}, index=pd.Index(years, name="year"))
+    frame = pd.DataFrame(
+        {name: out[c][0] for name, c in zip(names, columns)}, index=pd.Index(years, name="year")
+    )
     return Results(
         frame=frame,
         units={name: entries[name].unit for name in names},
@@ -151,7 +158,8 @@ def variant_inputs(
     n = len(variants)
     varied = sorted({name for v in variants for name in v})
     inputs: dict[str, float | np.ndarray] = {
-        k: (np.broadcast_to(v, (n, len(grid))) if isinstance(v, np.ndarray) else v) for k, v in base.items()
+        k: (np.broadcast_to(v, (n, len(grid))) if isinstance(v, np.ndarray) else v)
+        for k, v in base.items()
     }
     midpoints = step_midpoints(grid)
     for name in varied:
@@ -174,7 +182,9 @@ def variant_inputs(
             fallback = base.get(name, params[name].default)
             for i, variant in enumerate(variants):
                 column[i] = (
-                    check_range(params[name], as_finite_number(variant[name], f"parameter {name!r}"))
+                    check_range(
+                        params[name], as_finite_number(variant[name], f"parameter {name!r}")
+                    )
                     if name in variant else fallback
                 )
             inputs[name] = column
@@ -221,7 +231,9 @@ def run_variants(
     used = resolve_engine(engine, model)
     names, entries = _indicator_names(model, indicators)
     if not variants:
-        raise ValueError("variants is empty: give at least one (an empty dict is the base scenario)")
+        raise ValueError(
+            "variants is empty: give at least one (an empty dict is the base scenario)"
+        )
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     inputs = variant_inputs(scenario, variants, grid, model)
     columns = [entries[name].vensim_name for name in names]

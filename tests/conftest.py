@@ -18,7 +18,11 @@ CORE_MODEL = ROOT / "simulator" / "models" / "regional_innovation.mdl"
 # "ci": fits CI's time budget with >= 100 examples per property;
 # "thorough": `make test-thorough`; "dev": quick local iteration.
 settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    "ci",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
@@ -32,7 +36,9 @@ def require_shared(*parts: str) -> Path:
     """Return a path under ``../shared`` or skip the test with the reason."""
     path = SHARED_DIR.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference material not found at {path} (../shared is absent on a user's clone)")
+        pytest.skip(
+            f"reference material not found at {path} (../shared is absent on a user's clone)"
+        )
     return path
 
 

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator import paths
 from simulator.engine.batch import UnsupportedConstructError, compile_model
-from simulator.engine.translation import load_pysd_model
 from simulator.engine.simulate import run_pysd, simulate_file
+from simulator.engine.translation import load_pysd_model
 
 RTOL, ATOL = 1e-10, 1e-12
-CORE_MODEL = Path(__file__).resolve().parents[1] / "simulator" / "models" / "regional_innovation.mdl"
+CORE_MODEL = paths.CORE_MODEL
 
 CONTROLS = """
 INITIAL TIME = 0 ~ Year ~ |
@@ -386,3 +387,26 @@ def test_algebraic_loop_is_reported(tmp_path):
     path = _write(tmp_path, "loop.mdl", "A = B + 1 ~~|\nB = A * 2 ~~|\n")
     with pytest.raises(ValueError, match=r"algebraic loop .*: a -> b -> a"):
         compile_model(path).run()
+
+
+def test_a_new_process_loads_the_compiled_program_from_the_disk_cache(tmp_path, monkeypatch):
+    """The batch engine parses and compiles a model file once per content, for every process."""
+    import simulator.engine.batch.model as batch_model_module
+    import simulator.engine.translation as translation
+
+    monkeypatch.setenv("INNOVATION_DYNAMICS_CACHE", str(tmp_path))
+    monkeypatch.setattr(batch_model_module, "_COMPILED", {})
+    first = compile_model(CORE_MODEL).run()
+    cached = sorted(p.name for p in tmp_path.rglob("*.pickle"))
+    assert cached[0] == "abstract-model.pickle" and cached[1].startswith("batch-program-")
+
+    # A new process starts with an empty in-memory cache; parsing or compiling would raise.
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed or compiled again")
+
+    monkeypatch.setattr(batch_model_module, "_COMPILED", {})
+    monkeypatch.setattr(batch_model_module, "build_program", refuse)
+    monkeypatch.setattr(translation, "abstract_model", refuse)
+    again = compile_model(CORE_MODEL).run()
+    for name in first:
+        np.testing.assert_array_equal(again[name], first[name])

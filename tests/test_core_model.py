@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CORE_MODEL, SCENARIOS_DIR
 
 from simulator import catalogue
 from simulator.engine.model import CONTROL_NAMES, load_model, time_grid
 from simulator.runner import run_scenario, scenario_inputs
 from simulator.scenario import Scenario, load_scenario
-
-from conftest import CORE_MODEL, SCENARIOS_DIR
 
 REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
 
@@ -61,7 +60,8 @@ def test_no_stock_goes_negative_in_baselines(model, region):
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     inputs = scenario_inputs(scenario, grid)  # profile values, parameters, lever paths
     frame = model.run(
-        {k: (pd.Series(v, index=grid) if isinstance(v, np.ndarray) else v) for k, v in inputs.items()},
+        {k: (pd.Series(v, index=grid) if isinstance(v, np.ndarray) else v)
+         for k, v in inputs.items()},
         initial_time=scenario.start_year,
         final_time=scenario.end_year,
         time_step=scenario.time_step,
@@ -91,7 +91,8 @@ def test_indicators_use_baseline_names_and_units():
 def test_firms_are_conserved_in_the_default_run(model):
     frame = model.run({}, initial_time=2017, final_time=2035, time_step=0.25, saveper=0.25)
     chain = frame["Firms in cultivation chain"]
-    balance = chain - chain.iloc[0] - (frame["Cumulative firm entries"] - frame["Cumulative firm exits"])
+    net_entries = frame["Cumulative firm entries"] - frame["Cumulative firm exits"]
+    balance = chain - chain.iloc[0] - net_entries
     assert np.abs(balance).max() <= 1e-9 * chain.abs().max()
 
 
@@ -111,7 +112,8 @@ def test_certificates_expire_exactly_after_three_years(model):
 def test_lever_paths_reach_the_model():
     base = Scenario.from_dict({"start_year": 2017, "end_year": 2030})
     stepped = Scenario.from_dict(
-        {"start_year": 2017, "end_year": 2030, "levers": {"post_subsidy_rate": {"type": "step", "year": 2022, "after": 0.1}}}
+        {"start_year": 2017, "end_year": 2030,
+         "levers": {"post_subsidy_rate": {"type": "step", "year": 2022, "after": 0.1}}}
     )
     a = run_scenario(base, indicators=["rd_expenditure", "post_subsidy_paid"]).frame
     b = run_scenario(stepped, indicators=["rd_expenditure", "post_subsidy_paid"]).frame
@@ -122,11 +124,13 @@ def test_lever_paths_reach_the_model():
 
 def test_translation_is_cached_by_content_hash(tmp_path, monkeypatch):
     import simulator.engine.model as model_module
-    import simulator.engine.simulate as simulate_module
+    import simulator.engine.translation as translation_module
 
     calls = []
-    original = simulate_module._translate_into
-    monkeypatch.setattr(simulate_module, "_translate_into", lambda *a: calls.append(a) or original(*a))
+    original = translation_module._translate_into
+    monkeypatch.setattr(
+        translation_module, "_translate_into", lambda *a: calls.append(a) or original(*a)
+    )
     monkeypatch.setattr(model_module, "_LOADED", {})
     monkeypatch.setenv("INNOVATION_DYNAMICS_CACHE", str(tmp_path))
     first = load_model(CORE_MODEL)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SCENARIOS_DIR
 
-from simulator.errors import UnknownNameError
 from simulator.engine.dispatch import resolve_engine
+from simulator.errors import UnknownNameError
 from simulator.runner import run_scenario, run_variants
 from simulator.scenario import load_scenario
-
-from conftest import SCENARIOS_DIR
 
 #: Both engines do the same float operations in the same order up to NumPy's
 #: vectorised kernels, so they agree to ~1e-15; 1e-10 leaves room for that only.
@@ -34,7 +33,9 @@ def test_engines_agree_on_variants_with_lever_paths(scenario):
         {},
         {"post_subsidy_rate": 0.08, "rd_depreciation_rate": 0.3},
         {"incubator_capacity": {"type": "step", "year": 2020, "after": 1500}},
-        {"new_sci_tech_loans": {"type": "ramp", "start_year": 2019, "end_year": 2025, "from": 0, "to": 50}},
+        {"new_sci_tech_loans": {
+            "type": "ramp", "start_year": 2019, "end_year": 2025, "from": 0, "to": 50
+        }},
         {"talent_programme_intake": {"type": "yearly", "values": {2019: 100, 2021: 10}}},
     ]
     years_p, pysd = run_variants(scenario, variants, engine="pysd")
@@ -69,7 +70,8 @@ def test_batch_refused_for_a_model_it_cannot_compile(tmp_path):
 
     path = tmp_path / "subscripted.mdl"
     path.write_text(
-        "{UTF-8}\nRegion: north, south\n\t~\t\n\t~\t\n\t|\n\nPopulation[Region]=\n\t1, 2\n\t~\tpeople\n\t~\t\n\t|\n\n"
+        "{UTF-8}\nRegion: north, south\n\t~\t\n\t~\t\n\t|\n\n"
+        "Population[Region]=\n\t1, 2\n\t~\tpeople\n\t~\t\n\t|\n\n"
         "FINAL TIME = 10\n\t~\tYear\n\t~\t\n\t|\n\nINITIAL TIME = 0\n\t~\tYear\n\t~\t\n\t|\n\n"
         "SAVEPER = 1\n\t~\tYear\n\t~\t\n\t|\n\nTIME STEP = 1\n\t~\tYear\n\t~\t\n\t|\n\n",
         encoding="utf-8",

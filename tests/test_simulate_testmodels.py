@@ -20,8 +20,8 @@ import pytest
 
 from simulator import paths
 from simulator.engine import simulate, translation
-from simulator.engine.translation import load_pysd_model
 from simulator.engine.simulate import simulate_file
+from simulator.engine.translation import load_pysd_model
 from simulator.engine.vensim_output import (
     compare_to_reference,
     fill_constants,

@@ -234,7 +234,9 @@ def _dask(function, tasks, args, scheduler: str | None, n_local: int | None) -> 
     except (OSError, TimeoutError, ValueError) as error:
         if cluster is not None:
             cluster.close()
-        raise DaskUnavailableError(f"Dask could not start ({type(error).__name__}: {error})") from None
+        raise DaskUnavailableError(
+            f"Dask could not start ({type(error).__name__}: {error})"
+        ) from None
     try:
         futures = {client.submit(function, task, *args, pure=False): i for i, task in tasks.items()}
         for future in dask_completed(futures):

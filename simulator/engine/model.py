@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.engine.simulate import run_pysd
 from simulator.engine.translation import file_sha256, load_pysd_model
 from simulator.paths import CORE_MODEL
-from simulator.engine.simulate import run_pysd
 
 #: The project's core model.
 CORE_MODEL_PATH = CORE_MODEL
@@ -150,7 +150,7 @@ class LoadedModel:
         return vensim_equations(self.path)
 
     def batch_model(self):
-        """The compiled batch engine for this model, or ``(None, reason)``.
+        """Return the compiled batch engine for this model, or ``(None, reason)``.
 
         Returns
         -------
@@ -206,7 +206,8 @@ class LoadedModel:
             # so INITIAL() of a time-varying lever would read the wrong year.
             model.set_components(params)
             model.time.set_control_vars(
-                initial_time=initial_time, final_time=final_time, time_step=time_step, saveper=saveper
+                initial_time=initial_time, final_time=final_time, time_step=time_step,
+                saveper=saveper,
             )
             model.initialize()
             return run_pysd(

@@ -228,7 +228,7 @@ def abstract_model(path: str | os.PathLike):
 
 
 def cached_pickle(model_path: Path, name: str, build):
-    """``build()``'s result for a model file, pickled once in its cache folder.
+    """Return ``build()``'s result for a model file, pickled once in its cache folder.
 
     A stale or torn entry is rebuilt; the new one is written atomically. A
     cache that cannot be written is skipped (the run is only slower).

@@ -40,8 +40,8 @@ from strategies import Case, lever_entries, parameter_entries  # noqa: E402
 
 from simulator import catalogue, validation  # noqa: E402
 from simulator.engine.batch import engine, statefuls  # noqa: E402
-from simulator.levers import LeverPath  # noqa: E402
 from simulator.engine.model import load_model  # noqa: E402
+from simulator.levers import LeverPath  # noqa: E402
 
 REGIONS = ("yibin", "hechuan", "suining", "ningxia", "chengdu")
 STEP_FACTORS = ("RD capital step factor", "Talent step factor", "Platform step factor")
@@ -99,7 +99,7 @@ def final_changes(cases: list[Case], columns: list[str], overrides: dict,
 
 
 def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None):
-    """Heun's method in place of :meth:`simulator.engine.batch.engine.Runner.integrate` (experiment)."""
+    """Heun's method in place of ``batch.engine.Runner.integrate`` (an experiment)."""
     program, clock = self.program, engine.CLOCK
     schedule = self.schedule(frozenset(fixed), frozenset(varying), frozenset(outputs))
     dt, stateful = controls["time_step"], program.statefuls
@@ -116,7 +116,8 @@ def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=
                 if node in varying:
                     values[node] = varying[node][:, k]  # the lever's value over step k
                 elif node in stateful:
-                    args = {a: stateful[node].args[a].fn(values) for a in stateful[node].output_args}
+                    node_args = stateful[node].args
+                    args = {a: node_args[a].fn(values) for a in stateful[node].output_args}
                     values[node] = stateful[node].output(current[node], args)
                 else:
                     values[node] = program.exprs[node].fn(values)

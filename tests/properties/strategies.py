@@ -25,8 +25,8 @@ from conftest import SCENARIOS_DIR
 from hypothesis import strategies as st
 
 from simulator import catalogue
-from simulator.levers import LeverPath, parse_path
 from simulator.engine.model import load_model
+from simulator.levers import LeverPath, parse_path
 from simulator.runner import profile_values
 from simulator.scenario import Scenario, load_scenario
 from simulator.validation import scenario_case

@@ -24,7 +24,9 @@ RTOL, ATOL = 1e-10, 1e-12
 
 # Found in CI: a lever path read by INITIAL() in a region starting before the
 # file's INITIAL TIME (PySD used to initialise at the file's start year).
-@example(case("yibin", levers={"new_sci_tech_loans": {"type": "step", "year": 2017, "before": 4.0, "after": 0.0}}))
+@example(case("yibin", levers={
+    "new_sci_tech_loans": {"type": "step", "year": 2017, "before": 4.0, "after": 0.0}
+}))
 @given(cases(time_steps=True))
 def test_batch_equals_pysd(case_):
     scenario = case_.scenario()

@@ -52,7 +52,12 @@ def compile_model(path: str | os.PathLike) -> "BatchModel":
     UnsupportedConstructError
         If the model uses a construct the engine does not implement.
     """
-    from simulator.engine.translation import abstract_model, cached_pickle, check_model_path, file_sha256
+    from simulator.engine.translation import (
+        abstract_model,
+        cached_pickle,
+        check_model_path,
+        file_sha256,
+    )
 
     model_path, kind = check_model_path(path)
     key = (kind, file_sha256(model_path))
