@@ -86,7 +86,7 @@ def test_unknown_check_and_engine_name_the_valid_choices():
     unknown_check = r"unknown check\(s\) \['sign'\]; valid: \['conservation'"
     with pytest.raises(ValueError, match=unknown_check):
         validate_scenario(scenario, checks=("sign",))
-    unknown_engine = r"'fast' is not a valid engine; valid: \['batch', 'pysd'\]"
+    unknown_engine = r"'fast' is not a valid engine. It must be one of \['auto', 'batch', 'pysd'\]"
     with pytest.raises(ValueError, match=unknown_engine):
         validate_scenario(scenario, engine="fast")
 

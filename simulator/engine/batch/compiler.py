@@ -15,6 +15,7 @@ order as PySD's builder, so they equal the names of ``pysd.load`` models.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -42,11 +43,29 @@ def _fold_left(functions: list, args: list) -> Expr:
     return result
 
 
-def _power_chain(args: list) -> Expr:
-    # PySD writes a^b^c as Python a**b**c, which is right-associative
-    result = args[-1]
-    for arg in reversed(args[:-1]):
-        result = call(np.power, [arg, result])
+def _is_negative_literal(node) -> bool:
+    """True for a number the parser made negative (``-2`` in ``-2^2``), -0.0 included."""
+    return (isinstance(node, numbers.Real) and not isinstance(node, bool)
+            and math.copysign(1.0, node) < 0)
+
+
+def _power_chain(nodes: list, compile_node) -> Expr:
+    """Compile ``a^b^c...`` as Vensim (and PySD) evaluate it.
+
+    ``^`` is right-associative: a^b^c = a^(b^c). It binds tighter than unary
+    minus, so -2^2 = -(2^2) = -4 (SDXorg test-models tests/exponentiation:
+    Vensim 6.3 gives ``associativity = -2^2`` the value -4). PySD's parser
+    folds the minus into a number literal (the operand is -2.0, not -(2)), so
+    a negative literal before the last operand means minus applied to the
+    power it starts; the last operand is an exponent and keeps its sign
+    (2^-1 = 0.5).
+    """
+    result = compile_node(nodes[-1])
+    for node in reversed(nodes[:-1]):
+        if _is_negative_literal(node):
+            result = call(np.negative, [call(np.power, [constant(-node), result])])
+        else:
+            result = call(np.power, [compile_node(node), result])
     return result
 
 
@@ -194,12 +213,12 @@ class _ElementCompiler:
         return reference(py_name)
 
     def arithmetic(self, node: ae.ArithmeticStructure) -> Expr:
-        args = [self.compile(arg) for arg in node.arguments]
         operators = list(node.operators)
+        if set(operators) == {"^"}:
+            return _power_chain(list(node.arguments), self.compile)
+        args = [self.compile(arg) for arg in node.arguments]
         if operators == ["negative"]:
             return call(np.negative, args)
-        if set(operators) == {"^"}:
-            return _power_chain(args)
         if set(operators) <= set(_ARITHMETIC):
             return _fold_left([_ARITHMETIC[op] for op in operators], args)
         raise self.unsupported(f"the operators {operators}")
