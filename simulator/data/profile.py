@@ -187,7 +187,7 @@ class Profile:
 
 def profile_path(region: str) -> Path:
     """Path of a region's profile file."""
-    return profile_file(region)
+    return PROFILES_DIR / f"{region}.yaml"
 
 
 def resolve_profile(region_or_path: str | os.PathLike) -> Path:
