@@ -44,7 +44,7 @@ def _fold_left(functions: list, args: list) -> Expr:
 
 
 def _is_negative_literal(node) -> bool:
-    """True for a number the parser made negative (``-2`` in ``-2^2``), -0.0 included."""
+    """Tell whether the parser made a number negative (``-2`` in ``-2^2``), -0.0 included."""
     return (isinstance(node, numbers.Real) and not isinstance(node, bool)
             and math.copysign(1.0, node) < 0)
 

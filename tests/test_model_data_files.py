@@ -1,0 +1,78 @@
+"""Data files a model reads (GET DIRECT ...) are found beside the .mdl.
+
+The PySD translation is cached under the content hash of the .mdl alone, so
+these tests also check that an edited data file is read afresh, not served
+from the cache, and that a missing one is a one-line error naming it.
+"""
+
+import pytest
+
+from simulator.engine.simulate import simulate_file
+
+MODEL = """{UTF-8}
+growth rate = GET DIRECT CONSTANTS('rates.csv', ',', 'B2')
+\t~\t1/Year
+\t~\t|
+stock = INTEG(stock * growth rate, 100)
+\t~\tunits
+\t~\t|
+INITIAL TIME = 0
+\t~\tYear
+\t~\t|
+FINAL TIME = 2
+\t~\tYear
+\t~\t|
+TIME STEP = 1
+\t~\tYear
+\t~\t|
+SAVEPER = TIME STEP
+\t~\tYear
+\t~\t|
+"""
+
+
+def write_model(folder, rate):
+    """Write the model and its rates.csv into ``folder``; return the .mdl path."""
+    (folder / "rates.csv").write_text(f"name,value\ngrowth,{rate}\n", encoding="utf-8")
+    path = folder / "grows.mdl"
+    path.write_text(MODEL, encoding="utf-8")
+    return path
+
+
+def test_a_data_file_beside_the_model_is_read(tmp_path):
+    frame = simulate_file(write_model(tmp_path, 0.5), engine="pysd")
+    assert frame["growth rate"].iloc[0] == 0.5
+    assert frame["stock"].tolist() == [100.0, 150.0, 225.0]
+
+
+def test_an_edited_data_file_is_read_again_not_taken_from_the_cache(tmp_path):
+    simulate_file(write_model(tmp_path, 0.5), engine="pysd")
+    frame = simulate_file(write_model(tmp_path, 0.1), engine="pysd")
+    assert frame["stock"].tolist() == pytest.approx([100.0, 110.0, 121.0], rel=1e-12)
+
+
+def test_a_missing_data_file_is_one_line_naming_it(tmp_path):
+    path = write_model(tmp_path, 0.5)
+    (tmp_path / "rates.csv").unlink()
+    with pytest.raises(ValueError) as caught:
+        simulate_file(path, engine="pysd")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "rates.csv' not found" in message
+
+
+def test_auto_falls_back_to_pysd_for_a_model_with_data_files(tmp_path):
+    frame = simulate_file(write_model(tmp_path, 0.5), engine="auto")
+    assert frame["stock"].iloc[-1] == 225.0
+
+
+def test_a_function_pysd_cannot_run_is_one_line_not_a_traceback(tmp_path):
+    # GET TIME VALUE relative to the start of the simulation (first argument
+    # 1) translates, but PySD raises NotImplementedError when it runs.
+    path = tmp_path / "time_value.mdl"
+    path.write_text(
+        MODEL.replace("GET DIRECT CONSTANTS('rates.csv', ',', 'B2')", "GET TIME VALUE(1, 0, 0)"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="NotImplementedError: 'relativeto=1' not implemented"):
+        simulate_file(path, engine="pysd")
