@@ -1,8 +1,9 @@
-"""Data files a model reads (GET DIRECT ...) are found beside the .mdl.
+"""Models at the edges of what the engines run: data files, refusals, fallbacks.
 
-The PySD translation is cached under the content hash of the .mdl alone, so
-these tests also check that an edited data file is read afresh, not served
-from the cache, and that a missing one is a one-line error naming it.
+Data files a model reads (GET DIRECT ...) are found beside the .mdl. The PySD
+translation is cached under the content hash of the .mdl alone, so these
+tests also check that an edited data file is read afresh, not served from the
+cache, and that a missing one is a one-line error naming it.
 """
 
 import pytest
@@ -76,3 +77,19 @@ def test_a_function_pysd_cannot_run_is_one_line_not_a_traceback(tmp_path):
     )
     with pytest.raises(ValueError, match="NotImplementedError: 'relativeto=1' not implemented"):
         simulate_file(path, engine="pysd")
+
+
+def test_a_time_step_that_changes_during_the_run_is_refused_at_compile_time(tmp_path):
+    from simulator.engine.batch import UnsupportedConstructError, compile_model
+
+    path = tmp_path / "dynamic_step.mdl"
+    path.write_text(
+        MODEL.replace("GET DIRECT CONSTANTS('rates.csv', ',', 'B2')", "0.5").replace(
+            "TIME STEP = 1", "TIME STEP = IF THEN ELSE(Time < 1, 1, 0.5)"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(UnsupportedConstructError, match="'TIME STEP' uses a control variable"):
+        compile_model(path)
+    # so auto falls back to PySD instead of failing at run time
+    assert simulate_file(path, engine="auto")["stock"].iloc[0] == 100.0
