@@ -93,3 +93,29 @@ def test_a_time_step_that_changes_during_the_run_is_refused_at_compile_time(tmp_
         compile_model(path)
     # so auto falls back to PySD instead of failing at run time
     assert simulate_file(path, engine="auto")["stock"].iloc[0] == 100.0
+
+
+def test_a_model_using_log_compiles_into_the_disk_cache(tmp_path, monkeypatch):
+    # LOG(x, base) was a lambda, which cannot be pickled: compiling any model
+    # that used it failed with PicklingError (SDXorg tests/log).
+    from simulator import paths
+    from simulator.engine.batch import compile_model
+
+    monkeypatch.setenv(paths.CACHE_ENV_VAR, str(tmp_path / "cache"))
+    path = tmp_path / "log.mdl"
+    path.write_text(
+        MODEL.replace("GET DIRECT CONSTANTS('rates.csv', ',', 'B2')", "LOG(100, 10) / 4"),
+        encoding="utf-8",
+    )
+    frame = compile_model(path).run_dataframe()
+    assert frame["growth rate"].iloc[0] == pytest.approx(0.5, rel=1e-15)
+    assert list((tmp_path / "cache").rglob("batch-program-*.pickle"))
+
+
+def test_a_vensim_output_file_in_latin_1_is_read(tmp_path):
+    from simulator.engine.vensim_output import read_vensim_output
+
+    path = tmp_path / "output.tab"
+    path.write_bytes("Time\tcaf\xe9\n0\t1\n1\t2\n".encode("latin-1"))
+    frame = read_vensim_output(path)
+    assert frame["caf\xe9"].tolist() == [1.0, 2.0]

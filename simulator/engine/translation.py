@@ -273,14 +273,18 @@ def cached_pickle(model_path: Path, name: str, build):
         except Exception:  # noqa: BLE001 - stale or torn: build again
             pass
     value = build()
+    tmp = None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cached.parent)
         with os.fdopen(handle, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cached)
-    except OSError:
-        pass
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        # An unwritable folder or an unpicklable value: run without the
+        # cache, and leave no temporary file behind.
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
     return value
 
 
