@@ -171,15 +171,26 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(path: Path) -> list[Path]:
+def remove_stale_temporaries(path: Path, any_name: bool = False) -> list[Path]:
     """Remove temporaries of ``path`` left by processes that no longer run.
 
     Only names this module creates (``.NAME.idtmp-PID-...``) are touched, and
-    only when process PID is gone, so a concurrent writer's file is safe.
+    only when process PID is gone, so a concurrent writer's file is safe and
+    the user's own hidden files are never matched.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file whose temporaries to remove, or with ``any_name`` a folder:
+        then the temporaries of every file in it.
     """
+    if any_name:
+        folder, pattern = Path(path), f".*.{TEMP_MARK}*"
+    else:
+        folder, pattern = path.parent, f".{glob_escape(path.name)}.{TEMP_MARK}*"
     removed = []
-    for candidate in path.parent.glob(f".{glob_escape(path.name)}.{TEMP_MARK}*"):
-        pid_text = candidate.name[len(f".{path.name}.{TEMP_MARK}"):].split("-", 1)[0]
+    for candidate in folder.glob(pattern):
+        pid_text = candidate.name.rsplit(f".{TEMP_MARK}", 1)[-1].split("-", 1)[0]
         if pid_text.isdigit() and not _pid_alive(int(pid_text)):
             try:
                 candidate.unlink()

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import ScenarioError
-from simulator.results import atomic_write_parquet, atomic_write_text
+from simulator.results import atomic_write_parquet, atomic_write_text, remove_stale_temporaries
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -131,16 +131,16 @@ def chunk_is_valid(
 
 
 def remove_partial_files(out: Path) -> int:
-    """Delete temporary files a killed writer left behind; returns how many."""
+    """Delete temporary files that killed writers left behind; returns how many.
+
+    Only this package's own temporaries (see
+    :func:`simulator.results.remove_stale_temporaries`) of processes that no
+    longer run: never a user's file, never a concurrent writer's.
+    """
     removed = 0
     for folder in (Path(out), Path(out) / CHUNKS):
         if folder.is_dir():
-            for path in folder.glob(".*.parquet.*"):
-                path.unlink()
-                removed += 1
-            for path in folder.glob(f".{MANIFEST}.*"):
-                path.unlink()
-                removed += 1
+            removed += len(remove_stale_temporaries(folder, any_name=True))
     return removed
 
 
