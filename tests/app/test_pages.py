@@ -201,14 +201,15 @@ def test_plan_scorecard_shows_met_gap_and_first_year():
 
 
 def test_scorecard_columns_follow_the_targets_table(monkeypatch):
-    """The scorecard shows simulator.targets.TABLE_COLUMNS in order, the label in the page's language."""
+    """The scorecard shows targets.TABLE_COLUMNS in order, the label in the page's language."""
     from simulator import targets
 
     at = _plan(_app(), "yibin")
     shown = list(at.dataframe[0].value.columns)
     assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 2  # one label, no name
     assert shown[-1] == "来源"
-    monkeypatch.setattr(targets, "TABLE_COLUMNS", tuple(c for c in targets.TABLE_COLUMNS if c != "source"))
+    shorter = tuple(c for c in targets.TABLE_COLUMNS if c != "source")
+    monkeypatch.setattr(targets, "TABLE_COLUMNS", shorter)
     at = _plan(_app(), "yibin")
     assert list(at.dataframe[0].value.columns) == shown[:-1]
 
