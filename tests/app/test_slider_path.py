@@ -163,6 +163,10 @@ class _Tracer:
 
 
 def _explore() -> AppTest:
+    """Open the Explore page with empty data caches (a cached run would hide the path)."""
+    import streamlit as st
+
+    st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     return at
