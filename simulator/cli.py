@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from simulator import paths
@@ -314,7 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.func(args)
+        # Warnings are held back and printed one line each after a success;
+        # after a failure the error's one line says all (issue #22).
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            code = args.func(args)
+        for text in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+            print(f"warning: {text}", file=sys.stderr)
         sys.stdout.flush()
         return code
     except BrokenPipeError:  # before OSError, which it is
