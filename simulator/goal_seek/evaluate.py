@@ -1,0 +1,93 @@
+"""Evaluate a population of policy mixes on the calibrated ensemble in one engine call.
+
+:class:`EnsembleEvaluator` draws the ensemble's parameters once, from its
+seed, and reuses them for every candidate (common random numbers: two mixes
+differ only by their levers, never by their luck). A population of ``P``
+candidates is run as ``P × N`` cases of one :func:`simulator.engine.dispatch.run_cases`
+call, from the scenario's start to the target year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator import catalogue
+from simulator.engine.dispatch import resolve_engine, run_cases
+from simulator.engine.model import load_model, time_grid
+from simulator.ensemble import draw_parameters
+from simulator.goal_seek.problem import GoalProblem
+from simulator.levers import step_midpoints
+from simulator.runner import scenario_inputs
+
+
+class EnsembleEvaluator:
+    """``evaluate(X) -> outcomes`` for a :class:`GoalProblem` on the model.
+
+    Parameters
+    ----------
+    problem : GoalProblem
+    n : int
+        Ensemble members.
+    seed : int
+        Seed of the ensemble's parameter draws.
+    engine : {"auto", "batch", "pysd"}
+    model : LoadedModel, optional
+
+    Attributes
+    ----------
+    runs : int
+        Model runs made so far (candidates × members).
+    source, notes
+        Where the draws came from (:func:`simulator.ensemble.draw_parameters`).
+    """
+
+    def __init__(self, problem: GoalProblem, n: int, seed: int, *, engine: str = "auto",
+                 model=None) -> None:
+        self.problem = problem
+        self.model = model or load_model()
+        self.engine = resolve_engine(engine, self.model)
+        self.n = int(n)
+        self.seed = int(seed)
+        draws, self.source, self.notes = draw_parameters(problem.scenario, self.n, self.seed)
+        self.draws = {name: np.array([d[name] for d in draws], dtype=float) for name in draws[0]}
+        scenario = problem.scenario
+        self.grid = time_grid(scenario.start_year, problem.by_year, scenario.time_step)
+        self._midpoints = step_midpoints(self.grid)
+        self._base = scenario_inputs(scenario, self.grid)
+        entries = catalogue.indicators(self.model)
+        self._names = problem.indicators
+        self._columns = [entries[name].vensim_name for name in self._names]
+        self.runs = 0
+
+    def __call__(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Run every candidate on every member.
+
+        Parameters
+        ----------
+        X : numpy.ndarray
+            ``(P, len(problem.bounds))`` candidates.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Indicator to ``(P, N, len(problem.years))`` values.
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        P, N, G = X.shape[0], self.n, len(self.grid)
+        inputs: dict[str, float | np.ndarray] = {}
+        for name, value in self._base.items():
+            inputs[name] = np.broadcast_to(value, (P * N, G)) if np.ndim(value) else value
+        for name, column in self.draws.items():
+            inputs[name] = np.tile(column, P)
+        paths = self.problem.lever_values(X, self._midpoints)  # (P, L, G)
+        for i, decision in enumerate(self.problem.decisions):
+            inputs[decision.lever] = np.repeat(paths[:, i, :], N, axis=0)
+        scenario = self.problem.scenario
+        times, out = run_cases(self.model, inputs, P * N, engine=self.engine,
+                               initial_time=scenario.start_year, final_time=self.problem.by_year,
+                               time_step=scenario.time_step, saveper=1.0, columns=self._columns)
+        self.runs += P * N
+        years = np.rint(times).astype(int)
+        if not np.array_equal(years, self.problem.years):
+            raise RuntimeError(f"the engine saved years {years.tolist()}, not the problem's")
+        return {name: out[c].reshape(P, N, -1) for name, c in zip(self._names, self._columns)}
