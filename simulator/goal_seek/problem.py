@@ -412,9 +412,10 @@ def select_targets(
 ) -> tuple[Target, ...]:
     """Choose the targets to meet.
 
-    By default each indicator's target in its latest year (the plan's final
-    figures); ``names`` picks indicators (``indicator`` or
-    ``indicator@YEAR``); ``by_year`` moves the chosen targets to that year.
+    By default the targets of the scenario's latest target year (the plan's
+    horizon figures); ``names`` picks targets by indicator (its latest
+    target) or ``indicator@YEAR``; ``by_year`` moves the chosen targets to
+    that year.
 
     Raises
     ------
@@ -444,7 +445,8 @@ def select_targets(
                 )
             chosen.append(hits[0])
     else:
-        chosen = list(latest.values())
+        horizon = max(t.year for t in scenario.targets)
+        chosen = [t for t in scenario.targets if t.year == horizon]
     if by_year is not None:
         chosen = [replace(t, year=int(by_year)) for t in chosen]
     unique = {(t.indicator, t.year): t for t in chosen}
@@ -527,9 +529,11 @@ def build_problem(
     chosen = select_targets(scenario, targets, by_year)
     first = first_decision_year(scenario)
     by = max(t.year for t in chosen)
-    if by < first:
+    early = [t for t in chosen if t.year < first]
+    if early:
         raise ValueError(
-            f"target year {by} is before the first decision year {first}: no lever can move it"
+            f"target {early[0].indicator}@{early[0].year} is before the first decision year"
+            f" {first}: no lever can move it (pick later targets, or --by YEAR)"
         )
     if by > scenario.end_year:
         raise ValueError(f"target year {by} is after the scenario's end year {scenario.end_year}")
