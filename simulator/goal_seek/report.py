@@ -316,7 +316,7 @@ def plot_front(result: GoalSeekResult):
     front = result.pareto.dropna(subset=["cost"])
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
-    ax.step(100 * front["probability"], front["cost"], where="post", marker="o", color="C0",
+    ax.step(100 * front["probability"], front["cost"], where="pre", marker="o", color="C0",
             label="最低成本 cheapest mix")
     if result.feasible:
         ax.scatter([100 * result.problem.probability], [result.search.cost], color="C3", zorder=3,
