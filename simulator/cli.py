@@ -241,7 +241,8 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
                       targets=split(args.targets), budget=args.budget, by_year=args.by,
                       bounds=parse_bounds(args.bound), n=args.ensemble, seed=args.seed,
                       recheck_seed=args.recheck_seed, engine=args.engine, popsize=args.popsize,
-                      maxiter=args.maxiter, progress=None if args.quiet else progress)
+                      maxiter=args.maxiter, progress=None if args.quiet else progress,
+                      workers=args.workers)
     if not args.quiet:
         print(file=sys.stderr)
     print(format_report(result))
@@ -337,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("--out", str, None, "DIR", "output folder (default: reports root/goal-seek/<name>)"),
         ("--popsize", int, 6, "K", "differential evolution population per variable"),
         ("--maxiter", int, 40, "G", "generations at most"),
+        ("--workers", int, 1, "W", "processes to split each population between"),
     ):
         opt.add_argument(flag, type=kind, default=default, metavar=meta,
                          help=text + ("" if default is None else f" (default {default})"))

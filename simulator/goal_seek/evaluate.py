@@ -4,10 +4,16 @@
 seed, and reuses them for every candidate (common random numbers: two mixes
 differ only by their levers, never by their luck). A population of ``P``
 candidates is run as ``P × N`` cases of one :func:`simulator.engine.dispatch.run_cases`
-call, from the scenario's start to the target year.
+call, from the scenario's start to the target year. With ``workers > 1`` the
+population is split between that many worker processes, started once (spawn),
+each holding the same draws (rebuilt from the same seed), so the numbers do
+not depend on the number of workers.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -32,6 +38,8 @@ class EnsembleEvaluator:
         Seed of the ensemble's parameter draws.
     engine : {"auto", "batch", "pysd"}
     model : LoadedModel, optional
+    workers : int, default 1
+        Processes to split each population between (1: this process).
 
     Attributes
     ----------
@@ -42,7 +50,7 @@ class EnsembleEvaluator:
     """
 
     def __init__(self, problem: GoalProblem, n: int, seed: int, *, engine: str = "auto",
-                 model=None) -> None:
+                 model=None, workers: int = 1) -> None:
         self.problem = problem
         self.model = model or load_model()
         self.engine = resolve_engine(engine, self.model)
@@ -58,6 +66,23 @@ class EnsembleEvaluator:
         self._names = problem.indicators
         self._columns = [entries[name].vensim_name for name in self._names]
         self.runs = 0
+        self.workers = max(1, int(workers))
+        self._pool = None
+        self._settings = (problem, self.n, self.seed, self.engine)
+
+    def close(self) -> None:
+        """Stop the worker processes (if any)."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "EnsembleEvaluator":
+        """Use as a context manager: the workers stop on exit."""
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Stop the workers."""
+        self.close()
 
     def __call__(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Run every candidate on every member.
@@ -73,6 +98,20 @@ class EnsembleEvaluator:
             Indicator to ``(P, N, len(problem.years))`` values.
         """
         X = np.atleast_2d(np.asarray(X, dtype=float))
+        if self.workers > 1 and X.shape[0] >= 2 * self.workers:
+            return self._in_workers(X)
+        return self._run(X)
+
+    def _in_workers(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                             initializer=_start_worker, initargs=self._settings)
+        parts = np.array_split(X, self.workers)
+        results = list(self._pool.map(_run_in_worker, parts))
+        self.runs += X.shape[0] * self.n
+        return {name: np.concatenate([r[name] for r in results]) for name in results[0]}
+
+    def _run(self, X: np.ndarray) -> dict[str, np.ndarray]:
         P, N, G = X.shape[0], self.n, len(self.grid)
         inputs: dict[str, float | np.ndarray] = {}
         for name, value in self._base.items():
@@ -91,3 +130,17 @@ class EnsembleEvaluator:
         if not np.array_equal(years, self.problem.years):
             raise RuntimeError(f"the engine saved years {years.tolist()}, not the problem's")
         return {name: out[c].reshape(P, N, -1) for name, c in zip(self._names, self._columns)}
+
+
+_WORKER: EnsembleEvaluator | None = None
+
+
+def _start_worker(problem: GoalProblem, n: int, seed: int, engine: str) -> None:
+    """Build this worker process's evaluator (the same draws: the same seed)."""
+    global _WORKER
+    _WORKER = EnsembleEvaluator(problem, n, seed, engine=engine)
+
+
+def _run_in_worker(X: np.ndarray) -> dict[str, np.ndarray]:
+    """Run a slice of the population in a worker process."""
+    return _WORKER._run(X)

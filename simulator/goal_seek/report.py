@@ -98,6 +98,7 @@ def optimise(
     maxiter: int = MAXITER,
     progress: Callable[[Progress], None] | None = None,
     costs=None,
+    workers: int = 1,
 ) -> GoalSeekResult:
     """Find the cheapest mix reaching a scenario's targets with probability ``p``.
 
@@ -119,6 +120,9 @@ def optimise(
     progress : callable, optional
         Receives a :class:`~simulator.goal_seek.search.Progress` after each
         population (the app's progress bar); raise in it to cancel.
+    workers : int, default 1
+        Processes each population is split between (the answer does not
+        depend on it).
 
     Returns
     -------
@@ -134,13 +138,14 @@ def optimise(
     started = time.perf_counter()
     problem = build_problem(scenario, probability=probability, levers=levers, targets=targets,
                             budget=budget, by_year=by_year, bounds=bounds, costs=costs)
-    evaluate = EnsembleEvaluator(problem, n, seed, engine=engine)
+    evaluate = EnsembleEvaluator(problem, n, seed, engine=engine, workers=workers)
     plan_x = problem.plan_vector()[None]
     plan_out = evaluate(plan_x)
     plan_cost = float(problem.cost(plan_x, plan_out)[0])
     plan_probability = problem.assess(plan_out)[0][0]
-    search = goal_seek(problem, evaluate, seed=seed, popsize=popsize, maxiter=maxiter,
-                       progress=progress)
+    with evaluate:
+        search = goal_seek(problem, evaluate, seed=seed, popsize=popsize, maxiter=maxiter,
+                           progress=progress)
     recheck_seed = int(seed) + 1 if recheck_seed is None else int(recheck_seed)
     fresh = EnsembleEvaluator(problem, n, recheck_seed, engine=engine, model=evaluate.model)
     recheck = problem.assess(fresh(search.x[None]))
@@ -160,7 +165,7 @@ def optimise(
                   "levers": [d.lever for d in problem.decisions],
                   "bounds": {d.lever: [d.low, d.high] for d in problem.decisions},
                   "targets": [t.to_dict() for t in problem.targets],
-                  "popsize": popsize, "maxiter": maxiter},
+                  "popsize": popsize, "maxiter": maxiter, "workers": workers},
         costs={"file": Path(problem.costs.source).name,
                "discount_rate": problem.costs.discount_rate,
                "levers": {d.lever: _cost_entry(problem, d.lever) for d in problem.decisions}},

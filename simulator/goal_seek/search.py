@@ -48,6 +48,8 @@ from simulator.goal_seek.problem import GoalProblem
 #: generation, about 40 generations for the 60 s goal with 200 members.
 POPSIZE = 6
 MAXITER = 40
+#: Generations without a 0.1% fall of the cheapest feasible cost before stopping.
+STALL = 10
 
 
 @dataclass
@@ -154,6 +156,14 @@ class _Scorer:
         self.members = 0
         self.reference = None  # cost scale: the first population's dearest mix
         self.best = np.inf
+        self.history: list[float] = []
+
+    def stalled(self, generations: int, rtol: float = 1e-3) -> bool:
+        """Whether the cheapest feasible cost fell by less than ``rtol`` in ``generations``."""
+        if generations <= 0 or len(self.history) <= generations:
+            return False
+        now, then = self.history[-1], self.history[-1 - generations]
+        return bool(np.isfinite(now) and np.isfinite(then) and now >= then * (1 - rtol))
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(X)
@@ -170,6 +180,7 @@ class _Scorer:
         if feasible.any():
             self.best = min(self.best, float(cost[feasible].min()))
         self.generation += 1
+        self.history.append(self.best)
         if self.progress is not None:
             self.progress(Progress(self.generation, self.max_generations, len(self.archive),
                                    self.best if np.isfinite(self.best) else float("nan"),
@@ -218,6 +229,7 @@ def goal_seek(
     maxiter: int = MAXITER,
     progress: Callable[[Progress], None] | None = None,
     tol: float = 1e-4,
+    stall: int = STALL,
 ) -> SearchResult:
     """Find the cheapest mix meeting every target with the problem's probability.
 
@@ -239,6 +251,9 @@ def goal_seek(
         it to cancel.
     tol : float
         scipy's relative convergence tolerance.
+    stall : int
+        Stop when the cheapest feasible cost has fallen by less than 0.1% in
+        this many generations (0: never; scipy's own ``tol`` still applies).
 
     Returns
     -------
@@ -254,6 +269,7 @@ def goal_seek(
         maxiter=maxiter, tol=tol, polish=False, vectorized=True, updating="deferred",
         init="latinhypercube", x0=x0,
         integrality=problem.integrality if problem.integrality.any() else None,
+        callback=lambda intermediate_result: scorer.stalled(stall),
     )
     members = scorer.members
     return _result(problem, scorer, f"differential_evolution(popsize={popsize}, maxiter={maxiter})",
