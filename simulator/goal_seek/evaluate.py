@@ -39,7 +39,8 @@ class EnsembleEvaluator:
     engine : {"auto", "batch", "pysd"}
     model : LoadedModel, optional
     workers : int, default 1
-        Processes to split each population between (1: this process).
+        Processes to split each population between, this one included (1: this
+        process only).
 
     Attributes
     ----------
@@ -69,6 +70,7 @@ class EnsembleEvaluator:
         self.workers = max(1, int(workers))
         self._pool = None
         self._settings = (problem, self.n, self.seed, self.engine)
+        self._start_pool()
 
     def close(self) -> None:
         """Stop the worker processes (if any)."""
@@ -102,13 +104,21 @@ class EnsembleEvaluator:
             return self._in_workers(X)
         return self._run(X)
 
-    def _in_workers(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+    def _start_pool(self) -> None:
+        """Start the extra worker processes; they load the model while this one works."""
+        if self._pool is None and self.workers > 1:
+            self._pool = ProcessPoolExecutor(self.workers - 1, mp_context=get_context("spawn"),
                                              initializer=_start_worker, initargs=self._settings)
+            for _ in range(self.workers - 1):
+                self._pool.submit(_ready)
+
+    def _in_workers(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Run the first share here and the others in the worker processes."""
+        self._start_pool()
         parts = np.array_split(X, self.workers)
-        results = list(self._pool.map(_run_in_worker, parts))
-        self.runs += X.shape[0] * self.n
+        futures = [self._pool.submit(_run_in_worker, part) for part in parts[1:]]
+        results = [self._run(parts[0])] + [future.result() for future in futures]
+        self.runs += sum(len(part) for part in parts[1:]) * self.n
         return {name: np.concatenate([r[name] for r in results]) for name in results[0]}
 
     def _run(self, X: np.ndarray) -> dict[str, np.ndarray]:
@@ -139,6 +149,11 @@ def _start_worker(problem: GoalProblem, n: int, seed: int, engine: str) -> None:
     """Build this worker process's evaluator (the same draws: the same seed)."""
     global _WORKER
     _WORKER = EnsembleEvaluator(problem, n, seed, engine=engine)
+
+
+def _ready() -> bool:
+    """Return True once the worker has started (its initializer has run)."""
+    return True
 
 
 def _run_in_worker(X: np.ndarray) -> dict[str, np.ndarray]:
