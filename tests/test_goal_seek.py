@@ -170,3 +170,29 @@ def test_bad_input_gets_one_line_and_exit_2(extra, message, capsys):
     assert main(["optimise", SUINING, "--quiet", *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_infeasible_statement_says_by_how_much(tmp_path, capsys):
+    code = main(["optimise", SUINING, "--ensemble", "20", "--seed", "4", "--maxiter", "2",
+                 "--popsize", "2", "--levers", "talent_programme_intake", "--quiet",
+                 "--out", str(tmp_path)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "out of reach with the given levers" in out and "short of the" in out
+    assert "无法" in out
+
+
+def test_worker_processes_give_the_same_outcomes():
+    from simulator.goal_seek.evaluate import EnsembleEvaluator
+    from simulator.goal_seek.problem import build_problem
+    from simulator.scenario import load_scenario
+
+    levers = ["post_subsidy_rate", "incubator_capacity"]
+    problem = build_problem(load_scenario(SUINING), levers=levers)
+    X = np.random.default_rng(0).uniform([0, 0, 2022, 2022], [0.1, 3000, 2025, 2025], (6, 4))
+    alone = EnsembleEvaluator(problem, 8, 3)(X)
+    with EnsembleEvaluator(problem, 8, 3, workers=2) as shared:
+        split = shared(X)
+        assert shared.runs == 6 * 8
+    for name in alone:
+        np.testing.assert_array_equal(alone[name], split[name])

@@ -298,8 +298,8 @@ class GoalProblem:
         return total
 
     # ----------------------------------------------------------- constraints
-    def _threshold(self, target: Target) -> tuple[float, float]:
-        """(threshold the value must pass, sign): +1 for "at least", -1 for "at most"."""
+    def threshold(self, target: Target) -> tuple[float, float]:
+        """Return the value that meets a target [unit] and the sign: +1 at least, -1 at most."""
         if target.bound == "at_most":
             return target.value, -1.0
         if target.bound in ("equal", "approx"):
@@ -341,7 +341,7 @@ class GoalProblem:
                 raise ValueError(f"target year {target.year} is outside the outcomes' years")
             value = runs[:, :, at[0]]  # (P, N)
             shape = value.shape
-            threshold, sign = self._threshold(target)
+            threshold, sign = self.threshold(target)
             scale = abs(threshold) or 1.0
             margin = np.nan_to_num(sign * (value - threshold) / scale, nan=-10.0)
             m = self.members_needed(shape[1])

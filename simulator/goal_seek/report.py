@@ -202,9 +202,10 @@ def target_table(problem: GoalProblem, search: SearchResult, recheck, plan_proba
     Returns
     -------
     pandas.DataFrame
-        ``indicator, label_zh, label_en, unit, year, bound, target, p_required,
+        ``indicator, label_zh, label_en, unit, year, bound, target, threshold, p_required,
         p_met`` (optimised ensemble), ``p_recheck`` (fresh ensemble),
-        ``p_plan`` (the scenario's own mix), ``value_at_p`` (the deciding
+        ``p_plan`` (the scenario's own mix), ``threshold`` (the value that
+        meets the target [unit]), ``value_at_p`` (the deciding
         member's value [unit]), ``margin_pct`` [%], ``met``, ``binds``.
     """
     from simulator import catalogue
@@ -218,6 +219,7 @@ def target_table(problem: GoalProblem, search: SearchResult, recheck, plan_proba
             "indicator": target.indicator, "label_zh": entry.label_zh,
             "label_en": entry.label_en, "unit": entry.unit, "year": target.year,
             "bound": target.bound, "target": target.value,
+            "threshold": problem.threshold(target)[0],
             "p_required": problem.probability, "p_met": float(search.probability[k]),
             "p_recheck": float(recheck[0][0, k]), "p_plan": float(plan_probability[k]),
             "value_at_p": float(search.quantile[k]), "margin_pct": 100 * margin,
@@ -259,23 +261,36 @@ def statements(problem: GoalProblem, search: SearchResult, table: pd.DataFrame
             f" Binding targets: {binds}.",
         )
     missed = table[~table["met"]]
-    gaps_zh = ";".join(
-        f"{r.label_zh}({r.year}年)在{p}概率下为 {r.value_at_p:.4g}{r.unit},"
-        f"差 {-r.margin_pct:.3g}%(达成概率 {100 * r.p_met:.0f}%)" for r in missed.itertuples())
-    gaps_en = "; ".join(
-        f"{r.label_en} ({r.year}) reaches {r.value_at_p:.4g} {r.unit} at {p},"
-        f" {-r.margin_pct:.3g}% short (probability {100 * r.p_met:.0f}%)"
-        for r in missed.itertuples())
-    over = ""
-    if problem.budget is not None and search.cost > problem.budget:
-        over = f" The mix costs {search.cost:.4g} 亿元, over the budget of {problem.budget:g}."
     met = int(table["met"].sum())
-    return (
-        f"在给定政策杠杆和范围内,目标无法以 {p} 的概率全部达成:最多达成 {met}/{len(table)} 项。"
-        f"{gaps_zh}。该组合成本 {search.cost:.4g} 亿元。",
-        f"The targets are out of reach with the given levers at probability {p}: at most"
-        f" {met} of {len(table)} are met. {gaps_en}.{over} That mix costs {search.cost:.4g} 亿元.",
-    )
+    over = problem.budget is not None and search.cost > problem.budget
+    within = "预算内" if problem.budget is not None and not over else ""
+    zh = [f"在给定政策杠杆和范围内,目标无法以 {p} 的概率全部达成({within}最多达成"
+          f" {met}/{len(table)} 项)。"]
+    en = [f"The targets are out of reach with the given levers at probability {p}: at most {met}"
+          f" of {len(table)} are met{' within the budget' if within else ''}."]
+    if over:
+        zh.append(f"所试组合均超出预算 {problem.budget:g} 亿元。")
+        en.append(f"No mix tried stays within the budget of {problem.budget:g} 亿元.")
+    for r in missed.itertuples():
+        zh.append(f"{r.label_zh}({r.year}年)在{p}概率下为 {r.value_at_p:.4g}{r.unit},"
+                  f"比达标线 {r.threshold:.4g}(目标 {r.target:g})差 {-r.margin_pct:.3g}%"
+                  f"(达成概率 {100 * r.p_met:.0f}%)。")
+        en.append(f"{r.label_en} ({r.year}) reaches {r.value_at_p:.4g} {r.unit} at {p},"
+                  f" {-r.margin_pct:.3g}% short of the {r.threshold:.4g} that meets the target"
+                  f" {r.target:g} (probability"
+                  f" {100 * r.p_met:.0f}%).")
+    if problem.budget is not None:
+        from simulator.goal_seek.search import cheapest_meeting_targets
+
+        need = cheapest_meeting_targets(problem, search.archive)
+        if math.isfinite(need) and need > problem.budget:
+            zh.append(f"满足全部目标的最低成本组合需 {need:.4g} 亿元,"
+                      f"超出预算 {need - problem.budget:.4g} 亿元。")
+            en.append(f"The cheapest mix meeting every target costs {need:.4g} 亿元,"
+                      f" {need - problem.budget:.4g} 亿元 over the budget of {problem.budget:g}.")
+    zh.append(f"所示组合成本 {search.cost:.4g} 亿元。")
+    en.append(f"The mix shown costs {search.cost:.4g} 亿元.")
+    return "".join(zh), " ".join(en)
 
 
 def format_report(result: GoalSeekResult) -> str:

@@ -197,16 +197,30 @@ def shortfalls(problem: GoalProblem, cost: np.ndarray, margin: np.ndarray) -> np
 
 
 def choose(problem: GoalProblem, archive: Archive) -> int:
-    """Index of the answer in the archive (see the module docstring)."""
+    """Index of the answer in the archive (see the module docstring).
+
+    The cheapest feasible mix; with none, among the mixes within the budget
+    (all of them when none is, or there is no budget), the one meeting the
+    most targets, then with the smallest total shortfall, then the cheapest.
+    """
     a = archive.arrays()
     short = shortfalls(problem, a["cost"], a["margin"])
     feasible = short.sum(axis=1) <= 0
     if feasible.any():
         cost = np.where(feasible, a["cost"], np.inf)
         return int(np.argmin(cost))
-    met = (short[:, :-1] <= 0).sum(axis=1)
-    order = np.lexsort((a["cost"], short.sum(axis=1), -met))
-    return int(order[0])
+    within = short[:, -1] <= 0
+    pool = np.flatnonzero(within) if within.any() else np.arange(len(short))
+    met = (short[pool, :-1] <= 0).sum(axis=1)
+    order = np.lexsort((a["cost"][pool], short[pool, :-1].sum(axis=1), -met))
+    return int(pool[order[0]])
+
+
+def cheapest_meeting_targets(problem: GoalProblem, archive: Archive) -> float:
+    """Cost of the cheapest archived mix meeting every target, budget aside [亿元] (NaN if none)."""
+    a = archive.arrays()
+    ok = (a["margin"] >= 0).all(axis=1)
+    return float(a["cost"][ok].min()) if ok.any() else float("nan")
 
 
 def _result(problem, scorer: _Scorer, method: str, runs: int) -> SearchResult:
