@@ -237,6 +237,35 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    from simulator.goal_seek.problem import parse_bounds
+    from simulator.goal_seek.report import format_report, optimise, write_outputs
+
+    scenario = _load_scenario(args)
+
+    def split(text):
+        return None if text is None else text.split(",")
+
+    def progress(p):
+        best = f"cheapest feasible {p.best_cost:.4g} 亿元" if p.feasible else "none feasible yet"
+        print(f"\rgeneration {p.generation}/{p.max_generations}, {p.candidates} mixes, {best}",
+              end="", file=sys.stderr, flush=True)
+
+    result = optimise(scenario, probability=args.probability, levers=split(args.levers),
+                      targets=split(args.targets), budget=args.budget, by_year=args.by,
+                      bounds=parse_bounds(args.bound), n=args.ensemble, seed=args.seed,
+                      recheck_seed=args.recheck_seed, engine=args.engine, popsize=args.popsize,
+                      maxiter=args.maxiter, progress=None if args.quiet else progress,
+                      workers=args.workers)
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(format_report(result))
+    out = Path(args.out) if args.out else paths.reports_root() / "goal-seek" / scenario.name
+    for path in write_outputs(result, out):
+        print(f"wrote {path}")
+    return 0 if result.feasible else 1
+
+
 def _time_step_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--time-step", type=float, metavar="DT", help="replace the scenario's time step (1/n of a year, e.g. 0.03125)")
     command.add_argument("--no-time-step-check", action="store_true", help="skip the check that halving the time step moves no key indicator by 1%% or more (it costs about two runs; a warning on stderr names a time step that converges)")
@@ -307,6 +336,31 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster at ADDRESS")
     where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers on 127.0.0.1")
     sweep.set_defaults(func=_cmd_sweep)
+    opt = sub.add_parser("optimise", help="goal seeking: the cheapest policy mix that meets the"
+                         " scenario's targets with probability p over the calibrated ensemble"
+                         " (exit 1 if none does)")
+    opt.add_argument("scenario", help="scenario YAML file with a 'targets' list")
+    for flag, kind, default, meta, text in (
+        ("--probability", float, 0.8, "P", "required probability of each target, in (0, 1]"),
+        ("--ensemble", int, 200, "N", "ensemble members"),
+        ("--seed", int, 20261203, "S", "seed of the ensemble and the search"),
+        ("--recheck-seed", int, None, "S2", "seed of the fresh re-check ensemble (default S+1)"),
+        ("--budget", float, None, "亿元", "cap on the cumulative discounted fiscal cost"),
+        ("--levers", str, None, "A,B", "levers to search (default: all with a stated cost)"),
+        ("--targets", str, None, "A,B@YEAR", "targets to meet (default: the horizon year's)"),
+        ("--by", int, None, "YEAR", "reach the targets by YEAR (moves them; cost up to YEAR)"),
+        ("--out", str, None, "DIR", "output folder (default: reports root/goal-seek/<name>)"),
+        ("--popsize", int, 6, "K", "differential evolution population per variable"),
+        ("--maxiter", int, 40, "G", "generations at most"),
+        ("--workers", int, 1, "W", "processes to split each population between"),
+    ):
+        opt.add_argument(flag, type=kind, default=default, metavar=meta,
+                         help=text + ("" if default is None else f" (default {default})"))
+    opt.add_argument("--bound", action="append", metavar="LEVER=LO:HI", help="search bounds of a"
+                     " lever's level (repeatable; default catalogue min to 5x its current value)")
+    opt.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"])
+    opt.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    opt.set_defaults(func=_cmd_optimise)
     return parser
 
 
