@@ -24,8 +24,9 @@ from pysd.builders.python.namespace import NamespaceManager
 from pysd.translators.structures import abstract_expressions as ae
 from pysd.translators.structures import abstract_model as am
 
-from . import functions as fn
-from . import statefuls as st
+import simulator.engine.batch.functions as fn
+import simulator.engine.batch.statefuls as st
+
 from .errors import UnsupportedConstructError
 from .expr import Expr, active_initial, call, constant, python_object, reference
 
@@ -44,7 +45,7 @@ def _fold_left(functions: list, args: list) -> Expr:
 
 
 def _is_negative_literal(node) -> bool:
-    """True for a number the parser made negative (``-2`` in ``-2^2``), -0.0 included."""
+    """Tell whether the parser made a number negative (``-2`` in ``-2^2``), -0.0 included."""
     return (isinstance(node, numbers.Real) and not isinstance(node, bool)
             and math.copysign(1.0, node) < 0)
 
