@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from calibration import fit_stats
 from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_spec
+from simulator import catalogue, fit_stats
 from simulator.data.observations import FIT_END_YEAR, load_holdout
 from simulator.data.profile import Profile
-from simulator import catalogue
 from simulator.engine.model import LoadedModel, load_model
 from simulator.results import atomic_write_text
 
