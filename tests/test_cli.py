@@ -9,11 +9,10 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import ROOT, SCENARIOS_DIR
 
 from simulator.cli import main
 from simulator.scenario import Scenario
-
-from conftest import ROOT, SCENARIOS_DIR
 
 KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
        "high_tech_industry_revenue", "tech_contract_turnover"]
