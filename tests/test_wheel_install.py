@@ -81,7 +81,8 @@ def installed(tmp_path_factory):
           "--quiet", str(wheel)], cwd=base, env=env)
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                      cwd=base, env=env).stdout.strip())
-    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    folders = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    (site / "dependencies.pth").write_text("".join(f"{f}\n" for f in folders), encoding="utf-8")
     work = base / "elsewhere"
     work.mkdir()
     return wheel, python, venv, work, env
