@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: app test test-thorough bench lint clean
+.PHONY: app test test-thorough bench lint conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,17 @@ test-thorough: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
+
+# The whole SDXorg test-models suite on both engines (a few minutes); make test
+# runs the subset in ../shared/testmodels. TEST_MODELS may name a checkout.
+TEST_MODELS ?= .cache/test-models
+TEST_MODELS_COMMIT := 21aab02739dc5187bc9564e4d3de14e575905d2f
+conformance: $(STAMP_TEST)
+	@test -d $(TEST_MODELS) || { git clone --quiet https://github.com/SDXorg/test-models $(TEST_MODELS) \
+	  && git -C $(TEST_MODELS) checkout --quiet $(TEST_MODELS_COMMIT); } \
+	  || { echo "conformance: cannot clone SDXorg/test-models; pass TEST_MODELS=<checkout>"; exit 2; }
+	$(BIN)/python -m conformance $(TEST_MODELS) --out docs/conformance.md \
+	  --source "SDXorg/test-models (checkout at $(TEST_MODELS))"
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks

@@ -28,8 +28,9 @@ EXIT_BAD_INPUT = 2
 VALIDATION_CHECKS = ("signs", "conservation", "time_step", "steady_state", "reality_checks",
                      "extremes")
 
-_USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError, FileNotFoundError,
-                IsADirectoryError, PermissionError)
+# OSError last: a full disk or a vanished folder while writing is one line too.
+_USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError,
+                FileNotFoundError, IsADirectoryError, PermissionError, OSError)
 
 
 class Parser(argparse.ArgumentParser):
@@ -94,8 +95,10 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
 
-    if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
-        raise ValueError(f"--out '{args.out}' must end in .csv or .parquet")
+    if args.out:  # before the run, not after it
+        from simulator.results import check_output_path
+
+        check_output_path(args.out)
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise ValueError(f"--plot '{args.plot}' must end in .png")
     scenario = _load_scenario(args)
@@ -121,10 +124,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.engine.simulate import simulate_file
-    from simulator.results import atomic_write_text
+    from simulator.results import atomic_write_text, check_output_path
 
-    if Path(args.out).suffix.lower() != ".csv":
-        raise ValueError(f"--out '{args.out}' must end in .csv")
+    check_output_path(args.out, suffixes=(".csv",))
     frame = simulate_file(args.model, engine=args.engine)
     atomic_write_text(Path(args.out), frame.to_csv())
     print(f"wrote {args.out} ({len(frame)} times x {frame.shape[1]} variables)")
@@ -161,8 +163,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_targets(args: argparse.Namespace) -> int:
     from simulator.targets import format_table, track_ensemble, track_targets
 
-    if args.out and Path(args.out).suffix.lower() != ".csv":
-        raise ValueError(f"--out '{args.out}' must end in .csv")
+    if args.out:  # before the run, not after it
+        from simulator.results import check_output_path
+
+        check_output_path(args.out, suffixes=(".csv",))
     scenario = _load_scenario(args)
     if not scenario.targets:
         print(f"scenario {scenario.name!r} has no targets to track (see the comments in"
@@ -187,9 +191,17 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     _check_time_step(scenario, args)  # of the scenario's own parameters
     print(format_table(table))
     if args.out:
-        from simulator.results import atomic_write_text
+        from simulator.engine.dispatch import resolve_engine
+        from simulator.engine.model import load_model
+        from simulator.results import provenance, write_table
 
-        atomic_write_text(Path(args.out), table.to_csv(index=False))
+        model = load_model()
+        meta = provenance(model.path, model.sha256, scenario.to_dict(),
+                          resolve_engine(args.engine, model))
+        if args.ensemble is not None:
+            meta["ensemble"] = {"n": args.ensemble, "seed": args.seed,
+                                "source": ensemble.source, "notes": list(ensemble.notes)}
+        write_table(args.out, table, meta)
         print(f"wrote {args.out} ({len(table)} targets)")
     return 0
 
@@ -377,16 +389,15 @@ def run_command(args: argparse.Namespace) -> int:
         code = args.func(args)
         sys.stdout.flush()
         return code
-    except _USER_ERRORS as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        print(f"error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:
+    except BrokenPipeError:  # before OSError, which it is
         # the reader closed the pipe early (e.g. ``| head``): stop quietly, as Unix
         # tools do; stdout goes to devnull so that Python's flush at exit cannot fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-
+    except _USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,9 @@ The graph is built statically with :mod:`ast` from every module of
 ``simulator/``, ``calibration/``, ``app.py`` and ``app/`` (when present).
 Imports inside functions count as much as top-level ones: a lazy import
 still ties two modules together.
+``conformance/`` (the engine's conformance harness, run by ``make
+conformance``) is, like ``tests/``, a client of the engine's internals and
+is not checked.
 
 An edge ``a -> b`` means that running ``a``'s import statement reads the
 namespace of module ``b``:

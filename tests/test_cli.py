@@ -12,6 +12,8 @@ import pytest
 from conftest import ROOT, SCENARIOS_DIR
 
 from simulator.cli import main
+from simulator.engine.translation import file_sha256
+from simulator.results import read_results
 from simulator.scenario import Scenario
 
 KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
@@ -21,12 +23,20 @@ KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_s
 def test_run_writes_year_and_indicator_columns(tmp_path, capsys):
     out = tmp_path / "r.csv"
     assert main(["run", str(SCENARIOS_DIR / "ningxia-baseline.yaml"), "--out", str(out)]) == 0
-    frame = pd.read_csv(out)
+    first_line = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# innovation-dynamics provenance: {")
+    frame = pd.read_csv(out, comment="#")
     assert list(frame.columns[:8]) == ["year", *KEY]
     assert frame["year"].iloc[0] == 2017 and frame["year"].iloc[-1] == 2035
     assert frame.loc[0, "gdp"] == pytest.approx(3453.93)
     meta = json.loads((tmp_path / "r.csv.meta.json").read_text(encoding="utf-8"))
     assert len(meta["model_sha256"]) == 64 and meta["scenario"]["region"] == "ningxia"
+    # the copy beside names the file it describes; the file holds the same provenance
+    assert meta["results_sha256"] == file_sha256(out)
+    embedded = read_results(out)
+    assert embedded.metadata["model_sha256"] == meta["model_sha256"]
+    assert embedded.units["gdp"] == meta["units"]["gdp"]
+    pd.testing.assert_frame_equal(embedded.frame.reset_index(), frame)
 
 
 def test_run_parquet_and_set(tmp_path):
@@ -35,7 +45,7 @@ def test_run_parquet_and_set(tmp_path):
     assert main(["run", scenario, "--set", "post_subsidy_rate=0.05", "--out", str(out)]) == 0
     changed = pd.read_parquet(out)
     assert main(["run", scenario, "--out", str(tmp_path / "base.csv")]) == 0
-    base = pd.read_csv(tmp_path / "base.csv")
+    base = read_results(tmp_path / "base.csv").frame
     assert changed["rd_expenditure"].iloc[-1] > base["rd_expenditure"].iloc[-1]
 
 
@@ -57,7 +67,7 @@ def test_catalogue_json(capsys):
         (["run", "{ningxia}", "--set", "post_subsidy_rate=abc"], "error: lever 'post_subsidy_rate' must be a number, got 'abc'"),
         (["run", "{ningxia}", "--set", "post_subsidy_rate=5"], "error: post_subsidy_rate = 5 is out of range: valid 0 to 0.2 [Dmnl]"),
         (["run", "{ningxia}", "--set", "post_subsidy_rate"], "error: --set expects NAME=VALUE, got 'post_subsidy_rate'"),
-        (["run", "{ningxia}", "--out", "x.txt"], "error: --out 'x.txt' must end in .csv or .parquet"),
+        (["run", "{ningxia}", "--out", "x.txt"], "error: output file 'x.txt' must end in .csv or .parquet, got '.txt'"),
         (["simulate", "missing.mdl", "--out", "x.csv"], "error: model file not found: 'missing.mdl'"),
         (["simulate", "{ningxia}", "--out", "x.csv"], "error: unsupported model file"),
         (["nonsense"], "error: argument command: invalid choice: 'nonsense'"),

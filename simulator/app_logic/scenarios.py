@@ -13,8 +13,8 @@ from pathlib import Path
 
 from simulator import catalogue, paths
 from simulator.catalogue import CatalogueEntry
-from simulator.errors import ScenarioError, did_you_mean
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import ScenarioError, did_you_mean
 from simulator.scenario import REGIONS, Scenario, load_scenario
 
 #: Scenario presets shipped per region, ``simulator/scenarios/<region>-<preset>.yaml``.
@@ -229,7 +229,8 @@ def apply_levers(
     Returns
     -------
     Scenario
-        Validated; its name gets the suffix ``-custom`` when a lever moved.
+        Validated; ``base`` itself when no lever moved (it is not validated
+        again), else a new scenario named with the suffix ``-custom``.
 
     Raises
     ------
@@ -267,7 +268,9 @@ def apply_levers(
                 "values": {**yearly, policy_year: float(value)},
             }
         data.setdefault("levers", {})[name] = spec
-    if changed and not data["name"].endswith("-custom"):
+    if not changed:
+        return base  # already validated: nothing to check again
+    if not data["name"].endswith("-custom"):
         data["name"] = f"{data['name']}-custom"
     return Scenario.from_dict(data, model)
 

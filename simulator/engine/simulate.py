@@ -23,7 +23,7 @@ import warnings
 import pandas as pd
 
 from simulator.engine.dispatch import check_engine
-from simulator.engine.translation import check_model_path, load_pysd_model
+from simulator.engine.translation import check_model_path, load_pysd_model, one_line
 
 
 def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame:
@@ -52,8 +52,8 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
     FileNotFoundError
         If the model file does not exist.
     ValueError
-        If ``engine`` is unknown, the extension is unsupported or the model
-        cannot be translated.
+        If ``engine`` is unknown, the extension is unsupported, or the model
+        cannot be translated, initialised (a data file is missing) or run.
 
     Examples
     --------
@@ -72,7 +72,10 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
             if engine == "batch":
                 raise
     model = load_pysd_model(path)
-    frame = run_pysd(model)
+    try:
+        frame = run_pysd(model)
+    except Exception as error:  # PySD raises many types (NotImplementedError too)
+        raise ValueError(f"PySD cannot run model file '{path}': {one_line(error)}") from error
     frame.index.name = "Time"
     return frame
 

@@ -76,7 +76,11 @@ def check_model_path(path: str | os.PathLike) -> tuple[Path, str]:
 
 
 def one_line(error: BaseException) -> str:
-    """Summarise an exception as ``"TypeName: first line of message"``.
+    """Summarise an exception on one line: ``"TypeName: its lines joined"``.
+
+    PySD puts the variable's name on a message's first line and the problem
+    on the next, so all lines are kept (joined by ``": "``, cut at 300
+    characters).
 
     Parameters
     ----------
@@ -89,7 +93,10 @@ def one_line(error: BaseException) -> str:
         A single line of text.
     """
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return f"{type(error).__name__}: {lines[0] if lines else 'no message'}"
+    text = ": ".join(lines) if lines else "no message"
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(error).__name__}: {text}"
 
 
 def _translate_into(model_path: Path, kind: str, target: Path) -> Path:
@@ -137,8 +144,8 @@ def load_pysd_model(path: str | os.PathLike):
     the translation already exists for a file with the same content it is
     loaded directly with :func:`pysd.load`. Each call returns a fresh
     :class:`pysd.py_backend.model.Model`, so callers may change it freely.
-    Only the model file is copied: models that read external data files
-    (GET XLS ...) by relative path are not supported here.
+    Data files the model reads (GET XLS, GET DIRECT ...) are read from
+    beside the original model file, when the model is initialised.
 
     Parameters
     ----------
@@ -178,7 +185,30 @@ def load_pysd_model(path: str | os.PathLike):
         finally:
             if work_dir.exists():
                 shutil.rmtree(work_dir, ignore_errors=True)
-    return pysd.load(str(py_file))
+    model = pysd.load(str(py_file), initialize=False)
+    _read_data_beside(model, model_path.parent)
+    try:
+        model.initialize()
+    except Exception as error:  # PySD raises many types; report one
+        raise ValueError(
+            f"PySD cannot initialise model file '{model_path}': {one_line(error)}"
+        ) from error
+    return model
+
+
+def _read_data_beside(model, folder: Path) -> None:
+    """Point every external-data object (GET XLS, GET DIRECT ...) at ``folder``.
+
+    The translation lives in the cache, but data files named in the model
+    sit beside the ``.mdl``. External objects read their files only when
+    the model is initialised, relative to their ``root``, so resetting it
+    reads the user's current files: nothing is copied, and an edited
+    spreadsheet is never served stale from the cache.
+    """
+    for external in getattr(model, "_external_elements", ()):
+        external.root = folder
+    for macro in getattr(model, "_macro_elements", ()):
+        _read_data_beside(macro, folder)
 
 
 
@@ -243,14 +273,18 @@ def cached_pickle(model_path: Path, name: str, build):
         except Exception:  # noqa: BLE001 - stale or torn: build again
             pass
     value = build()
+    tmp = None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cached.parent)
         with os.fdopen(handle, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cached)
-    except OSError:
-        pass
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        # An unwritable folder or an unpicklable value: run without the
+        # cache, and leave no temporary file behind.
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
     return value
 
 

@@ -72,7 +72,15 @@ def read_vensim_output(path: str | os.PathLike, transpose: bool | None = None) -
             f"unsupported Vensim output file '{file}': extension {file.suffix!r} is not "
             f"one of {sorted(_SEPARATORS)}"
         )
-    raw = pd.read_csv(file, sep=sep, header=None, dtype=str, keep_default_na=False)
+    try:
+        raw = pd.read_csv(file, sep=sep, header=None, dtype=str, keep_default_na=False)
+    except UnicodeDecodeError:
+        # Vensim writes the names of a model that is not UTF-8 in the
+        # Windows code page; Latin-1 decodes any byte, so names still match
+        # whatever PySD read from the same model.
+        raw = pd.read_csv(
+            file, sep=sep, header=None, dtype=str, keep_default_na=False, encoding="latin-1"
+        )
     raw = raw.map(lambda cell: cell.strip())
     if transpose is None:
         header = raw.iloc[0].tolist()

@@ -190,7 +190,8 @@ def run_sweep(
             "give either a Dask scheduler address or a local Dask cluster size, not both"
         )
     out = Path(out)
-    old = store.read_manifest(out)
+    old = store.read_manifest(out) if out.is_dir() else None
+    store.check_sweep_folder(out, has_manifest=old is not None)
     if old is not None and not resume:
         raise ScenarioError(
             f"'{out}' already holds a sweep; pass --resume to finish it, or choose another --out"
@@ -202,9 +203,19 @@ def run_sweep(
         store.check_resumable(old, manifest, out)
         manifest["created"] = old.get("created", manifest["created"])
     out.mkdir(parents=True, exist_ok=True)
+    with store.writer_lock(out):
+        return _write_sweep(spec, out, old, design, manifest, size, engine, workers,
+                            scheduler, dask_local, progress)
+
+
+def _write_sweep(spec, out, old, design, manifest, size, engine, workers, scheduler,
+                 dask_local, progress) -> dict:
+    """Write the design, manifest and missing chunks of a sweep (under its lock)."""
     store.remove_partial_files(out)
-    if old is None:
+    if old is None or not (out / store.DESIGN).is_file():
+        # A lost design is rebuilt from the spec: its hash was checked above.
         store.write_design(out, design)
+    if old is None:
         store.write_manifest(out, manifest)
     n_runs, n_chunks = len(design), manifest["n_chunks"]
     years, indicators, digest = manifest["years"], manifest["indicators"], manifest["design_sha256"]

@@ -261,13 +261,22 @@ def lookup(x, xs, ys, method="interpolate"):
     return value
 
 
+def log_base(x, base):
+    """Vensim's ``LOG(x, base)``: the logarithm of ``x`` to ``base``.
+
+    A named function, not a lambda, so that a compiled program that uses
+    it can be pickled into the disk cache.
+    """
+    return np.divide(np.log(x), np.log(base))
+
+
 #: Unary and binary NumPy builtins: Vensim name (PySD clean form) -> callable.
 NUMPY_FUNCTIONS = {
     "abs": np.abs,
     "exp": np.exp,
     "sqrt": np.sqrt,
     "ln": np.log,
-    "log": lambda x, base: np.divide(np.log(x), np.log(base)),
+    "log": log_base,
     "sin": np.sin,
     "cos": np.cos,
     "tan": np.tan,

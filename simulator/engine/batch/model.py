@@ -10,6 +10,7 @@ import pandas as pd
 
 from .compiler import CONTROLS, Program, build_program
 from .engine import Runner, clock, did_you_mean, round_times
+from .errors import UnsupportedConstructError
 
 _COMPILED: dict = {}
 
@@ -96,6 +97,24 @@ class BatchModel:
         others = [p for p in program.names if program.kinds[p] not in ("control", "lookup")]
         #: Vensim names of all variables but lookups, ordered as PySD's output columns.
         self.variables = [program.names[p] for p in controls + others]
+        self._refuse_dynamic_controls()
+
+    def _refuse_dynamic_controls(self) -> None:
+        """Refuse, at compile time, control variables that are not constant.
+
+        The engine builds one time grid before it runs, so a time step or
+        final time that changes during the run cannot be reproduced; naming
+        it here lets ``engine="auto"`` fall back to PySD.
+        """
+        values: dict = {}
+        for key in CONTROLS:
+            try:
+                self._static_value(key, values, ())
+            except ValueError as error:
+                raise UnsupportedConstructError(
+                    self.program.names.get(key, key),
+                    f"a control variable that is not a constant expression ({error})",
+                ) from error
 
     def __repr__(self) -> str:
         return f"<BatchModel {self.path.name}: {len(self.variables)} variables>"

@@ -1,0 +1,1 @@
+"""The SDXorg test-models conformance suite, run on both engines (``make conformance``)."""
