@@ -303,7 +303,7 @@ def test_engine_helpers_are_leaves():
     )
 
 
-APP_MODULES = ("app", "simulator.app_pages", "simulator.app_logic")
+APP_MODULES = ("app", "app.py", "simulator.app_logic")
 
 
 def _is_app(module: str) -> bool:
