@@ -124,7 +124,7 @@ def test_the_installed_command_runs_a_shipped_scenario_by_name(installed):
           "--out", str(out)], cwd=work, env=env)
     import pandas as pd
 
-    frame = pd.read_csv(out)
+    frame = pd.read_csv(out, comment="#")  # the first line is the provenance
     assert {"year", "gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises"} <= set(
         frame.columns
     )
