@@ -71,12 +71,28 @@ class CatalogueEntry:
         return asdict(self)
 
 
+def check_range(entry: CatalogueEntry, value: float) -> float:
+    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
+    low = -math.inf if entry.min is None else entry.min
+    high = math.inf if entry.max is None else entry.max
+    if not low <= value <= high:
+        raise ValueError(
+            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
+            f" {_fmt(entry.max)} [{entry.unit}]"
+        )
+    return value
+
+
+def _fmt(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"
+
+
 def _bound(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
 def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry:
-    """A lever or parameter entry: unit, range and source from the model file."""
+    """Build a lever or parameter entry: unit, range and source from the model file."""
     return CatalogueEntry(name=name, vensim_name=info.vensim_name, unit=info.unit,
                           vensim_unit=info.unit, default=default, min=_bound(info.minimum),
                           max=_bound(info.maximum), source=info.comment, **labels)

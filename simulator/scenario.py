@@ -8,7 +8,6 @@ scenario file round-trips: ``Scenario.from_dict(s.to_dict()) == s``.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,9 +15,16 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name, yaml_problem
-from simulator.levers import LeverPath, parse_path
+from simulator.catalogue import check_range
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    did_you_mean,
+    unknown_name,
+    yaml_problem,
+)
+from simulator.levers import LeverPath, parse_path
 from simulator.uncertainty import parse_uncertainty
 
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
@@ -217,22 +223,6 @@ class Scenario:
             section = "levers" if name in lever_names else "parameters"
             data.setdefault(section, {})[name] = value
         return Scenario.from_dict(data, model)
-
-
-def check_range(entry: catalogue.CatalogueEntry, value: float) -> float:
-    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
-    low = -math.inf if entry.min is None else entry.min
-    high = math.inf if entry.max is None else entry.max
-    if not low <= value <= high:
-        raise ValueError(
-            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
-            f" {_fmt(entry.max)} [{entry.unit}]"
-        )
-    return value
-
-
-def _fmt(bound: float | None) -> str:
-    return "unbounded" if bound is None else f"{bound:g}"
 
 
 def _whole_year(value: object, what: str) -> int:

@@ -29,6 +29,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from simulator.catalogue import check_range
 from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
@@ -105,8 +106,6 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
 
 
 def _parse_spec(name: str, spec: object, entry) -> str | dict:
-    from simulator.scenario import check_range
-
     what = f"uncertainty of {name!r}"
     if spec == FROM_PROFILE:
         return FROM_PROFILE

@@ -9,13 +9,12 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import ROOT, SCENARIOS_DIR
 
 from simulator.cli import main
 from simulator.engine.translation import file_sha256
 from simulator.results import read_results
 from simulator.scenario import Scenario
-
-from conftest import ROOT, SCENARIOS_DIR
 
 KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
        "high_tech_industry_revenue", "tech_contract_turnover"]
@@ -251,3 +250,33 @@ def test_run_checks_the_time_step_with_one_extra_run(monkeypatch, capsys):
                         lambda sc, dt, *a, **k: calls.append(dt) or real(sc, dt, *a, **k))
     assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml")]) == 0
     assert calls == [0.03125]
+
+
+def test_run_takes_a_shipped_scenario_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the name is not a path relative to the working folder
+    out = tmp_path / "r.csv"
+    assert main(["run", "ningxia-baseline", "--out", str(out), "--no-time-step-check"]) == 0
+    assert pd.read_csv(out, comment="#")["gdp"].iloc[0] == pytest.approx(3453.93)
+
+
+def test_an_unknown_scenario_name_gets_a_did_you_mean_and_exit_2(capsys):
+    assert main(["run", "ningxia-basline"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("error: no scenario file or shipped scenario named 'ningxia-basline';"
+                          " did you mean 'ningxia-baseline'"), err
+
+
+@pytest.mark.parametrize("command", [["-m", "simulator", "calibrate"], ["-m", "calibration"]])
+def test_calibrate_runs_from_either_package_with_one_line_errors(command):
+    result = subprocess.run([sys.executable, *command, "--starts", "1"], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr == "error: give one REGION or --all\n"
+
+
+def test_calibrate_without_the_calibration_package_says_what_is_missing(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "calibration.cli", None)  # import fails as if absent
+    assert main(["calibrate", "yibin", "--all"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the calibrate command needs the calibration package"), err

@@ -120,7 +120,7 @@ def render() -> None:
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
         return
-    from calibration.fit_stats import fit_table
+    from simulator.fit_stats import fit_table
 
     outcomes = figures[figures["kind"] == "outcome"]
     table = fit_table(frame, outcomes, region=app_logic.REGION_NAMES[region][1])

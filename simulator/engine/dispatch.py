@@ -22,6 +22,7 @@ from multiprocessing import get_context
 
 import numpy as np
 
+from simulator.engine.timegrid import time_grid
 from simulator.errors import did_you_mean
 
 #: The engines a user may name, everywhere (CLI, scenarios, sweeps, the app).
@@ -98,7 +99,7 @@ def run_cases(
         Constant overrides by Python or Vensim name: a float (all cases), an
         ``(n,)`` array (one value per case) or an ``(n, n_grid)`` array (a
         value per case and integration step, on
-        :func:`simulator.engine.model.time_grid`).
+        :func:`simulator.engine.timegrid.time_grid`).
     n : int
         Number of cases.
     engine : {"auto", "batch", "pysd"}
@@ -114,8 +115,6 @@ def run_cases(
     values : dict of str to numpy.ndarray
         Column to an array of shape ``(n, len(times))``.
     """
-    from simulator.engine.model import time_grid
-
     used = resolve_engine(engine, model)
     controls = dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                     saveper=saveper)

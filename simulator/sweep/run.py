@@ -21,19 +21,16 @@ import datetime as _dt
 import math
 import os
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata as _metadata
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
-from simulator.engine.dispatch import DaskUnavailableError, map_chunks, resolve_engine
+import simulator.sweep.store as store
+from simulator.engine.dispatch import map_chunks, resolve_engine
+from simulator.engine.translation import file_sha256
 from simulator.errors import ScenarioError
 from simulator.results import data_version, package_versions
-from simulator.engine.translation import file_sha256
-from simulator.sweep import store
 from simulator.sweep.design import design_sha256, make_design
 from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
 
