@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from simulator import catalogue
+from simulator.engine.dispatch import run_cases_quietly
 from simulator.engine.model import LoadedModel, load_model
 from simulator.scenario import Scenario
 from simulator.validation.runs import scenario_case, simulate_many, stock_names
@@ -94,13 +95,14 @@ def _scalar(value) -> float:
 def _run(model, inputs: dict, unknowns: list[str], x: np.ndarray, scenario: Scenario,
          steps: int, stocks: list[str], engine: str) -> dict[str, np.ndarray]:
     """Run ``steps`` time steps for each row of ``x``; return each stock's (n, steps + 1) path."""
-    x = np.atleast_2d(x)
-    cases = [{**inputs, **dict(zip(unknowns, row))} for row in x]
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    cases = {**inputs, **{name: x[:, j] for j, name in enumerate(unknowns)}}
     dt = scenario.time_step
-    frames = simulate_many(cases, initial_time=scenario.start_year,
-                           final_time=scenario.start_year + steps * dt, time_step=dt,
-                           columns=stocks, engine=engine, model=model)
-    return {s: np.stack([f[s].to_numpy(dtype=float) for f in frames]) for s in stocks}
+    _, out = run_cases_quietly(model, cases, len(x), engine=engine,
+                               initial_time=scenario.start_year,
+                               final_time=scenario.start_year + steps * dt, time_step=dt,
+                               saveper=dt, columns=stocks)
+    return out
 
 
 def net_flows(model, inputs: dict, unknowns: list[str], x: np.ndarray, scenario: Scenario,
@@ -177,7 +179,7 @@ def _solve(model, p: dict, unknowns: list[str], scenario: Scenario, engine: str
     eps = np.finfo(float).eps
     with np.errstate(all="ignore"):
         fit = least_squares(residuals, x0, jac=jacobian, method="lm", x_scale="jac",
-                            ftol=eps, xtol=eps, gtol=eps, max_nfev=200)
+                            ftol=eps, xtol=eps, gtol=eps, max_nfev=60)
     x = fit.x.copy()
     # a stock whose rest value is zero is at rest only at exactly zero
     tiny = np.abs(x) <= ZERO_SNAP * max(float(np.max(np.abs(x), initial=0.0)), 1.0)
