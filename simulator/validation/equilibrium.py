@@ -207,6 +207,22 @@ def _drift(model, p: dict, unknowns: list[str], x: np.ndarray, scenario: Scenari
     return worst, drift
 
 
+def _no_equilibrium(model, flows: np.ndarray, worst: str, drift: float,
+                    scenario: Scenario) -> NoEquilibriumError:
+    """Return the error for a scenario without rest point, naming the stock that moves."""
+    stocks = [s for s in stock_names(model) if s not in ACCOUNTING_STOCKS]
+    moving = int(np.nanargmax(np.abs(flows))) if np.isfinite(flows).any() else 0
+    if not np.all(np.abs(flows) < 1e-6):  # no root: a net flow stays away from zero
+        why = (f"no initial stock values bring every net flow to zero; at the closest,"
+               f" {stocks[moving]} changes by {flows[moving]:.3g} a year")
+    else:  # the net flows vanish but a fixed delay's output moves later
+        why = (f"the net flows are zero at the start, but {worst} drifts by {drift:.3g} of its"
+               f" initial value within the longest delay")
+    return NoEquilibriumError(
+        f"no equilibrium: {why}",
+        "无均衡点：任何初始存量都不能使全部存量保持静止，模型无法从静止状态起步")
+
+
 def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
                        model: LoadedModel | None = None, *,
                        engine: str = "auto") -> dict[str, float]:
@@ -254,7 +270,7 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
     p.update({name: 0.0 for name in EQUILIBRIUM_ZEROS})
     p.update({lever: p[reference] for lever, reference in EQUILIBRIUM_POLICY.items()})
     unknowns = rest_unknowns(model)
-    x, _ = _solve(model, p, unknowns, scenario, engine)
+    x, flows = _solve(model, p, unknowns, scenario, engine)
     ranges = catalogue.parameters(model)
     swap = [name for name, value in zip(unknowns, x) if name in EQUILIBRIUM_ALTERNATIVES
             and name in ranges and not ranges[name].min <= value <= ranges[name].max]
@@ -265,14 +281,11 @@ def equilibrium_inputs(scenario: Scenario, overrides: dict | None = None,
                    for n in unknowns]
         if swapped != unknowns:
             unknowns = swapped
-            x, _ = _solve(model, p, unknowns, scenario, engine)
+            x, flows = _solve(model, p, unknowns, scenario, engine)
             worst, drift = _drift(model, p, unknowns, x, scenario, engine)
     p.update(zip(unknowns, map(float, x)))
     if not drift <= EQUILIBRIUM_RTOL:
-        raise NoEquilibriumError(
-            f"no equilibrium: no initial values of {', '.join(rest_unknowns(model))} bring every"
-            f" stock to rest; at the closest, {worst} drifts by {drift:.3g} of its initial value",
-            "无均衡点：任何初始存量都不能使全部存量的净流量为零，模型无法从静止状态起步")
+        raise _no_equilibrium(model, flows, worst, drift, scenario)
     out = {name: p[name] for name in catalogue.levers(model)}
     out.update({name: 0.0 for name in EQUILIBRIUM_ZEROS})
     out.update({name: _scalar(v) for name, v in inputs.items() if name not in out})
