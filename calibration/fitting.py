@@ -33,18 +33,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import optimize
 from scipy.stats import qmc
 
+from simulator import catalogue, paths
 from simulator.data.observations import FIT_END_YEAR, load_observations
 from simulator.data.profile import REGIONS, Z90, Profile
-from simulator import catalogue, paths
-from simulator.errors import did_you_mean
 from simulator.engine.dispatch import run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
+from simulator.errors import did_you_mean
 from simulator.runner import scenario_inputs
 from simulator.scenario import Scenario
+from simulator.yaml_input import read_yaml
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
 SCENARIOS_DIR = paths.SCENARIOS_DIR
@@ -83,8 +83,7 @@ def load_spec(region: str) -> RegionSpec:
     """
     if region not in REGIONS:
         raise ValueError(f"unknown region {region!r}{did_you_mean(region, REGIONS)} (valid: {list(REGIONS)})")
-    with open(SPECS_DIR / f"{region}.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(SPECS_DIR / f"{region}.yaml", "calibration spec")
     return RegionSpec(
         region=data["region"],
         base_year=int(data["base_year"]),
@@ -335,8 +334,7 @@ def _extend(value, start: int, end: int):
 
 def baseline_scenario(region: str, model: LoadedModel) -> Scenario:
     """The region's baseline scenario without its profile (levers and base-year policy)."""
-    with open(SCENARIOS_DIR / f"{region}-baseline.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(SCENARIOS_DIR / f"{region}-baseline.yaml", "scenario file")
     data.pop("profile", None)
     return Scenario.from_dict(data, model)
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from calibration import fit_stats
 from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_spec
+from simulator import catalogue
 from simulator.data.observations import FIT_END_YEAR, load_holdout
 from simulator.data.profile import Profile
-from simulator import catalogue
 from simulator.engine.model import LoadedModel, load_model
 from simulator.results import atomic_write_text
+from simulator.yaml_input import read_yaml
 
 #: Forecast horizon of the report's simulation [year].
 REPORT_END_YEAR = 2030
@@ -176,5 +176,4 @@ def _markdown(profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forec
 def _fit_notes(region: str) -> dict[str, str]:
     from calibration.fitting import SPECS_DIR
 
-    with open(SPECS_DIR / f"{region}.yaml", encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle).get("fit_notes", {}) or {})
+    return dict(read_yaml(SPECS_DIR / f"{region}.yaml", "calibration spec").get("fit_notes") or {})

@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from simulator.engine.model import LoadedModel, load_model
+from simulator.yaml_input import read_yaml
 
 _CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 
@@ -84,8 +83,7 @@ def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry
 
 @lru_cache(maxsize=1)
 def _labels() -> dict:
-    with open(_CATALOGUE_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml(_CATALOGUE_FILE, "catalogue")
 
 
 def groups() -> dict[str, dict[str, str]]:

@@ -17,6 +17,14 @@ class ScenarioError(ValueError):
     """A scenario (file or dict) is malformed or holds an invalid value."""
 
 
+class YamlInputError(ScenarioError):
+    """A YAML file or text is refused (missing, too large, not UTF-8, malformed, a bomb)."""
+
+
+class YamlFileNotFoundError(YamlInputError, FileNotFoundError):
+    """A YAML file does not exist (also a ``FileNotFoundError``)."""
+
+
 class UnknownNameError(KeyError):
     """A lever, parameter or indicator name is not in the catalogue.
 

@@ -16,13 +16,14 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name, yaml_problem
-from simulator.levers import LeverPath, parse_path
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.levers import LeverPath, parse_path
 from simulator.uncertainty import parse_uncertainty
+from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
-MAX_SCENARIO_BYTES = 1_000_000
+MAX_SCENARIO_BYTES = MAX_YAML_BYTES
 
 REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
 
@@ -296,19 +297,14 @@ def load_scenario(path: str | os.PathLike, model: LoadedModel | None = None) -> 
 
     Raises
     ------
-    FileNotFoundError
-        If the file does not exist.
+    YamlFileNotFoundError
+        If the file does not exist (a ``FileNotFoundError``).
     ScenarioError
         If it is too large, not valid YAML, or not a valid scenario; the
-        message starts with the file name.
+        message starts with the file name (:mod:`simulator.yaml_input`).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"scenario file not found: '{path}'")
-    size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: {size} bytes is larger than the {MAX_SCENARIO_BYTES}-byte limit")
-    return scenario_from_yaml(path.read_bytes(), source=str(path), model=model)
+    data = read_yaml(path, "scenario file")
+    return _scenario_from_data(data, str(path), model)
 
 
 def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedModel | None = None) -> Scenario:
@@ -321,17 +317,11 @@ def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedM
     source : str
         Name used in error messages (file name or "upload").
     """
-    if isinstance(text, bytes):
-        if len(text) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{source}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ScenarioError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{source}: not valid YAML{yaml_problem(error)}") from None
+    return _scenario_from_data(parse_yaml(text, source), source, model)
+
+
+def _scenario_from_data(data: object, source: str, model: LoadedModel | None) -> Scenario:
+    """Validate a parsed scenario document; messages start with ``source``."""
     try:
         scenario = Scenario.from_dict(data, model)
     except (ScenarioError, KeyError, TypeError, ValueError) as error:

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import math
 import os
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from simulator.errors import did_you_mean, yaml_problem
-
+from simulator.errors import YamlInputError, did_you_mean
 from simulator.paths import PROFILES_DIR, profile_file  # noqa: F401 - PROFILES_DIR is public
+from simulator.yaml_input import read_yaml
 
 REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
 
@@ -235,22 +235,13 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> dict:
 
     Raises
     ------
-    ValueError
-        If the file is not UTF-8 text or not valid YAML (not cached).
+    YamlInputError
+        If the file is not UTF-8 text or not valid YAML (not cached); a ``ValueError``.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{path}: not UTF-8 text ({error.reason} at byte"
-            f" {error.start}); {EXPECTED}"
-        ) from None
-    except yaml.YAMLError as error:
-        raise ValueError(
-            f"{path}: not valid YAML{yaml_problem(error)}; {EXPECTED}"
-        ) from None
+        return read_yaml(path, "calibration profile", mapping=False)
+    except YamlInputError as error:
+        raise type(error)(f"{error}; {EXPECTED}") from None
 
 
 def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Path:

@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from simulator import catalogue
 from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
-from simulator.scenario import MAX_SCENARIO_BYTES, Scenario, check_range, load_scenario
+from simulator.scenario import Scenario, check_range, load_scenario
+from simulator.yaml_input import read_yaml
 
 METHODS = ("grid", "latin_hypercube", "monte_carlo", "sobol", "morris")
 #: Runs per chunk file when neither the spec nor the command line says.
@@ -351,21 +350,12 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     Raises
     ------
     FileNotFoundError
-        If the file (or its base scenario) does not exist.
+        If the file (or its base scenario) does not exist (a ``YamlFileNotFoundError``).
     ScenarioError
         If it is too large, not YAML, or not a valid spec; the message names the file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"sweep spec not found: '{path}'")
-    if path.stat().st_size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
-    except UnicodeDecodeError as error:
-        raise ScenarioError(f"{path}: not UTF-8 text ({error.reason})") from None
+    data = read_yaml(path, "sweep spec")
     try:
         return spec_from_dict(data, source=str(path), base_dir=path.parent)
     except (ScenarioError, TypeError, ValueError) as error:
