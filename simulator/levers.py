@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean
+from simulator.errors import ScenarioError, as_finite_number, check_keys, did_you_mean
 
 PATH_TYPES = ("constant", "step", "ramp", "yearly")
 
@@ -172,13 +172,7 @@ def parse_path(name: str, spec: object, default: float) -> LeverPath:
             f"{what}: path type {kind!r} is not one of {list(PATH_TYPES)}"
             f"{did_you_mean(str(kind), PATH_TYPES)}"
         )
-    unknown = set(spec) - _KEYS[kind]
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ScenarioError(
-            f"{what}: unknown key {key!r} for a {kind} path{did_you_mean(key, _KEYS[kind])}"
-            f" (valid keys: {sorted(_KEYS[kind])})"
-        )
+    check_keys(spec, _KEYS[kind], what, of=f"a {kind} path")
 
     def number(key: str, fallback: float | None = None) -> float:
         if key not in spec:

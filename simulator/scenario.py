@@ -17,7 +17,13 @@ import yaml
 
 from simulator import catalogue
 from simulator.engine.model import LoadedModel, load_model
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    check_keys,
+    did_you_mean,
+    unknown_name,
+)
 from simulator.levers import LeverPath, parse_path
 from simulator.uncertainty import parse_uncertainty
 from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
@@ -109,12 +115,7 @@ class Scenario:
         """
         if not isinstance(data, dict):
             raise ScenarioError(f"a scenario must be a mapping of keys to values, got {type(data).__name__}")
-        for key in data:
-            if key not in _TOP_KEYS:
-                raise ScenarioError(
-                    f"unknown scenario key {key!r}{did_you_mean(str(key), _TOP_KEYS)}"
-                    f" (valid keys: {sorted(_TOP_KEYS)})"
-                )
+        check_keys(data, _TOP_KEYS, of="a scenario")
         model = model or load_model()
         lever_entries = catalogue.levers(model)
         param_entries = catalogue.parameters(model)
@@ -272,10 +273,7 @@ def _parse_target(data: object, index: int, model: LoadedModel) -> Target:
     what = f"target #{index + 1}"
     if not isinstance(data, dict):
         raise ScenarioError(f"{what} must be a mapping with keys {sorted(_TARGET_KEYS)}")
-    unknown = set(data) - _TARGET_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ScenarioError(f"{what}: unknown key {key!r}{did_you_mean(key, _TARGET_KEYS)}")
+    check_keys(data, _TARGET_KEYS, what)
     indicators = catalogue.indicators(model)
     name = data.get("indicator")
     if name not in indicators:

@@ -76,7 +76,7 @@ def test_bad_lever_paths_are_named(spec, error, match):
         ({"profile": "Chengdu"}, ScenarioError, "unknown profile 'Chengdu'; did you mean 'chengdu'"),
         ({"profile": "beijing"}, ScenarioError, r"unknown profile 'beijing' \(valid: \['yibin'"),
         ({"profile": 2017}, ScenarioError, "profile must be a region name or a .yaml path, got int 2017"),
-        ({"start_yaer": 2018}, ScenarioError, "unknown scenario key 'start_yaer'; did you mean 'start_year'"),
+        ({"start_yaer": 2018}, ScenarioError, "unknown key 'start_yaer' for a scenario; did you mean 'start_year'"),
         ({"start_year": 2020, "end_year": 2019}, ScenarioError, "must be after start_year"),
         ({"time_step": 0.3}, ScenarioError, "1/n of a year"),
         ({"targets": [{"indicator": "gpd", "year": 2025, "value": 1}]}, UnknownNameError, "did you mean 'gdp'"),

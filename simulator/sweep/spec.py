@@ -31,7 +31,13 @@ from functools import cached_property
 from pathlib import Path
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    check_keys,
+    did_you_mean,
+    unknown_name,
+)
 from simulator.scenario import Scenario, check_range, load_scenario
 from simulator.yaml_input import read_yaml
 
@@ -201,12 +207,7 @@ def _parse_variable(name: str, spec: object, base: Scenario) -> Variable:
         raise ScenarioError(
             f"{what} must be a mapping with 'min' and 'max' (and 'year' for a lever), got {spec!r}"
         )
-    for key in spec:
-        if key not in _VARY_KEYS:
-            raise ScenarioError(
-                f"{what}: unknown key {key!r}{did_you_mean(str(key), _VARY_KEYS)} (valid keys:"
-                f" {sorted(_VARY_KEYS)})"
-            )
+    check_keys(spec, _VARY_KEYS, what)
     for key in ("min", "max"):
         if key not in spec:
             raise ScenarioError(f"{what} needs {key!r}")
@@ -241,12 +242,7 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
             f" {list(METHODS)}{did_you_mean(str(method), METHODS)}"
         )
     valid = _DESIGN_KEYS[method]
-    for key in data:
-        if key not in valid:
-            raise ScenarioError(
-                f"design: unknown key {key!r} for {method}{did_you_mean(str(key), valid)} (valid"
-                f" keys: {sorted(valid)})"
-            )
+    check_keys(data, valid, "design", of=method)
     if "seed" not in data:
         raise ScenarioError("design needs a 'seed' (every random draw takes an explicit seed)")
     seed = _whole(data["seed"], "design 'seed'", minimum=0)
@@ -288,12 +284,7 @@ def spec_from_dict(
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a sweep spec must be a mapping, got {type(data).__name__}")
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise ScenarioError(
-                f"{source}: unknown key {key!r}{did_you_mean(str(key), _TOP_KEYS)} (valid keys:"
-                f" {sorted(_TOP_KEYS)})"
-            )
+    check_keys(data, _TOP_KEYS, source)
     if "base" not in data:
         raise ScenarioError(f"{source}: a sweep spec needs 'base', the scenario file to vary")
     base_value = data["base"]
