@@ -13,7 +13,11 @@ import sys
 from pathlib import Path
 
 from simulator import paths
+from simulator.engine.dispatch import ENGINES
 from simulator.errors import ScenarioError, UnknownNameError
+
+#: The engines that run a model as asked, without the "auto" choice between them.
+_NAMED_ENGINES = tuple(e for e in ENGINES if e != "auto")
 
 #: Exit code for bad input (as argparse uses for usage errors).
 EXIT_BAD_INPUT = 2
@@ -238,13 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="NAME=VALUE", help="set a lever or parameter to a constant (repeatable)")
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
-    run.add_argument("--engine", default="auto", choices=["auto", "batch", "pysd"], help="simulation engine (default: batch where it supports the model)")
+    run.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model)")
     _time_step_options(run)
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("simulate", help="run any Vensim model with its own defaults; write every variable")
     sim.add_argument("model", help="Vensim .mdl file")
-    sim.add_argument("--engine", default="pysd", choices=["pysd", "batch"])
+    sim.add_argument("--engine", default="pysd", choices=_NAMED_ENGINES)
     sim.add_argument("--out", required=True, help="output FILE.csv (Time index, Vensim names as columns)")
     sim.set_defaults(func=_cmd_simulate)
 
@@ -270,14 +274,14 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="run the SD validation battery (signs, conservation, time step, steady state, reality checks, lever extremes) on a scenario; exit 1 if any check fails")
     val.add_argument("scenario", help="scenario YAML file")
     val.add_argument("--only", action="append", metavar="CHECK", choices=VALIDATION_CHECKS, help="run only this check (repeatable)")
-    val.add_argument("--engine", default="batch", choices=["batch", "pysd"], help="simulation engine (default batch)")
+    val.add_argument("--engine", default="batch", choices=_NAMED_ENGINES, help="simulation engine (default batch)")
     val.set_defaults(func=_cmd_validate)
 
     targets = sub.add_parser("targets", help="track a scenario's targets: value, gap, met, first year reached")
     targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")
     targets.add_argument("--ensemble", type=int, metavar="N", help="run N parameter draws and give the probability of meeting each target")
     targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
-    targets.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
+    targets.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model, else pysd)")
     targets.add_argument("--out", help="write the table to FILE.csv")
     _time_step_options(targets)
     targets.set_defaults(func=_cmd_targets)
@@ -286,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("spec", help="sweep spec YAML file (see simulator/scenarios/sweeps/)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
-    sweep.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
+    sweep.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model, else pysd)")
     sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (1 = in-process; default: CPU count)")
     sweep.add_argument("--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)")
     where = sweep.add_mutually_exclusive_group()
