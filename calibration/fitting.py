@@ -37,8 +37,9 @@ from scipy import optimize
 from scipy.stats import qmc
 
 from simulator import catalogue, paths
+from simulator.catalogue import REGIONS
 from simulator.data.observations import FIT_END_YEAR, load_observations
-from simulator.data.profile import REGIONS, Z90, Profile
+from simulator.data.profile import Z90, Profile
 from simulator.engine.dispatch import run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.errors import did_you_mean

@@ -86,6 +86,16 @@ def _labels() -> dict:
     return read_yaml(_CATALOGUE_FILE, "catalogue")
 
 
+def regions() -> dict[str, dict[str, str]]:
+    """Return the plan regions (lowercase pinyin) with their Chinese and English names."""
+    return {name: dict(labels) for name, labels in _labels()["regions"].items()}
+
+
+#: The plan regions in lowercase pinyin, in the catalogue's order: the one list
+#: (scenario ``region:``, profiles, calibration specs, the app).
+REGIONS: tuple[str, ...] = tuple(regions())
+
+
 def groups() -> dict[str, dict[str, str]]:
     """Policy-area groups with their Chinese and English labels."""
     return dict(_labels()["groups"])

@@ -68,8 +68,8 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
         return None
     import math
 
-    from simulator.engine.model import load_model
     from simulator.engine.dispatch import resolve_engine
+    from simulator.engine.model import load_model
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
@@ -116,8 +116,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from simulator.results import atomic_write_text
     from simulator.engine.simulate import simulate_file
+    from simulator.results import atomic_write_text
 
     if Path(args.out).suffix.lower() != ".csv":
         raise ValueError(f"--out '{args.out}' must end in .csv")
@@ -210,9 +210,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.fitting import fit_region
-    from simulator.data.observations import FIT_END_YEAR
-    from simulator.data.profile import REGIONS, save_profile
     from calibration.report import write_report
+    from simulator.catalogue import REGIONS
+    from simulator.data.observations import FIT_END_YEAR
+    from simulator.data.profile import save_profile
 
     if args.all == bool(args.region):
         raise ValueError("give one REGION or --all")

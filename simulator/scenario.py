@@ -31,7 +31,7 @@ from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
 MAX_SCENARIO_BYTES = MAX_YAML_BYTES
 
-REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from simulator import catalogue, paths
 from simulator.catalogue import CatalogueEntry
-from simulator.errors import ScenarioError, did_you_mean
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import ScenarioError, did_you_mean
 from simulator.scenario import REGIONS, Scenario, load_scenario
 
 #: Scenario presets shipped per region, ``simulator/scenarios/<region>-<preset>.yaml``.
@@ -22,13 +22,7 @@ SCENARIOS_DIR = paths.SCENARIOS_DIR
 PRESETS = ("baseline", "plan")
 
 #: Region names: lowercase pinyin -> (Chinese, English).
-REGION_NAMES = {
-    "yibin": ("宜宾", "Yibin"),
-    "suining": ("遂宁", "Suining"),
-    "hechuan": ("合川", "Hechuan"),
-    "ningxia": ("宁夏", "Ningxia"),
-    "chengdu": ("成都", "Chengdu"),
-}
+REGION_NAMES = {name: (n["zh"], n["en"]) for name, n in catalogue.regions().items()}
 
 #: A slider reaches this many times the preset value (if the valid range allows).
 SLIDER_SPAN = 4.0

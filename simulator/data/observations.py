@@ -44,6 +44,7 @@ __all__ = [
     "observed_series",
 ]
 
+from simulator import catalogue
 from simulator.errors import did_you_mean
 from simulator.paths import DATA_DIR, HOLDOUT_CSV, OBSERVATIONS_CSV  # noqa: F401 - public
 
@@ -57,7 +58,9 @@ COLUMNS = (
     "source", "source_quote", "weight", "note",
 )
 #: The five seed regions, then the provincial and national context.
-REGIONS = ("Yibin", "Suining", "Hechuan", "Ningxia", "Chengdu", "Sichuan", "Chongqing", "China")
+REGIONS = tuple(catalogue.regions()[r]["en"] for r in catalogue.REGIONS) + (
+    "Sichuan", "Chongqing", "China",
+)
 KINDS = ("outcome", "target", "context")
 #: ``at_least`` where the source says 突破/超过/以上; ``approx`` for 约/左右.
 BOUNDS = ("equal", "at_least", "approx")

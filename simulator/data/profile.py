@@ -28,11 +28,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from simulator import catalogue
 from simulator.errors import YamlInputError, did_you_mean
 from simulator.paths import PROFILES_DIR, profile_file  # noqa: F401 - PROFILES_DIR is public
 from simulator.yaml_input import read_yaml
 
-REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
 #: Keys every profile file has; ``posterior``, ``fit`` and ``provenance`` are optional.
 REQUIRED_KEYS = ("region", "base_year", "fit_until", "parameters")
