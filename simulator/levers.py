@@ -126,6 +126,74 @@ _KEYS = {
 }
 
 
+def step_path(
+    base: LeverPath | None, year: float, value: float, *, start_year: float, default: float
+) -> LeverPath:
+    """Return the path that takes ``value`` from ``year`` onward and follows ``base`` before it.
+
+    The one rule for moving a lever in a given year (the app's sliders, a
+    sweep's ``year:`` variables): from ``year`` on the lever is ``value``;
+    before it, it keeps the base value. When the base is unset (``default``),
+    constant, or constant from ``start_year`` up to ``year``, this is a
+    ``step`` path whose ``before`` is the base's value at ``start_year``.
+    Otherwise it is a ``yearly`` path holding the base's value at the start
+    of each whole year from ``start_year`` until ``year``.
+
+    Parameters
+    ----------
+    base : LeverPath or None
+        The lever's path in the base scenario (None: the lever is not set).
+    year : float
+        First year of ``value``.
+    value : float
+        The new value [lever unit].
+    start_year : float
+        The scenario's first year.
+    default : float
+        The lever's model default, used when ``base`` is None.
+
+    Raises
+    ------
+    ScenarioError
+        If ``base`` changes before a ``year`` that is not a whole year (a
+        yearly path cannot hold it).
+
+    Examples
+    --------
+    >>> step_path(None, 2022, 20.0, start_year=2017, default=5.0).to_dict()
+    {'type': 'step', 'year': 2022, 'before': 5.0, 'after': 20.0}
+    """
+    if base is None:
+        return LeverPath("step", year=year, before=float(default), after=float(value))
+    first = float(base.values_on([start_year])[0])
+    if _constant_between(base, start_year, year, first):
+        return LeverPath("step", year=year, before=first, after=float(value))
+    if year != int(year):
+        raise ScenarioError(
+            f"cannot move a lever in year {year:g}: its base path changes before then,"
+            " which only a whole year can keep"
+        )
+    years = range(int(np.ceil(start_year)), int(year))
+    yearly = {y: float(base.values_on([y])[0]) for y in years}
+    return LeverPath("yearly", before=first, yearly={**yearly, int(year): float(value)})
+
+
+def _constant_between(path: LeverPath, start: float, end: float, value: float) -> bool:
+    """Tell whether ``path`` equals ``value`` all over [start, end).
+
+    Between its breakpoints every kind of path is constant or linear, so the
+    path is checked at ``start``, at each breakpoint inside, and just before ``end``.
+    """
+    breaks = {
+        "constant": [],
+        "step": [path.year],
+        "ramp": [path.start_year, path.end_year],
+        "yearly": list(path.yearly),
+    }[path.kind]
+    times = [start, *(b for b in breaks if start < b < end), end - 1e-6]
+    return bool(np.all(path.values_on(np.array(times, dtype=float)) == value))
+
+
 def step_midpoints(grid: np.ndarray) -> np.ndarray:
     """The middle of each integration step [t, t + dt) of ``grid`` [year].
 

@@ -138,3 +138,24 @@ def test_overrides_take_levers_and_parameters():
     assert changed.parameters["rd_depreciation_rate"] == 0.2
     with pytest.raises(UnknownNameError, match="did you mean"):
         scenario.with_overrides({"post_subsidy": "0.05"})
+
+
+def test_step_path_keeps_the_base_before_the_year_and_the_value_from_it():
+    from simulator.levers import LeverPath, parse_path, step_path
+
+    unset = step_path(None, 2022, 9.0, start_year=2017, default=5.0)
+    assert unset.to_dict() == {"type": "step", "year": 2022, "before": 5.0, "after": 9.0}
+    constant = step_path(LeverPath("constant", value=3.0), 2022, 9.0, start_year=2017, default=5.0)
+    assert constant.to_dict() == {"type": "step", "year": 2022, "before": 3.0, "after": 9.0}
+    late_step = parse_path("a", {"type": "step", "year": 2022, "before": 1, "after": 2}, 0.0)
+    assert step_path(late_step, 2022, 9.0, start_year=2017, default=5.0).kind == "step"
+    ramp = parse_path("a", {"type": "ramp", "start_year": 2018, "end_year": 2020, "from": 0, "to": 2}, 0.0)
+    moved = step_path(ramp, 2021, 9.0, start_year=2017, default=5.0)
+    assert moved.to_dict() == {
+        "type": "yearly", "before": 0.0,
+        "values": {2017: 0.0, 2018: 0.0, 2019: 1.0, 2020: 2.0, 2021: 9.0},
+    }
+    times = [2016.5, 2017.0, 2019.0, 2020.99, 2021.0, 2030.0]
+    assert list(moved.values_on(times)) == [0.0, 0.0, 1.0, 2.0, 9.0, 9.0]
+    with pytest.raises(ScenarioError, match="only a whole year"):
+        step_path(ramp, 2021.5, 9.0, start_year=2017, default=5.0)

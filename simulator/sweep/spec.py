@@ -38,6 +38,7 @@ from simulator.errors import (
     did_you_mean,
     unknown_name,
 )
+from simulator.levers import step_path
 from simulator.scenario import Scenario, check_range, load_scenario
 from simulator.yaml_input import read_yaml
 
@@ -149,29 +150,31 @@ class SweepSpec:
     def overrides(self, row) -> dict[str, object]:
         """Lever and parameter overrides of one design row (scenario-file form).
 
+        A lever with a ``year`` moves to the drawn value from that year on and
+        keeps the base's value before it (:func:`simulator.levers.step_path`).
+
         Parameters
         ----------
         row : sequence of float
             Values in the order of :attr:`variables`.
         """
-        befores = self._values_before_steps
+        paths = self._step_paths
         out: dict[str, object] = {}
         for variable, value in zip(self.variables, row):
             value = float(value)
-            if variable.name in befores:
-                out[variable.name] = {
-                    "type": "step",
-                    "year": variable.year,
-                    "before": befores[variable.name],
-                    "after": value,
-                }
-            else:
+            path = paths.get(variable.name)
+            if path is None:
                 out[variable.name] = value
+            elif path["type"] == "step":
+                out[variable.name] = {**path, "after": value}
+            else:  # yearly: the drawn value is the last one
+                values = {**path["values"], int(variable.year): value}
+                out[variable.name] = {**path, "values": values}
         return out
 
     @cached_property
-    def _values_before_steps(self) -> dict[str, float]:
-        """Each stepped lever's value before its step: the base's at its start, else the default.
+    def _step_paths(self) -> dict[str, dict]:
+        """Each stepped lever's :func:`~simulator.levers.step_path` (file form), drawn value 0.
 
         Worked out once per spec: looking it up for every design row read the
         catalogue (and hashed the model file) three times a run, half the time
@@ -179,12 +182,13 @@ class SweepSpec:
         """
         stepped = [v for v in self.variables if v.kind == "lever" and v.year is not None]
         entries = catalogue.levers() if stepped else {}
-        out = {}
-        for variable in stepped:
-            base = self.base.levers.get(variable.name)
-            out[variable.name] = (float(base.values_on([self.base.start_year])[0]) if base
-                                  else entries[variable.name].default)
-        return out
+        return {
+            v.name: step_path(
+                self.base.levers.get(v.name), v.year, 0.0,
+                start_year=self.base.start_year, default=entries[v.name].default,
+            ).to_dict()
+            for v in stepped
+        }
 
 
 def _whole(value: object, what: str, minimum: int = 1) -> int:
