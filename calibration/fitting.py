@@ -74,7 +74,7 @@ class RegionSpec:
     derived_values: dict[str, dict] = field(default_factory=dict)
 
 
-def load_spec(region: str) -> RegionSpec:
+def load_region_spec(region: str) -> RegionSpec:
     """Read a region's calibration spec.
 
     Raises
@@ -373,7 +373,7 @@ def fit_region(
     if until > FIT_END_YEAR:
         raise ValueError(f"--until {until}: fitting uses outcomes up to {FIT_END_YEAR} only")
     model = model or load_model()
-    spec = load_spec(region)
+    spec = load_region_spec(region)
     if until <= spec.base_year:
         raise ValueError(f"--until {until} must be after {region}'s base year {spec.base_year}")
     documented = documented_values(spec)
