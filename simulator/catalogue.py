@@ -75,7 +75,7 @@ def _bound(value: float) -> float | None:
 
 
 def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry:
-    """A lever or parameter entry: unit, range and source from the model file."""
+    """Return a lever or parameter entry: unit, range and source from the model file."""
     return CatalogueEntry(name=name, vensim_name=info.vensim_name, unit=info.unit,
                           vensim_unit=info.unit, default=default, min=_bound(info.minimum),
                           max=_bound(info.maximum), source=info.comment, **labels)

@@ -108,7 +108,8 @@ def unknown_name(kind: str, name: str, choices: Iterable[str]) -> UnknownNameErr
     """Build the error for an unknown lever, parameter or indicator name."""
     choices = sorted(choices)
     hint = did_you_mean(name, choices)
-    listing = ", ".join(choices) if len(choices) <= 12 else f"{len(choices)} names; see the catalogue"
+    many = f"{len(choices)} names; see the catalogue"
+    listing = ", ".join(choices) if len(choices) <= 12 else many
     return UnknownNameError(f"unknown {kind} {name!r}{hint} (valid: {listing})")
 
 

@@ -78,7 +78,7 @@ class LeverPath:
         return np.where(index < 0, self.before, values[np.clip(index, 0, None)])
 
     def over_steps(self, grid: np.ndarray) -> np.ndarray:
-        """The path's value for each integration step, one per grid time [year].
+        """Return the path's value for each integration step, one per grid time [year].
 
         The step from ``grid[i]`` to ``grid[i + 1]`` takes the path at its
         midpoint, which is the step's mean wherever the path is linear over
@@ -102,7 +102,7 @@ class LeverPath:
         return [self.before, *self.yearly.values()]
 
     def to_dict(self) -> float | dict:
-        """The scenario-file form (inverse of :func:`parse_path`)."""
+        """Return the scenario-file form (inverse of :func:`parse_path`)."""
         if self.kind == "constant":
             return self.value
         if self.kind == "step":
@@ -195,7 +195,7 @@ def _constant_between(path: LeverPath, start: float, end: float, value: float) -
 
 
 def step_midpoints(grid: np.ndarray) -> np.ndarray:
-    """The middle of each integration step [t, t + dt) of ``grid`` [year].
+    """Return the middle of each integration step [t, t + dt) of ``grid`` [year].
 
     The last grid time, which starts no step, takes half the last step too;
     a grid of one time is returned as it is. Stacking many paths on one grid,

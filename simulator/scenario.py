@@ -53,7 +53,8 @@ class Target:
 
     def to_dict(self) -> dict:
         """Scenario-file form."""
-        out = {"indicator": self.indicator, "year": self.year, "value": self.value, "bound": self.bound}
+        out = {"indicator": self.indicator, "year": self.year, "value": self.value}
+        out["bound"] = self.bound
         if self.source:
             out["source"] = self.source
         return out
@@ -114,7 +115,9 @@ class Scenario:
             With a message naming the bad entry and the valid choices.
         """
         if not isinstance(data, dict):
-            raise ScenarioError(f"a scenario must be a mapping of keys to values, got {type(data).__name__}")
+            raise ScenarioError(
+                f"a scenario must be a mapping of keys to values, got {type(data).__name__}"
+            )
         check_keys(data, _TOP_KEYS, of="a scenario")
         model = model or load_model()
         lever_entries = catalogue.levers(model)
@@ -122,10 +125,13 @@ class Scenario:
         region = data.get("region")
         if region is not None and region not in REGIONS:
             raise ScenarioError(
-                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)} (valid: {list(REGIONS)})"
+                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)}"
+                f" (valid: {list(REGIONS)})"
             )
         profile = _profile_name(data.get("profile"))
-        start = _whole_year(data.get("start_year", int(model.control["initial_time"])), "start_year")
+        start = _whole_year(
+            data.get("start_year", int(model.control["initial_time"])), "start_year"
+        )
         end = _whole_year(data.get("end_year", int(model.control["final_time"])), "end_year")
         if end <= start:
             raise ScenarioError(f"end_year {end} must be after start_year {start}")
@@ -142,13 +148,16 @@ class Scenario:
                 raise ScenarioError(f"{name!r} is a lever: set it under 'levers', not 'parameters'")
             if name not in param_entries:
                 raise unknown_name("parameter", name, param_entries)
-            parameters[name] = check_range(param_entries[name], as_finite_number(value, f"parameter {name!r}"))
+            number = as_finite_number(value, f"parameter {name!r}")
+            parameters[name] = check_range(param_entries[name], number)
 
         levers = {}
         for name, spec in _mapping(data.get("levers"), "levers").items():
             if name not in lever_entries:
                 if name in param_entries:
-                    raise ScenarioError(f"{name!r} is a parameter: set it under 'parameters', not 'levers'")
+                    raise ScenarioError(
+                        f"{name!r} is a parameter: set it under 'parameters', not 'levers'"
+                    )
                 raise unknown_name("lever", name, lever_entries)
             path = parse_path(name, spec, lever_entries[name].default)
             for value in path.all_values():
@@ -173,7 +182,7 @@ class Scenario:
         )
 
     def to_dict(self) -> dict:
-        """The scenario-file form (round-trips through :meth:`from_dict`)."""
+        """Return the scenario-file form (round-trips through :meth:`from_dict`)."""
         out = {"name": self.name}
         for key in ("title_zh", "title_en", "description"):
             if getattr(self, key):
@@ -192,7 +201,10 @@ class Scenario:
         if self.uncertainty:
             out["uncertainty"] = {
                 "source": self.uncertainty["source"],
-                "parameters": {k: (v if isinstance(v, str) else dict(v)) for k, v in self.uncertainty["parameters"].items()},
+                "parameters": {
+                    k: (v if isinstance(v, str) else dict(v))
+                    for k, v in self.uncertainty["parameters"].items()
+                },
             }
         return out
 
@@ -200,7 +212,9 @@ class Scenario:
         """YAML text of :meth:`to_dict`."""
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
-    def with_overrides(self, overrides: dict[str, object], model: LoadedModel | None = None) -> "Scenario":
+    def with_overrides(
+        self, overrides: dict[str, object], model: LoadedModel | None = None
+    ) -> "Scenario":
         """Return a copy with levers or parameters set to constants.
 
         Parameters
@@ -248,18 +262,23 @@ def _mapping(value: object, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ScenarioError(f"{what!r} must be a mapping of names to values, got {type(value).__name__}")
+        raise ScenarioError(
+            f"{what!r} must be a mapping of names to values, got {type(value).__name__}"
+        )
     return value
 
 
 def _profile_name(value: object) -> str | None:
-    """Check a scenario's ``profile:``: a region's calibration profile or a profile ``.yaml`` path."""
+    """Check a scenario's ``profile:``: a region's calibration profile or a ``.yaml`` path."""
     if value is None:
         return None
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str):
-        raise ScenarioError(f"profile must be a region name or a .yaml path, got {type(value).__name__} {value!r}")
+        raise ScenarioError(
+            "profile must be a region name or a .yaml path,"
+            f" got {type(value).__name__} {value!r}"
+        )
     from simulator.data.profile import resolve_profile
 
     try:
@@ -305,7 +324,9 @@ def load_scenario(path: str | os.PathLike, model: LoadedModel | None = None) -> 
     return _scenario_from_data(data, str(path), model)
 
 
-def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedModel | None = None) -> Scenario:
+def scenario_from_yaml(
+    text: str | bytes, source: str = "<text>", model: LoadedModel | None = None
+) -> Scenario:
     """Parse YAML text (safe loader) into a validated scenario.
 
     Parameters

@@ -239,7 +239,7 @@ def figure_png(figure) -> bytes:
 
 
 def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The validation battery's summary for display in one language.
+    """Return the validation battery's summary for display in one language.
 
     Parameters
     ----------
