@@ -28,7 +28,9 @@ from simulator.yaml_input import read_yaml
 REPORT_END_YEAR = 2030
 
 
-def simulate_profile(profile: Profile, end_year: int = REPORT_END_YEAR, model: LoadedModel | None = None) -> pd.DataFrame:
+def simulate_profile(
+    profile: Profile, end_year: int = REPORT_END_YEAR, model: LoadedModel | None = None
+) -> pd.DataFrame:
     """Run the region's baseline with the profile's values; indicators by year."""
     model = model or load_model()
     spec = load_region_spec(profile.region)
@@ -42,15 +44,27 @@ def series_statistics(points: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for indicator, group in points[points["bound"] != "at_least"].groupby("indicator"):
         n = len(group)
-        row = {"indicator": indicator, "n": n, "mape": math.nan, "rmspe": math.nan,
-               "theil_u": math.nan, "um": math.nan, "us": math.nan, "uc": math.nan}
+        row = {
+            "indicator": indicator,
+            "n": n,
+            "mape": math.nan,
+            "rmspe": math.nan,
+            "theil_u": math.nan,
+            "um": math.nan,
+            "us": math.nan,
+            "uc": math.nan,
+        }
         if n >= 2:
             row["mape"] = fit_stats.mape(group["sim"], group["value"])
             row["rmspe"] = fit_stats.rmspe(group["sim"], group["value"])
         if n >= 3:
-            row["theil_u"], row["um"], row["us"], row["uc"] = fit_stats.theil_decomposition(group["sim"], group["value"])
+            row["theil_u"], row["um"], row["us"], row["uc"] = fit_stats.theil_decomposition(
+                group["sim"], group["value"]
+            )
         rows.append(row)
-    return pd.DataFrame(rows, columns=["indicator", "n", "mape", "rmspe", "theil_u", "um", "us", "uc"])
+    return pd.DataFrame(
+        rows, columns=["indicator", "n", "mape", "rmspe", "theil_u", "um", "us", "uc"]
+    )
 
 
 def matched_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,11 +81,16 @@ def forecast_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
     later = later[later["year"] > profile.fit_until].assign(source="observations.csv")
     hold = load_holdout()
     hold = hold[hold["region"].str.lower() == profile.region]
-    hold = pd.DataFrame({
-        "indicator": hold["indicator"].map(lambda n: MODEL_INDICATOR.get(n, n)),
-        "year": hold["year"].astype(int), "value": hold["value_model"].astype(float),
-        "bound": hold["bound"], "weight": hold["weight"].astype(float), "source": "holdout.csv",
-    })
+    hold = pd.DataFrame(
+        {
+            "indicator": hold["indicator"].map(lambda n: MODEL_INDICATOR.get(n, n)),
+            "year": hold["year"].astype(int),
+            "value": hold["value_model"].astype(float),
+            "bound": hold["bound"],
+            "weight": hold["weight"].astype(float),
+            "source": "holdout.csv",
+        }
+    )
     hold = hold[hold["indicator"].isin(frame.columns) & (hold["year"] <= frame.index.max())]
     return _match(pd.concat([later, hold], ignore_index=True), frame)
 
@@ -83,8 +102,10 @@ def _match(obs: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return obs.reset_index(drop=True)
 
 
-def write_report(profile: Profile, report_dir: str | os.PathLike, model: LoadedModel | None = None) -> Path:
-    """Write ``fit.md``, ``fit_points.csv``, ``fit_statistics.csv``, ``forecast.csv`` and ``fit.png``.
+def write_report(
+    profile: Profile, report_dir: str | os.PathLike, model: LoadedModel | None = None
+) -> Path:
+    """Write ``fit.md``, ``fit_points.csv``, ``fit_statistics.csv``, ``forecast.csv``, ``fit.png``.
 
     Returns
     -------
@@ -112,12 +133,16 @@ def _plot(profile, frame, points, forecast, path: Path) -> None:
 
     entries = catalogue.indicators()
     names = [n for n in frame.columns if n in entries]
-    observed = pd.concat([points, forecast], ignore_index=True).rename(columns={"value": "value_model"})
+    observed = pd.concat([points, forecast], ignore_index=True).rename(
+        columns={"value": "value_model"}
+    )
     observed = observed.assign(weight=observed.get("weight", 1.0))
     figure = plot_series(
-        frame[names], indicators=names,
+        frame[names],
+        indicators=names,
         labels={n: (entries[n].label_zh, entries[n].label_en) for n in names},
-        units={n: entries[n].unit for n in names}, observed=observed,
+        units={n: entries[n].unit for n in names},
+        observed=observed,
         title=f"{profile.region} 拟合 fit (≤{profile.fit_until})",
     )
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -129,14 +154,17 @@ def _fmt(x: float) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g}"
 
 
-def _markdown(profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forecast: pd.DataFrame) -> str:
+def _markdown(
+    profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forecast: pd.DataFrame
+) -> str:
     spec_notes = _fit_notes(profile.region)
     lines = [
         f"# Fit report · 拟合报告: {profile.region}",
         "",
         f"Base year {profile.base_year}; outcomes {profile.base_year}–{profile.fit_until} used; "
         f"{profile.fit.get('observations_used')} observations, {profile.fit.get('starts')} starts, "
-        f"{profile.fit.get('model_evaluations')} model runs. Model {profile.provenance.get('model_sha256', '')[:12]}, "
+        f"{profile.fit.get('model_evaluations')} model runs."
+        f" Model {profile.provenance.get('model_sha256', '')[:12]}, "
         f"data {profile.provenance.get('data_sha256', '')[:12]}.",
         "",
         "## Parameters",
@@ -146,30 +174,71 @@ def _markdown(profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forec
     ]
     for name, value in profile.values.items():
         e = profile.entries.get(name, {})
-        prior = f"{e['prior_mean']:.4g} ± {e['prior_sd']:.3g} ({e['space']})" if e.get("fitted") else (
-            f"[{e['low']}, {e['high']}]" if e.get("status") == "assumed" else "")
-        ident = ("yes" if e.get("identified") else "no: stays near its prior") if e.get("fitted") else ""
-        lines.append(f"| {name} | {value:.4g} | {e.get('status', '')} | {prior} | {_fmt(e.get('posterior_sd'))} | {ident} |")
-    lines += ["", "## Series (in sample)", "", "| indicator | n | MAPE % | RMSPE % | U | U^M | U^S | U^C | note |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        prior = (
+            f"{e['prior_mean']:.4g} ± {e['prior_sd']:.3g} ({e['space']})"
+            if e.get("fitted")
+            else (f"[{e['low']}, {e['high']}]" if e.get("status") == "assumed" else "")
+        )
+        ident = (
+            ("yes" if e.get("identified") else "no: stays near its prior")
+            if e.get("fitted")
+            else ""
+        )
+        lines.append(
+            f"| {name} | {value:.4g} | {e.get('status', '')} | {prior}"
+            f" | {_fmt(e.get('posterior_sd'))} | {ident} |"
+        )
+    lines += [
+        "",
+        "## Series (in sample)",
+        "",
+        "| indicator | n | MAPE % | RMSPE % | U | U^M | U^S | U^C | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in stats.itertuples():
         note = spec_notes.get(row.indicator, "")
         if not note and row.n >= 2 and row.mape > 10:
             note = "MAPE above 10%: see the points below"
-        lines.append(f"| {row.indicator} | {row.n} | {_fmt(row.mape)} | {_fmt(row.rmspe)} | {_fmt(row.theil_u)} | "
-                     f"{_fmt(row.um)} | {_fmt(row.us)} | {_fmt(row.uc)} | {note} |")
-    lines += ["", "## Points", "", "| indicator | year | documented | model | error % | bound |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {row.indicator} | {row.n} | {_fmt(row.mape)} | {_fmt(row.rmspe)}"
+            f" | {_fmt(row.theil_u)} | "
+            f"{_fmt(row.um)} | {_fmt(row.us)} | {_fmt(row.uc)} | {note} |"
+        )
+    lines += [
+        "",
+        "## Points",
+        "",
+        "| indicator | year | documented | model | error % | bound |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in points.itertuples():
-        lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | {row.error_pct:+.1f} | {row.bound} |")
+        lines.append(
+            f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g}"
+            f" | {row.error_pct:+.1f} | {row.bound} |"
+        )
     lines += ["", "## Forecasts of outcomes no fit has seen", ""]
     if len(forecast):
-        lines += ["| indicator | year | documented | forecast | error % | source |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| indicator | year | documented | forecast | error % | source |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in forecast.itertuples():
-            lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | {row.error_pct:+.1f} | {row.source} |")
-        lines += ["", f"Mean absolute forecast error: {forecast['error_pct'].abs().mean():.1f}% over {len(forecast)} points."]
+            lines.append(
+                f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g}"
+                f" | {row.error_pct:+.1f} | {row.source} |"
+            )
+        lines += [
+            "",
+            f"Mean absolute forecast error: {forecast['error_pct'].abs().mean():.1f}%"
+            f" over {len(forecast)} points.",
+        ]
     else:
         lines.append("None documented for this region.")
-    lines += ["", "Convention: the model's value at time Y is compared with the figure published for year Y.", ""]
+    lines += [
+        "",
+        "Convention: the model's value at time Y is compared with the figure published for year Y.",
+        "",
+    ]
     return "\n".join(lines)
 
 
