@@ -26,7 +26,10 @@ EXIT_BAD_INPUT = 2
 VALIDATION_CHECKS = ("signs", "conservation", "time_step", "steady_state", "reality_checks",
                      "extremes")
 
-_USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError)
+_USER_ERRORS = (
+    ScenarioError, UnknownNameError, KeyError, TypeError, ValueError,
+    FileNotFoundError, IsADirectoryError, PermissionError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +50,7 @@ def _parse_set(items: list[str]) -> dict[str, str]:
 
 
 def _load_scenario(args: argparse.Namespace):
-    """The scenario file, with ``--set`` overrides and ``--time-step`` if the command has them."""
+    """Return the scenario file, with ``--set`` overrides and ``--time-step`` if given."""
     from simulator.scenario import Scenario, load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -102,7 +105,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         results.metadata["time_step_check"] = check
     if args.out:
         results.write(args.out)
-        print(f"wrote {args.out} ({len(results.frame)} years x {results.frame.shape[1]} indicators)")
+        shape = f"{len(results.frame)} years x {results.frame.shape[1]} indicators"
+        print(f"wrote {args.out} ({shape})")
     else:
         from simulator.catalogue import KEY_INDICATORS
 
@@ -161,19 +165,25 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         raise ValueError(f"--out '{args.out}' must end in .csv")
     scenario = _load_scenario(args)
     if not scenario.targets:
-        print(f"scenario {scenario.name!r} has no targets to track (see the comments in {args.scenario})")
+        print(
+            f"scenario {scenario.name!r} has no targets to track"
+            f" (see the comments in {args.scenario})"
+        )
         return 0
     indicators = sorted({t.indicator for t in scenario.targets})
     if args.ensemble is None:
         from simulator.runner import run_scenario
 
-        table = track_targets(run_scenario(scenario, engine=args.engine, indicators=indicators).frame, scenario.targets)
+        results = run_scenario(scenario, engine=args.engine, indicators=indicators)
+        table = track_targets(results.frame, scenario.targets)
     else:
         if args.seed is None:
             raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
         from simulator.ensemble import run_ensemble
 
-        ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine, indicators=indicators)
+        ensemble = run_ensemble(
+            scenario, args.ensemble, args.seed, engine=args.engine, indicators=indicators
+        )
         for note in ensemble.notes:
             print(note)
         table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
@@ -229,28 +239,59 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _time_step_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--time-step", type=float, metavar="DT", help="replace the scenario's time step (1/n of a year, e.g. 0.03125)")
-    command.add_argument("--no-time-step-check", action="store_true", help="skip the check that halving the time step moves no key indicator by 1%% or more (it costs about two runs; a warning on stderr names a time step that converges)")
+    command.add_argument(
+        "--time-step",
+        type=float,
+        metavar="DT",
+        help="replace the scenario's time step (1/n of a year, e.g. 0.03125)",
+    )
+    command.add_argument(
+        "--no-time-step-check",
+        action="store_true",
+        help=(
+            "skip the check that halving the time step moves no key indicator by 1%% or more (it "
+            "costs about two runs; a warning on stderr names a time step that converges)"
+        ),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m simulator`` argument parser."""
-    parser = _Parser(prog="python -m simulator", description="Innovation Dynamics: regional S&T policy scenarios (区域科技创新政策情景模拟).")
+    """Build the ``python -m simulator`` argument parser."""
+    parser = _Parser(
+        prog="python -m simulator",
+        description=(
+            "Innovation Dynamics: regional S&T policy scenarios (区域科技创新政策情景模拟)."
+        ),
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario file and print or write its indicators")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--set", action="append", metavar="NAME=VALUE", help="set a lever or parameter to a constant (repeatable)")
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a lever or parameter to a constant (repeatable)",
+    )
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
-    run.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model)")
+    run.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model)",
+    )
     _time_step_options(run)
     run.set_defaults(func=_cmd_run)
 
-    sim = sub.add_parser("simulate", help="run any Vensim model with its own defaults; write every variable")
+    sim = sub.add_parser(
+        "simulate", help="run any Vensim model with its own defaults; write every variable"
+    )
     sim.add_argument("model", help="Vensim .mdl file")
     sim.add_argument("--engine", default="pysd", choices=_NAMED_ENGINES)
-    sim.add_argument("--out", required=True, help="output FILE.csv (Time index, Vensim names as columns)")
+    sim.add_argument(
+        "--out", required=True, help="output FILE.csv (Time index, Vensim names as columns)"
+    )
     sim.set_defaults(func=_cmd_simulate)
 
     for kind in ("levers", "indicators", "parameters"):
@@ -258,45 +299,121 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--json", action="store_true", help="print JSON")
         cmd.set_defaults(func=_cmd_catalogue(kind))
 
-    cal = sub.add_parser("calibrate", help="fit a region's profile to its documented outcomes and write a fit report")
+    cal = sub.add_parser(
+        "calibrate", help="fit a region's profile to its documented outcomes and write a fit report"
+    )
     cal.add_argument("region", nargs="?", help="yibin, suining, hechuan, ningxia or chengdu")
     cal.add_argument("--all", action="store_true", help="every region")
-    cal.add_argument("--until", type=int, help="fit outcomes up to YEAR only (backtest; the profile is not saved)")
-    cal.add_argument("--report", help="report folder (default: $INNOVATION_DYNAMICS_REPORTS/calibration, else ~/.local/share/innovation-dynamics/reports/calibration)")
+    cal.add_argument(
+        "--until",
+        type=int,
+        help="fit outcomes up to YEAR only (backtest; the profile is not saved)",
+    )
+    cal.add_argument(
+        "--report",
+        help=(
+            "report folder (default: $INNOVATION_DYNAMICS_REPORTS/calibration, else "
+            "~/.local/share/innovation-dynamics/reports/calibration)"
+        ),
+    )
     cal.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
     cal.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
-    cal.add_argument("--no-save", action="store_true", help="do not overwrite the region's profile (simulator/data/profiles/<region>.yaml)")
+    cal.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not overwrite the region's profile (simulator/data/profiles/<region>.yaml)",
+    )
     cal.set_defaults(func=_cmd_calibrate)
 
     check = sub.add_parser("check", help="check a Vensim model's units for dimensional consistency")
     check.add_argument("model", help="Vensim .mdl file")
     check.set_defaults(func=_cmd_check)
 
-    val = sub.add_parser("validate", help="run the SD validation battery (signs, conservation, time step, steady state, reality checks, lever extremes) on a scenario; exit 1 if any check fails")
+    val = sub.add_parser(
+        "validate",
+        help=(
+            "run the SD validation battery (signs, conservation, time step, steady state, reality "
+            "checks, lever extremes) on a scenario; exit 1 if any check fails"
+        ),
+    )
     val.add_argument("scenario", help="scenario YAML file")
-    val.add_argument("--only", action="append", metavar="CHECK", choices=VALIDATION_CHECKS, help="run only this check (repeatable)")
-    val.add_argument("--engine", default="batch", choices=_NAMED_ENGINES, help="simulation engine (default batch)")
+    val.add_argument(
+        "--only",
+        action="append",
+        metavar="CHECK",
+        choices=VALIDATION_CHECKS,
+        help="run only this check (repeatable)",
+    )
+    val.add_argument(
+        "--engine",
+        default="batch",
+        choices=_NAMED_ENGINES,
+        help="simulation engine (default batch)",
+    )
     val.set_defaults(func=_cmd_validate)
 
-    targets = sub.add_parser("targets", help="track a scenario's targets: value, gap, met, first year reached")
+    targets = sub.add_parser(
+        "targets", help="track a scenario's targets: value, gap, met, first year reached"
+    )
     targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")
-    targets.add_argument("--ensemble", type=int, metavar="N", help="run N parameter draws and give the probability of meeting each target")
-    targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
-    targets.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model, else pysd)")
+    targets.add_argument(
+        "--ensemble",
+        type=int,
+        metavar="N",
+        help="run N parameter draws and give the probability of meeting each target",
+    )
+    targets.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="seed of the ensemble's draws (required with --ensemble)",
+    )
+    targets.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model, else pysd)",
+    )
     targets.add_argument("--out", help="write the table to FILE.csv")
     _time_step_options(targets)
     targets.set_defaults(func=_cmd_targets)
 
-    sweep = sub.add_parser("sweep", help="run a sweep spec (design of lever/parameter values) into a results folder")
+    sweep = sub.add_parser(
+        "sweep", help="run a sweep spec (design of lever/parameter values) into a results folder"
+    )
     sweep.add_argument("spec", help="sweep spec YAML file (see simulator/scenarios/sweeps/)")
-    sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
+    sweep.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="results folder (Parquet chunks, manifest.json, analysis)",
+    )
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
-    sweep.add_argument("--engine", default="auto", choices=ENGINES, help="simulation engine (default: batch where it supports the model, else pysd)")
-    sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (1 = in-process; default: CPU count)")
-    sweep.add_argument("--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)")
+    sweep.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model, else pysd)",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="local worker processes (1 = in-process; default: CPU count)",
+    )
+    sweep.add_argument(
+        "--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)"
+    )
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster at ADDRESS")
-    where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers on 127.0.0.1")
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster at ADDRESS"
+    )
+    where.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N workers on 127.0.0.1",
+    )
     sweep.set_defaults(func=_cmd_sweep)
     return parser
 
