@@ -46,9 +46,17 @@ def synthetic():
     frame = objective.simulate(z)
     rng = np.random.default_rng(7)
     rows = [
-        {"indicator": name, "year": year, "value": frame.at[year, name] * (1 + 0.01 * rng.standard_normal()),
-         "bound": "equal", "weight": 1.0, "line": 0, "note": "synthetic"}
-        for name, years in YEARS.items() for year in years
+        {
+            "indicator": name,
+            "year": year,
+            "value": frame.at[year, name] * (1 + 0.01 * rng.standard_normal()),
+            "bound": "equal",
+            "weight": 1.0,
+            "line": 0,
+            "note": "synthetic",
+        }
+        for name, years in YEARS.items()
+        for year in years
     ]
     return pd.DataFrame(rows)
 
@@ -63,7 +71,9 @@ def test_fit_recovers_known_parameters(recovered):
         entry = recovered.entries[name]
         estimate = recovered.values[name]
         # within 3 posterior standard deviations (in the fitting space)...
-        space_error = (np.log(estimate) - np.log(true)) if entry["space"] == "log" else estimate - true
+        space_error = (
+            (np.log(estimate) - np.log(true)) if entry["space"] == "log" else estimate - true
+        )
         assert abs(space_error) <= 3 * entry["posterior_sd"] + 1e-9, (name, estimate, true)
         # ...and the data shrink every one of these below its prior (identified)
         assert entry["identified"], name
@@ -107,7 +117,10 @@ def test_bad_requests_are_refused():
 @pytest.mark.parametrize("region", ["yibin", "suining", "hechuan", "ningxia", "chengdu"])
 def test_shipped_profiles_carry_provenance(region):
     profile = load_profile(region)
-    assert len(profile.provenance["model_sha256"]) == 64 and len(profile.provenance["data_sha256"]) == 64
+    assert (
+        len(profile.provenance["model_sha256"]) == 64
+        and len(profile.provenance["data_sha256"]) == 64
+    )
     statuses = {e["status"] for e in profile.entries.values()}
     assert statuses <= {"documented", "fitted", "assumed"}
     for name, entry in profile.entries.items():
@@ -144,7 +157,9 @@ def test_forecast_runs_past_the_fit_and_leaves_the_objective_alone():
     # the same run as the fit's up to its last year (levers held at their last value after it)
     shared = [c for c in frame.columns if c in fitted.columns]
     assert shared
-    pd.testing.assert_frame_equal(frame.loc[: objective.end_year, shared], fitted[shared], rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        frame.loc[: objective.end_year, shared], fitted[shared], rtol=1e-12
+    )
     pd.testing.assert_frame_equal(objective.simulate(z), fitted)
 
 
@@ -155,6 +170,9 @@ def test_report_simulation_covers_the_key_indicators_to_2030():
 
     profile = load_profile("suining")
     frame = simulate_profile(profile)
-    assert list(frame.columns) == [*catalogue.KEY_INDICATORS, "high_tech_enterprises_newly_certified"]
+    assert list(frame.columns) == [
+        *catalogue.KEY_INDICATORS,
+        "high_tech_enterprises_newly_certified",
+    ]
     assert frame.index[0] == profile.base_year and frame.index[-1] == REPORT_END_YEAR
     assert np.isfinite(frame.to_numpy()).all()
