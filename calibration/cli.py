@@ -43,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     """Fit the region (or every region), save its profile and write its report; return 0."""
     from calibration.fitting import fit_region
     from calibration.report import write_report
+    from simulator.catalogue import REGIONS
     from simulator.data.observations import FIT_END_YEAR
-    from simulator.data.profile import REGIONS, save_profile
+    from simulator.data.profile import save_profile
 
     if args.all == bool(args.region):
         raise ValueError("give one REGION or --all")

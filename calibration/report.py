@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_spec
+from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_region_spec
 from simulator import catalogue, fit_stats
 from simulator.data.observations import FIT_END_YEAR, load_holdout
 from simulator.data.profile import Profile
 from simulator.engine.model import LoadedModel, load_model
 from simulator.results import atomic_write_text
+from simulator.yaml_input import read_yaml
 
 #: Forecast horizon of the report's simulation [year].
 REPORT_END_YEAR = 2030
@@ -32,7 +32,7 @@ def simulate_profile(
 ) -> pd.DataFrame:
     """Run the region's baseline with the profile's values; indicators by year."""
     model = model or load_model()
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     objective = Objective(spec, min(profile.fit_until, FIT_END_YEAR), model, dict(profile.values))
     indicators = [*catalogue.KEY_INDICATORS, "high_tech_enterprises_newly_certified"]
     return objective.forecast(np.array(profile.mean, dtype=float), end_year, indicators)
@@ -60,14 +60,14 @@ def series_statistics(points: pd.DataFrame) -> pd.DataFrame:
 
 def matched_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
     """Documented outcomes used in the fit, with the model's value and error [%]."""
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     obs = fitting_observations(spec, profile.fit_until)
     return _match(obs, frame)
 
 
 def forecast_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
     """Outcomes no fit has seen: later fitting-data years and the hold-out file."""
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     later = fitting_observations(spec, FIT_END_YEAR)
     later = later[later["year"] > profile.fit_until].assign(source="observations.csv")
     hold = load_holdout()
@@ -202,5 +202,5 @@ def _markdown(
 def _fit_notes(region: str) -> dict[str, str]:
     from calibration.fitting import SPECS_DIR
 
-    with open(SPECS_DIR / f"{region}.yaml", encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle).get("fit_notes", {}) or {})
+    spec = read_yaml(SPECS_DIR / f"{region}.yaml", "calibration spec")
+    return dict(spec.get("fit_notes") or {})

@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from simulator.engine.model import LoadedModel, load_model
+from simulator.yaml_input import read_yaml
 
 _CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 
@@ -92,7 +91,7 @@ def _bound(value: float) -> float | None:
 
 
 def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry:
-    """Build a lever or parameter entry: unit, range and source from the model file."""
+    """Return a lever or parameter entry: unit, range and source from the model file."""
     return CatalogueEntry(name=name, vensim_name=info.vensim_name, unit=info.unit,
                           vensim_unit=info.unit, default=default, min=_bound(info.minimum),
                           max=_bound(info.maximum), source=info.comment, **labels)
@@ -100,8 +99,17 @@ def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry
 
 @lru_cache(maxsize=1)
 def _labels() -> dict:
-    with open(_CATALOGUE_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml(_CATALOGUE_FILE, "catalogue")
+
+
+def regions() -> dict[str, dict[str, str]]:
+    """Return the plan regions (lowercase pinyin) with their Chinese and English names."""
+    return {name: dict(labels) for name, labels in _labels()["regions"].items()}
+
+
+#: The plan regions in lowercase pinyin, in the catalogue's order: the one list
+#: (scenario ``region:``, profiles, calibration specs, the app).
+REGIONS: tuple[str, ...] = tuple(regions())
 
 
 def groups() -> dict[str, dict[str, str]]:

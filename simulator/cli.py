@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 from simulator import paths
+from simulator.engine.dispatch import ENGINES
 from simulator.errors import ScenarioError, UnknownNameError
 
 #: The calibration's command-line module: ``python -m simulator calibrate`` hands over
@@ -301,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
     run.add_argument(
-        "--engine", default="auto", choices=["auto", "batch", "pysd"],
+        "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model)",
     )
     _time_step_options(run)
@@ -311,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="run any Vensim model with its own defaults; write every variable"
     )
     sim.add_argument("model", help="Vensim .mdl file")
-    sim.add_argument("--engine", default="pysd", choices=["pysd", "batch"])
+    sim.add_argument("--engine", default="auto", choices=ENGINES,
+                     help="auto (default): the batch engine where it compiles the model, else PySD")
     sim.add_argument(
         "--out", required=True,
         help="output FILE.csv (Time index, Vensim names as columns)",
@@ -350,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this check (repeatable)",
     )
     val.add_argument(
-        "--engine", default="batch", choices=["batch", "pysd"],
+        "--engine", default="batch", choices=ENGINES,
         help="simulation engine (default batch)",
     )
     val.set_defaults(func=_cmd_validate)
@@ -368,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the ensemble's draws (required with --ensemble)",
     )
     targets.add_argument(
-        "--engine", default="auto", choices=["auto", "pysd", "batch"],
+        "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model, else pysd)",
     )
     targets.add_argument("--out", help="write the table to FILE.csv")
@@ -385,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
     sweep.add_argument(
-        "--engine", default="auto", choices=["auto", "pysd", "batch"],
+        "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model, else pysd)",
     )
     sweep.add_argument(
@@ -427,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=text + ("" if default is None else f" (default {default})"))
     opt.add_argument("--bound", action="append", metavar="LEVER=LO:HI", help="search bounds of a"
                      " lever's level (repeatable; default catalogue min to 5x its current value)")
-    opt.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"])
+    opt.add_argument("--engine", default="auto", choices=ENGINES)
     opt.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     opt.set_defaults(func=_cmd_optimise)
     return parser

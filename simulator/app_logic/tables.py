@@ -235,7 +235,7 @@ def fastest_engine() -> str:
     """Return the engine to ask for: ``"auto"`` (batch engine where it compiles) when offered."""
     from simulator.engine.dispatch import ENGINES
 
-    return next(e for e in ("auto", "batch", "pysd") if e in ENGINES)
+    return "auto" if "auto" in ENGINES else ENGINES[0]
 
 
 #: Calibration reports written by ``python -m simulator calibrate`` (one folder per region).
