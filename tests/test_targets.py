@@ -12,8 +12,8 @@ from conftest import SCENARIOS_DIR
 from simulator import ensemble as ensemble_module
 from simulator.cli import main
 from simulator.ensemble import draw_parameters, run_ensemble
-from simulator.results import read_results
 from simulator.errors import ScenarioError
+from simulator.results import read_results
 from simulator.scenario import Target, scenario_from_yaml
 from simulator.targets import (
     first_year_reached,
