@@ -104,11 +104,11 @@ def test_the_installed_packages_are_the_wheels_and_find_their_data(installed):
         "from simulator import paths\n"
         "from simulator.data.observations import load_observations\n"
         "from simulator.data.profile import load_profile\n"
-        "from calibration.fitting import load_spec\n"
+        "from calibration.fitting import load_region_spec\n"
         "print(json.dumps({'simulator': simulator.__file__, 'calibration': calibration.__file__,\n"
         "    'model': paths.CORE_MODEL.is_file(), 'scenarios': paths.shipped_scenarios(),\n"
         "    'observations': len(load_observations()), 'profile': load_profile('yibin').region,\n"
-        "    'spec': load_spec('yibin').region}))\n"
+        "    'spec': load_region_spec('yibin').region}))\n"
     )
     info = json.loads(_run([str(python), "-c", script], cwd=work, env=env).stdout)
     for package in PACKAGES:
