@@ -7,6 +7,7 @@ the data version, the package versions and the engine.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import os
 import tempfile
@@ -156,6 +157,15 @@ def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path
 
 
 def _umask() -> int:
+    # Linux states it in /proc; setting and restoring it (the fallback) is
+    # process-wide, so a thread of the app could create a file meanwhile.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -187,7 +197,7 @@ def remove_stale_temporaries(path: Path, any_name: bool = False) -> list[Path]:
     if any_name:
         folder, pattern = Path(path), f".*.{TEMP_MARK}*"
     else:
-        folder, pattern = path.parent, f".{glob_escape(path.name)}.{TEMP_MARK}*"
+        folder, pattern = path.parent, f".{glob.escape(path.name)}.{TEMP_MARK}*"
     removed = []
     for candidate in folder.glob(pattern):
         pid_text = candidate.name.rsplit(f".{TEMP_MARK}", 1)[-1].split("-", 1)[0]
@@ -198,11 +208,6 @@ def remove_stale_temporaries(path: Path, any_name: bool = False) -> list[Path]:
             except OSError:
                 pass
     return removed
-
-
-def glob_escape(name: str) -> str:
-    """Escape glob's special characters in a file name."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 @contextmanager
