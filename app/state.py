@@ -9,7 +9,7 @@ Pages pass :class:`~simulator.scenario.Scenario` objects. A rerun validates
 at most one scenario, the one the sliders set (:func:`slider_scenario`);
 presets, uploads and saved scenarios are validated once when they are read
 and kept as objects. Caches are keyed by a scenario's YAML text
-(:func:`~simulator.app_logic.scenario_key`); the scenario itself is passed
+(:meth:`Scenario.to_yaml`); the scenario itself is passed
 beside the key (a leading underscore: Streamlit does not hash it) and is
 never parsed back from the text.
 """
@@ -56,7 +56,7 @@ def preset(region: str, name: str) -> Scenario:
 def _slider_scenario(
     base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario
 ) -> Scenario:
-    return app_logic.apply_levers(_base, dict(values), year, model())
+    return _base.with_levers(dict(values), year, model())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -100,22 +100,22 @@ def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | 
 
 def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
     """Return the scenario the sliders set on ``base`` (validated on a cache miss only)."""
-    return _slider_scenario(app_logic.scenario_key(base), tuple(sorted(values.items())), year, base)
+    return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base)
 
 
 def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
     """Return the results frame and units of a scenario (cached by its YAML text)."""
-    return _run(app_logic.scenario_key(scenario), scenario)
+    return _run(scenario.to_yaml(), scenario)
 
 
 def time_step_advice(scenario: Scenario):
     """Return the time-step advice of a scenario (None when it converges), cached."""
-    return _advice(app_logic.scenario_key(scenario), scenario)
+    return _advice(scenario.to_yaml(), scenario)
 
 
 def charts_png(scenario: Scenario) -> bytes:
     """Draw the key indicators with history and targets as PNG (Chinese and English labels)."""
-    return _charts_png(app_logic.scenario_key(scenario), scenario)
+    return _charts_png(scenario.to_yaml(), scenario)
 
 
 # ------------------------------------------------------------------- state
@@ -187,7 +187,7 @@ def reset_levers(specs: dict[str, app_logic.SliderSpec]) -> None:
 
 def lever_values(base: Scenario, specs: dict[str, app_logic.SliderSpec]) -> dict[str, float]:
     """Return the slider values of the levers; reset them when the preset changed."""
-    signature = app_logic.scenario_key(base)
+    signature = base.to_yaml()
     if st.session_state.get(LEVER_BASE) != signature:
         st.session_state[LEVER_BASE] = signature
         reset_levers(specs)

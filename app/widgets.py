@@ -49,6 +49,59 @@ def sidebar() -> None:
         )
 
 
+def long_series(frames: dict[str, pd.DataFrame], indicator: str) -> pd.DataFrame:
+    """One indicator of several runs, long form (``year``, ``series``, ``value``) for a chart."""
+    parts = [
+        pd.DataFrame(
+            {"year": frame.index.to_numpy(), "series": name, "value": frame[indicator].to_numpy()}
+        )
+        for name, frame in frames.items()
+    ]
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["year", "series", "value"])
+    )
+
+
+def chart_points(
+    frame: pd.DataFrame | None, indicator: str, kind: str
+) -> pd.DataFrame | None:
+    """Return one indicator's documented points or targets for a chart; None when there are none.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+        Rows with ``indicator``, ``year``, ``bound`` and ``value`` or
+        ``value_model`` (documented figures, or :func:`targets_frame`); rows
+        with ``weight`` 0 are left out.
+    indicator : str
+    kind : str
+        Label of the points (``kind`` column), e.g. "observed" in the page's language.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``year`` (int), ``value`` (float), ``bound`` (str), ``kind``.
+    """
+    if frame is None:
+        return None
+    mine = frame[frame["indicator"] == indicator]
+    if "weight" in mine.columns:
+        mine = mine[mine["weight"] > 0]
+    if mine.empty:
+        return None
+    value = "value_model" if "value_model" in mine.columns else "value"
+    return pd.DataFrame(
+        {
+            "year": mine["year"].astype(int),
+            "value": mine[value].astype(float),
+            "bound": mine["bound"].astype(str),
+            "kind": kind,
+        }
+    )
+
+
 def indicator_chart(
     runs: dict[str, pd.DataFrame] | pd.DataFrame,
     indicator: str,
@@ -62,7 +115,7 @@ def indicator_chart(
     long form (columns ``year``, ``series``, ``value``); ``band`` (optional)
     has columns ``year``, ``low``, ``high``.
     """
-    series = runs if isinstance(runs, pd.DataFrame) else app_logic.long_series(runs, indicator)
+    series = runs if isinstance(runs, pd.DataFrame) else long_series(runs, indicator)
     entry = catalogue.indicators(state.model())[indicator]
     title = f"{app_logic.entry_label(entry, state.lang())} [{entry.unit}]"
     x = alt.X("year:Q", title=tr("year"), axis=alt.Axis(format="d"))
@@ -87,7 +140,7 @@ def indicator_chart(
         (observed, "observed", "circle", "#d62728"),
         (targets, "target", "triangle-up", "#2ca02c"),
     ):
-        points = app_logic.chart_points(frame, indicator, tr(key))
+        points = chart_points(frame, indicator, tr(key))
         if points is None:
             continue
         layers.append(

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_app.py [--region ningxia] [--repeats 10] [--members 200]
 
 A slider change builds a new scenario from the slider values
-(:func:`simulator.app_logic.apply_levers`) and, on a cache miss, runs it; the
+(:meth:`simulator.scenario.Scenario.with_levers`) and, on a cache miss, runs it; the
 Uncertainty page also runs the ensemble. The script times, for distinct
 slider values (so every run is a cache miss):
 
@@ -73,14 +73,14 @@ def main(argv: list | None = None) -> dict[str, list[float]]:
         spec.low + (k + 1) * (spec.high - spec.low) / (args.repeats + 2)
         for k in range(args.repeats)
     ]
-    scenarios = [app_logic.apply_levers(base, {LEVER: v}, 2026, model) for v in values]
+    scenarios = [base.with_levers({LEVER: v}, 2026, model) for v in values]
     engine = app_logic.fastest_engine()
     run_scenario(scenarios[0], model=model, engine=engine)  # warm-up: compile/translate once
 
     results: dict[str, list[float]] = {}
     results["build scenario + cache key"] = _timed(
-        lambda i: app_logic.scenario_key(
-            app_logic.apply_levers(base, {LEVER: values[i]}, 2026, model)
+        lambda i: (
+            base.with_levers({LEVER: values[i]}, 2026, model).to_yaml()
         ),
         args.repeats,
     )

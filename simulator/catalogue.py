@@ -70,22 +70,6 @@ class CatalogueEntry:
         return asdict(self)
 
 
-def check_range(entry: CatalogueEntry, value: float) -> float:
-    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
-    low = -math.inf if entry.min is None else entry.min
-    high = math.inf if entry.max is None else entry.max
-    if not low <= value <= high:
-        raise ValueError(
-            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
-            f" {_fmt(entry.max)} [{entry.unit}]"
-        )
-    return value
-
-
-def _fmt(bound: float | None) -> str:
-    return "unbounded" if bound is None else f"{bound:g}"
-
-
 def _bound(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 

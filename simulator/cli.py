@@ -195,7 +195,8 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     if args.out:
         from simulator.engine.dispatch import resolve_engine
         from simulator.engine.model import load_model
-        from simulator.results import provenance, write_table
+        from simulator.results import write_table
+        from simulator.runner import provenance
 
         model = load_model()
         meta = provenance(model.path, model.sha256, scenario.to_dict(),

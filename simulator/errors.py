@@ -173,3 +173,23 @@ def yaml_problem(error: Exception) -> str:
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     return f"{where}: {problem}"
+
+
+def check_range(entry, value: float) -> float:
+    """Return ``value`` if inside the entry's valid range, else raise ValueError.
+
+    ``entry`` is a catalogue entry (:class:`simulator.catalogue.CatalogueEntry`):
+    anything with ``name``, ``unit``, ``min`` and ``max`` (None for unbounded).
+    """
+    low = -math.inf if entry.min is None else entry.min
+    high = math.inf if entry.max is None else entry.max
+    if not low <= value <= high:
+        raise ValueError(
+            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
+            f" {_fmt(entry.max)} [{entry.unit}]"
+        )
+    return value
+
+
+def _fmt(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"

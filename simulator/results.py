@@ -6,7 +6,6 @@ the data version, the package versions and the engine.
 
 from __future__ import annotations
 
-import datetime as _dt
 import glob
 import json
 import os
@@ -104,19 +103,6 @@ class Results:
             cannot hold the file (see :func:`check_output_path`).
         """
         return write_table(path, self.frame.reset_index(), {**self.metadata, "units": self.units})
-
-
-def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine: str) -> dict:
-    """Metadata describing what produced a result."""
-    return {
-        "model_file": model_path.name,
-        "model_sha256": model_sha256,
-        "scenario": scenario_dict,
-        "engine": engine,
-        "data_sha256": data_version(),
-        "versions": package_versions(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
 
 
 def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path:

@@ -9,18 +9,33 @@ supports the model and falls back to PySD, the reference, where it does not.
 
 from __future__ import annotations
 
+import datetime as _dt
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from simulator import catalogue
-from simulator.catalogue import check_range
 from simulator.data.profile import load_profile
 from simulator.engine.dispatch import resolve_engine, run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
-from simulator.errors import unknown_name
+from simulator.errors import check_range, unknown_name
 from simulator.levers import parse_path, step_midpoints
-from simulator.results import Results, provenance
+from simulator.results import Results, data_version, package_versions
 from simulator.scenario import Scenario
+
+
+def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine: str) -> dict:
+    """Metadata describing what produced a result: model, scenario, engine, data, versions."""
+    return {
+        "model_file": model_path.name,
+        "model_sha256": model_sha256,
+        "scenario": scenario_dict,
+        "engine": engine,
+        "data_sha256": data_version(),
+        "versions": package_versions(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def profile_values(scenario: Scenario) -> dict[str, float]:

@@ -8,6 +8,7 @@ scenario file round-trips: ``Scenario.from_dict(s.to_dict()) == s``.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,16 +16,16 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
-from simulator.catalogue import check_range
 from simulator.engine.model import LoadedModel, load_model
 from simulator.errors import (
     ScenarioError,
     as_finite_number,
     check_keys,
+    check_range,
     did_you_mean,
     unknown_name,
 )
-from simulator.levers import LeverPath, parse_path
+from simulator.levers import LeverPath, parse_path, step_path
 from simulator.uncertainty import parse_uncertainty
 from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 
@@ -234,6 +235,66 @@ class Scenario:
             data.setdefault(section, {})[name] = value
         return Scenario.from_dict(data, model)
 
+
+    def lever_value(self, name: str, year: float, default: float) -> float:
+        """Return a lever's value in ``year`` (``default`` when the scenario does not set it)."""
+        path = self.levers.get(name)
+        return default if path is None else float(path.values_on([year])[0])
+
+    def with_levers(
+        self, values: dict[str, float], policy_year: int, model: LoadedModel | None = None
+    ) -> "Scenario":
+        """Return the scenario with levers moved to new values from ``policy_year`` on.
+
+        A lever whose value equals this scenario's value at the end year keeps
+        its path. A moved lever takes the new value from ``policy_year`` on and
+        keeps this scenario's values before it (:func:`simulator.levers.step_path`).
+
+        Parameters
+        ----------
+        values : dict of str to float
+            New values by lever name [lever unit], e.g. the app's sliders.
+        policy_year : int
+            First year of the new values [year].
+        model : LoadedModel, optional
+
+        Returns
+        -------
+        Scenario
+            ``self`` when no lever moved (it is not validated again), else a
+            new validated scenario named with the suffix ``-custom``.
+
+        Raises
+        ------
+        ScenarioError
+            If ``policy_year`` is not inside the horizon, a lever is unknown or
+            a value is invalid.
+        """
+        model = model or load_model()
+        if not self.start_year < policy_year <= self.end_year:
+            raise ScenarioError(
+                f"policy year {policy_year} must be after {self.start_year}"
+                f" and not after {self.end_year}"
+            )
+        entries = catalogue.levers(model)
+        data = self.to_dict()
+        changed = False
+        for name, value in values.items():
+            if name not in entries:
+                raise ScenarioError(f"unknown lever {name!r}{did_you_mean(name, entries)}")
+            default = entries[name].default
+            if math.isclose(value, self.lever_value(name, self.end_year, default),
+                            rel_tol=1e-9, abs_tol=1e-12):
+                continue
+            changed = True
+            path = step_path(self.levers.get(name), policy_year, float(value),
+                             start_year=self.start_year, default=default)
+            data.setdefault("levers", {})[name] = path.to_dict()
+        if not changed:
+            return self  # already validated: nothing to check again
+        if not data["name"].endswith("-custom"):
+            data["name"] = f"{data['name']}-custom"
+        return Scenario.from_dict(data, model)
 
 def _whole_year(value: object, what: str) -> int:
     number = as_finite_number(value, what)

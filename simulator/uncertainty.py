@@ -29,11 +29,11 @@ import math
 import numpy as np
 from scipy import stats
 
-from simulator.catalogue import check_range
 from simulator.errors import (
     ScenarioError,
     as_finite_number,
     check_keys,
+    check_range,
     did_you_mean,
     unknown_name,
 )

@@ -91,7 +91,8 @@ def render() -> None:
         )
 
     observed, documented_targets = state.documented(scenario.region)
-    targets = app_logic.all_targets(scenario, documented_targets)
+    # the sliders move levers, never targets: the preset's targets are the slider scenario's
+    targets = app_logic.all_targets(base, documented_targets)
     target_points = app_logic.targets_frame(targets)
     runs = (
         {tr("preset_value"): base_frame, scenario.name: frame}

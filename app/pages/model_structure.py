@@ -101,7 +101,7 @@ def _checks(lang: str) -> None:
         return
     try:
         _, scenario = state.scenarios()  # an uploaded scenario is read here too
-        key = app_logic.scenario_key(scenario)
+        key = scenario.to_yaml()
         if clicked:
             with st.spinner(tr("run_checks")):
                 summary, _ = battery.validate_scenario(scenario, model=state.model())

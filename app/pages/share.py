@@ -59,7 +59,7 @@ def render() -> None:
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
         return
-    yaml_text = app_logic.scenario_key(scenario)
+    yaml_text = scenario.to_yaml()
     st.subheader(f"{tr('current_scenario')}: {scenario.name}")
     columns = st.columns(3)
     columns[0].download_button(

@@ -45,7 +45,7 @@ def render() -> None:
         return
     try:
         with st.spinner(tr("run_ensemble")):
-            years, values, notes = _ensemble(app_logic.scenario_key(scenario), n, seed, scenario)
+            years, values, notes = _ensemble(scenario.to_yaml(), n, seed, scenario)
     except (
         ScenarioError,
         ValueError,

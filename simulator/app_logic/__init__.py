@@ -6,7 +6,7 @@ The pages (``app/`` beside ``app.py``) hold widgets and charts only; everything
 they need that is not drawing lives here and is tested without Streamlit:
 
 - :mod:`.scenarios`: presets, slider ranges relative to a region's preset,
-  the scenario a planner sets with the sliders, cache keys, labels;
+  labels (the scenario the sliders set is :meth:`Scenario.with_levers`);
 - :mod:`.tables`: targets, comparison tables, ensemble bands, CSV and PNG;
 - :mod:`.structure`: the causal graph PySD records, its feedback loops, and
   each variable's equation, unit and source.
@@ -19,13 +19,11 @@ from simulator.app_logic.scenarios import (  # noqa: F401
     SLIDER_SPAN,
     SLIDER_STEPS,
     SliderSpec,
-    apply_levers,
     available_presets,
     entry_help,
     entry_label,
     fmt_number,
     group_label,
-    lever_value,
     levers_by_group,
     load_preset,
     nice_step,
@@ -33,7 +31,6 @@ from simulator.app_logic.scenarios import (  # noqa: F401
     pick,
     preset_path,
     region_label,
-    scenario_key,
     slider_spec,
     slider_specs,
     valid_name,
@@ -50,12 +47,10 @@ from simulator.app_logic.tables import (  # noqa: F401
     all_targets,
     band_frame,
     calibration_report,
-    chart_points,
     comparison_table,
     ensemble_arrays,
     fastest_engine,
     figure_png,
-    long_series,
     merge_targets,
     results_csv,
     scorecard_headers,

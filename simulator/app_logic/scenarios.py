@@ -15,7 +15,6 @@ from simulator import catalogue, paths
 from simulator.catalogue import CatalogueEntry
 from simulator.engine.model import LoadedModel, load_model
 from simulator.errors import ScenarioError, did_you_mean
-from simulator.levers import step_path
 from simulator.scenario import REGIONS, Scenario, load_scenario
 
 #: Scenario presets shipped per region, ``simulator/scenarios/<region>-<preset>.yaml``.
@@ -171,17 +170,11 @@ def slider_spec(entry: CatalogueEntry, preset: float, span: float = SLIDER_SPAN)
     return SliderSpec(entry.name, float(low), float(high), step, float(preset))
 
 
-def lever_value(scenario: Scenario, name: str, year: float, default: float) -> float:
-    """Return a lever's value in ``year`` in ``scenario`` (``default`` when not set)."""
-    path = scenario.levers.get(name)
-    return default if path is None else float(path.values_on([year])[0])
-
-
 def slider_specs(scenario: Scenario, model: LoadedModel | None = None) -> dict[str, SliderSpec]:
     """Slider of every lever, started at the preset's value in its end year."""
     entries = catalogue.levers(model or load_model())
     return {
-        name: slider_spec(entry, lever_value(scenario, name, scenario.end_year, entry.default))
+        name: slider_spec(entry, scenario.lever_value(name, scenario.end_year, entry.default))
         for name, entry in entries.items()
     }
 
@@ -195,70 +188,6 @@ def levers_by_group(model: LoadedModel | None = None) -> dict[str, list[Catalogu
         if members:
             out[group] = members
     return out
-
-
-def apply_levers(
-    base: Scenario,
-    values: dict[str, float],
-    policy_year: int,
-    model: LoadedModel | None = None,
-) -> Scenario:
-    """Build the scenario a planner set with the sliders.
-
-    A lever whose slider still shows the preset value keeps the preset's path.
-    A moved lever takes the slider value from ``policy_year`` on and keeps the
-    preset's value before it (:func:`simulator.levers.step_path`).
-
-    Parameters
-    ----------
-    base : Scenario
-        The preset (or uploaded) scenario.
-    values : dict of str to float
-        Slider values by lever name [lever unit].
-    policy_year : int
-        First year of the new values.
-    model : LoadedModel, optional
-
-    Returns
-    -------
-    Scenario
-        Validated; ``base`` itself when no lever moved (it is not validated
-        again), else a new scenario named with the suffix ``-custom``.
-
-    Raises
-    ------
-    ScenarioError
-        If ``policy_year`` is not inside the horizon, or a value is invalid.
-    """
-    model = model or load_model()
-    if not base.start_year < policy_year <= base.end_year:
-        raise ScenarioError(
-            f"policy year {policy_year} must be after {base.start_year}"
-            f" and not after {base.end_year}"
-        )
-    entries = catalogue.levers(model)
-    data = base.to_dict()
-    changed = False
-    for name, value in values.items():
-        if name not in entries:
-            raise ScenarioError(f"unknown lever {name!r}{did_you_mean(name, entries)}")
-        preset = lever_value(base, name, base.end_year, entries[name].default)
-        if math.isclose(value, preset, rel_tol=1e-9, abs_tol=1e-12):
-            continue
-        changed = True
-        path = step_path(base.levers.get(name), policy_year, float(value),
-                         start_year=base.start_year, default=entries[name].default)
-        data.setdefault("levers", {})[name] = path.to_dict()
-    if not changed:
-        return base  # already validated: nothing to check again
-    if not data["name"].endswith("-custom"):
-        data["name"] = f"{data['name']}-custom"
-    return Scenario.from_dict(data, model)
-
-
-def scenario_key(scenario: Scenario) -> str:
-    """Cache key of a scenario's results: its YAML text (equal scenarios, equal keys)."""
-    return scenario.to_yaml()
 
 
 def fmt_number(value: float) -> str:

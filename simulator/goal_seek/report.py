@@ -152,7 +152,7 @@ def optimise(
     table = target_table(problem, search, recheck, plan_probability)
     pareto = pareto_table(problem, search)
     zh, en = statements(problem, search, table)
-    from simulator.results import provenance
+    from simulator.runner import provenance
 
     chosen = problem.scenario_for(search.x)
     metadata = provenance(evaluate.model.path, evaluate.model.sha256, chosen.to_dict(),

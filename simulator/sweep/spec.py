@@ -35,11 +35,12 @@ from simulator.errors import (
     ScenarioError,
     as_finite_number,
     check_keys,
+    check_range,
     did_you_mean,
     unknown_name,
 )
 from simulator.levers import step_path
-from simulator.scenario import Scenario, check_range, load_scenario
+from simulator.scenario import Scenario, load_scenario
 from simulator.yaml_input import read_yaml
 
 METHODS = ("grid", "latin_hypercube", "monte_carlo", "sobol", "morris")

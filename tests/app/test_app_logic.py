@@ -116,30 +116,30 @@ def test_levers_by_group_covers_every_lever_once():
 def test_unmoved_sliders_give_the_preset_back(ningxia):
     """Unmoved sliders give the preset back."""
     values = {n: s.value for n, s in app_logic.slider_specs(ningxia).items()}
-    scenario = app_logic.apply_levers(ningxia, values, 2026)
+    scenario = ningxia.with_levers(values, 2026)
     assert scenario == ningxia
-    assert app_logic.scenario_key(scenario) == app_logic.scenario_key(ningxia)
+    assert scenario.to_yaml() == ningxia.to_yaml()
 
 
 def test_unmoved_sliders_do_not_validate_the_preset_again(ningxia, monkeypatch):
     calls = []
     monkeypatch.setattr(Scenario, "from_dict", classmethod(lambda cls, *a: calls.append(a)))
     values = {n: s.value for n, s in app_logic.slider_specs(ningxia).items()}
-    assert app_logic.apply_levers(ningxia, values, 2026) is ningxia and calls == []
+    assert ningxia.with_levers(values, 2026) is ningxia and calls == []
 
 
 def test_moved_constant_lever_becomes_a_step_in_the_policy_year(ningxia):
     """Moved constant lever becomes a step in the policy year."""
-    scenario = app_logic.apply_levers(ningxia, {"incubator_capacity": 900.0}, 2026)
+    scenario = ningxia.with_levers({"incubator_capacity": 900.0}, 2026)
     path = scenario.levers["incubator_capacity"]
     assert path.values_on(np.array([2025.75, 2026.0, 2035.0])).tolist() == [600.0, 900.0, 900.0]
     assert scenario.name == "ningxia-baseline-custom"
-    assert app_logic.scenario_key(scenario) != app_logic.scenario_key(ningxia)
+    assert scenario.to_yaml() != ningxia.to_yaml()
 
 
 def test_moved_step_lever_keeps_the_preset_path_before_the_policy_year(ningxia):
     """Moved step lever keeps the preset path before the policy year."""
-    scenario = app_logic.apply_levers(ningxia, {"super_deduction_rate": 1.5}, 2026)
+    scenario = ningxia.with_levers({"super_deduction_rate": 1.5}, 2026)
     path = scenario.levers["super_deduction_rate"]
     assert path.values_on(np.array([2018.0, 2022.75, 2023.0, 2025.5, 2026.0, 2030.0])).tolist() == [
         0.75,
@@ -154,13 +154,13 @@ def test_moved_step_lever_keeps_the_preset_path_before_the_policy_year(ningxia):
 def test_apply_levers_rejects_a_policy_year_outside_the_horizon(ningxia):
     """Apply levers rejects a policy year outside the horizon."""
     with pytest.raises(ScenarioError, match="policy year 2017 must be after 2017"):
-        app_logic.apply_levers(ningxia, {}, 2017)
+        ningxia.with_levers({}, 2017)
 
 
 def test_apply_levers_names_an_unknown_lever(ningxia):
     """Apply levers names an unknown lever."""
     with pytest.raises(ScenarioError, match="did you mean 'incubator_capacity'"):
-        app_logic.apply_levers(ningxia, {"incubator_capacty": 1.0}, 2026)
+        ningxia.with_levers({"incubator_capacty": 1.0}, 2026)
 
 
 def test_presets_and_their_errors():
@@ -196,12 +196,6 @@ def test_comparison_table_errors():
         app_logic.comparison_table({"base": _frames()["base"]}, ["gdp"], [2025])
     with pytest.raises(ValueError, match="year 2040 is outside the run of 'base'"):
         app_logic.comparison_table(_frames(), ["gdp"], [2040])
-
-
-def test_long_series_stacks_runs():
-    """Long series stacks runs."""
-    long = app_logic.long_series(_frames(), "gdp")
-    assert long.shape == (4, 3) and set(long["series"]) == {"base", "plan"}
 
 
 def test_all_targets_puts_scenario_targets_first_and_drops_duplicates():
@@ -399,23 +393,3 @@ def test_validation_table_speaks_the_chosen_language():
     assert en["detail"].tolist() == summary["detail"].tolist()
     with pytest.raises(ValueError, match="lang must be 'zh' or 'en', got 'fr'"):
         app_logic.validation_table(summary, "fr")
-
-
-def test_chart_points_keep_one_indicator_with_weight_and_the_model_value():
-    documented = pd.DataFrame({
-        "indicator": ["gdp", "gdp", "gdp", "rd"],
-        "year": [2020.0, 2021.0, 2022.0, 2020.0],
-        "value_model": [1.0, 2.0, 3.0, 4.0],
-        "value": [10.0, 20.0, 30.0, 40.0],
-        "bound": ["equal", "at_least", "equal", "equal"],
-        "weight": [1.0, 0.0, 1.0, 1.0],
-    })
-    points = app_logic.chart_points(documented, "gdp", "observed")
-    assert points["year"].tolist() == [2020, 2022] and points["value"].tolist() == [1.0, 3.0]
-    assert set(points["kind"]) == {"observed"}
-    targets = app_logic.targets_frame(
-        [Target(indicator="gdp", year=2030, value=5.0, bound="at_least")]
-    )
-    assert app_logic.chart_points(targets, "gdp", "target")["value"].tolist() == [5.0]
-    assert app_logic.chart_points(targets, "rd", "target") is None
-    assert app_logic.chart_points(None, "gdp", "target") is None
