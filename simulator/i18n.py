@@ -111,7 +111,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "probability": ("达成概率", "Probability of meeting"),
     "run_ensemble": ("运行集合模拟", "Run the ensemble"),
     # model
-    "diagram": ("存量流量 / 因果关系图", "Stock-and-flow / causal diagram"),
+    "diagram": ("因果关系图", "Causal diagram"),
+    "stock_flow": (
+        "存量流量图(与 Vensim 中所见相同)", "Stock-and-flow diagram (as Vensim shows it)"
+    ),
+    "sector": ("部门视图", "Sector view"),
+    "stock_flow_legend": (
+        "方框:存量;蓝色粗线与 ✕:流量管道与阀门;灰色圆点:源/汇;细箭头:因果链;"
+        "灰字:其他部门的变量(影子变量)。图由方程生成(python -m simulator.model_diagram)。",
+        "Boxes: stocks; thick blue lines with ✕: flow pipes and valves; grey dots: sources and"
+        " sinks; thin arrows: causal links; grey names: variables of other sectors (shadows)."
+        " Generated from the equations (python -m simulator.model_diagram).",
+    ),
     "focus": ("聚焦变量", "Focus on variable"),
     "depth": ("邻域深度", "Neighbourhood depth"),
     "show_constants": ("显示常量", "Show constants"),

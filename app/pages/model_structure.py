@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state, widgets
-from simulator import app_logic, battery
+from simulator import app_logic, battery, model_diagram
 
 tr = state.tr
 
@@ -22,6 +22,12 @@ def _loops(sha256: str, max_length: int) -> list[list[str]]:
     return app_logic.simple_cycles(_graph(sha256), max_length)
 
 
+@st.cache_data(show_spinner=False)
+def _view_png(sha256: str, view: str) -> bytes:
+    """Return one sector view of the model's stock-and-flow diagram as PNG (cached by hash)."""
+    return app_logic.figure_png(model_diagram.view_figure(state.model().path, view))
+
+
 def render() -> None:
     """Draw the page."""
     widgets.sidebar()
@@ -30,6 +36,13 @@ def render() -> None:
     st.title(tr("page_model"))
     graph = _graph(model.sha256)
     names = {name: model.variables[name].vensim_name for name in graph}
+
+    st.subheader(tr("stock_flow"))
+    views = model_diagram.view_names(model.path)
+    if views:
+        view = st.selectbox(tr("sector"), views, key="_model_view")
+        st.image(_view_png(model.sha256, view))
+        st.caption(tr("stock_flow_legend"))
 
     st.subheader(tr("diagram"))
     columns = st.columns(3)

@@ -217,9 +217,12 @@ def results_csv(frame: pd.DataFrame, units: dict[str, str]) -> bytes:
 
 
 def figure_png(figure) -> bytes:
-    """PNG bytes of a matplotlib figure."""
+    """PNG bytes of a matplotlib figure; the figure is closed (pyplot keeps it otherwise)."""
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
     return buffer.getvalue()
 
 
