@@ -251,7 +251,12 @@ class _ElementCompiler:
         if isinstance(node, np.ndarray):
             if not self.context:
                 raise self.unsupported("subscripted (array) values")
-            values = np.array(node, dtype=float).reshape(sb.shape_of(self.context))
+            shape = sb.shape_of(self.context)
+            if node.size != math.prod(shape):
+                raise self.unsupported(
+                    f"{node.size} constants for subscripts of shape {shape}"
+                )
+            values = np.array(node, dtype=float).reshape(shape)
             return python_object(values), self.context
         raise self.unsupported(construct_name(node))
 
@@ -264,6 +269,9 @@ class _ElementCompiler:
         if self.program.kinds.get(py_name) == "lookup":
             raise self.unsupported(f"the lookup {py_name!r} without an argument")
         dims = self.program.dims.get(py_name, sb.SCALAR)
+        if dims and py_name == self.py_name:
+            # PySD recurses without end on these too
+            raise self.unsupported("references between the equations of one subscripted element")
         if node.subscripts is None:
             return reference(py_name), dims
         if not dims:
