@@ -149,6 +149,32 @@ def test_subscripted_statefuls(tmp_path):
     np.testing.assert_allclose(frame["First[South]"], 1)
 
 
+LOOKUPS = """
+Region: North, South ~~|
+Kind: Small, Large ~~|
+Curve[North]((0, 0), (10, 10)) ~~|
+Curve[South]((0, 0), (10, 20)) ~~|
+Grid[Region, Small]((0, 1), (10, 1)) ~~|
+Grid[Region, Large]((0, 0), (10, -10)) ~~|
+Input[Region] = 2, 4 ~~|
+Each[Region] = Curve[Region](Input[Region] + TIME) ~~|
+Crossed[Region, Kind] = Grid[Region, Kind](Input[Region]) ~~|
+On Time[Region] = Curve[Region](TIME) ~~|
+Inline[Region] = WITH LOOKUP(Input[Region], ((0, 0), (4, 8))) ~~|
+"""
+
+
+def test_subscripted_lookups_and_with_lookup(tmp_path):
+    """A table per element, called on matching, broadcast and scalar arguments."""
+    frame = _same_as_pysd(_write(tmp_path, LOOKUPS))
+    first = frame.iloc[1]  # TIME = 1
+    assert first["Each[North]"] == pytest.approx(3) and first["Each[South]"] == pytest.approx(10)
+    assert first["Crossed[South,Large]"] == pytest.approx(-4)
+    assert first["Crossed[North,Small]"] == pytest.approx(1)
+    assert first["On Time[South]"] == pytest.approx(2)
+    assert first["Inline[North]"] == pytest.approx(4) and first["Inline[South]"] == 8
+
+
 def test_run_shapes_and_subscripted_parameters(tmp_path):
     """run() gives (N, n_saved, *dims); a subscripted constant takes dims or (N, *dims)."""
     model = compile_model(_write(tmp_path, ONE_D))
@@ -179,11 +205,9 @@ Order[Region] = VECTOR SORT ORDER(Input[Region], 1) ~~|
 """)
     with pytest.raises(UnsupportedConstructError, match="'Order' uses the function VECTOR SORT"):
         compile_model(path)
-    lookup = _write(tmp_path, """
-Region: North, South ~~|
-Curve[North]((0, 0), (1, 1)) ~~|
-Curve[South]((0, 0), (1, 2)) ~~|
-Value[Region] = Curve[Region](0.5) ~~|
-""", "lookup.mdl")
-    with pytest.raises(UnsupportedConstructError, match="'Curve' uses subscripted lookups"):
-        compile_model(lookup)
+    from_file = _write(tmp_path, """
+Region: GET XLS SUBSCRIPT('regions.xlsx', 'x', 'A1', 'A2', '') ~~|
+Input[Region] = 1 ~~|
+""", "from_file.mdl")
+    with pytest.raises(UnsupportedConstructError, match="subscript ranges read from files"):
+        compile_model(from_file)

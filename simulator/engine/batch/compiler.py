@@ -280,6 +280,14 @@ class _ElementCompiler:
 
     def subscripted_reference(self, expr: Expr, dims: tuple, subs: list) -> tuple:
         """Select and name the dimensions of a reference ``x[a, b]`` (PySD's ``visit_loc``)."""
+        takes, picks, out = self.selection(dims, subs)
+        if any(t is not None for t in takes) or any(p is not None for p in picks):
+            expr = call(sb.select, [expr, python_object(len(dims)),
+                                    python_object(takes), python_object(picks)])
+        return expr, out
+
+    def selection(self, dims: tuple, subs: list) -> tuple:
+        """Return the ``takes`` and ``picks`` of :func:`sb.select` and the dimensions after it."""
         manager = self.subscripts
         try:
             current = manager.make_coord_dict(list(subs))
@@ -303,10 +311,7 @@ class _ElementCompiler:
             else:
                 takes.append(None)  # a whole range: positional, as PySD's ':'
             out.append((dim, coords))
-        if any(t is not None for t in takes) or any(p is not None for p in picks):
-            expr = call(sb.select, [expr, python_object(len(dims)),
-                                    python_object(tuple(takes)), python_object(tuple(picks))])
-        return expr, self.mapped(tuple(out))
+        return tuple(takes), tuple(picks), self.mapped(tuple(out))
 
     def mapped(self, dims: tuple) -> tuple:
         """Rename dimensions absent from the left side through subscript mappings."""
@@ -380,6 +385,8 @@ class _ElementCompiler:
             if py_name not in self.program.lookups:
                 raise self.unsupported(f"a call of {py_name!r}, which is not a lookup")
             argument, dims = self.typed(node.arguments[0])
+            if py_name in self.program.dims:
+                return self.subscripted_lookup(py_name, node.function, (argument, dims))
             return _lookup_call(self.program.lookups[py_name], argument), dims
         if function == "elmcount":
             return self.elmcount(node)
@@ -413,6 +420,22 @@ class _ElementCompiler:
             clock = [reference(CLOCK), reference("time_step")]
             return call(function_, clock + args), dims
         raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
+
+    def subscripted_lookup(self, py_name: str, function, argument: tuple) -> tuple:
+        """Call a subscripted lookup: each cell's own table on the argument's matching cells."""
+        ids, tables = self.program.lookups[py_name]
+        dims = self.program.dims[py_name]
+        if function.subscripts is not None:
+            takes, picks, dims = self.selection(dims, function.subscripts.subscripts)
+            ids = sb.select(ids, len(takes), takes, picks)
+        target = sb.union(argument[1], dims)
+        own = sb.names_of(dims)
+        ids = np.transpose(ids, [own.index(name) for name in sb.names_of(target) if name in own])
+        ids = ids.reshape([len(el) if name in own else 1 for name, el in target])
+        x = self.align(argument, target)
+        cells = call(sb.lookup_cells, [x, python_object(ids), python_object(tables),
+                                       python_object(sb.shape_of(target))])
+        return cells, target
 
     def elmcount(self, node: ae.CallStructure) -> tuple:
         if self.subscripts is None or len(node.arguments) != 1:
@@ -570,6 +593,25 @@ def _element_dims(manager, element) -> tuple:
     return tuple((name, tuple(coords)) for name, coords in manager.make_coord_dict(merged).items())
 
 
+def _lookup_cells(manager, element, dims: tuple) -> tuple:
+    """Return ``(ids, tables)`` of a subscripted lookup: each cell's index into ``tables``."""
+    ids = np.full(sb.shape_of(dims), -1)
+    tables = []
+    for component in element.components:
+        subs, excepts = component.subscripts
+        if excepts:
+            raise UnsupportedConstructError(element.name, "subscripted lookups with :EXCEPT:")
+        coords = manager.make_coord_dict(subs).values()
+        index = [[own.index(c) for c in cell] for cell, (_, own) in zip(coords, dims)]
+        ids[np.ix_(*index)] = len(tables)
+        tables.append(lookup_table(component.ast, element.name))
+    if np.any(ids < 0):
+        raise UnsupportedConstructError(
+            element.name, "a subscripted lookup without a table for every element"
+        )
+    return ids, tuple(tables)
+
+
 def _kind(element, components) -> str:
     if isinstance(element, am.AbstractControlElement):
         return "control"
@@ -619,12 +661,14 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
             data = next(c for c in components if isinstance(c, am.AbstractData))
             raise UnsupportedConstructError(element.name, construct_name(data.ast))
         if any(isinstance(c, am.AbstractLookup) for c in components):
-            if dims:
-                raise UnsupportedConstructError(element.name, "subscripted lookups")
             program.kinds[py_name] = "lookup"
             program.names[py_name] = element.name
             program.units[py_name] = element.units
-            program.lookups[py_name] = lookup_table(components[0].ast, element.name)
+            if dims:
+                program.dims[py_name] = dims
+                program.lookups[py_name] = _lookup_cells(manager, element, dims)
+            else:
+                program.lookups[py_name] = lookup_table(components[0].ast, element.name)
             continue
         program.kinds[py_name] = _kind(element, components)
         program.names[py_name] = element.name

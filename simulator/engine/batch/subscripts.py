@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .functions import lookup
+
 #: Dimensions of an unsubscripted value.
 SCALAR: tuple = ()
 
@@ -169,4 +171,33 @@ def assemble(shape: tuple, parts: tuple, *values):
             full = np.broadcast_to(array, block.shape)
             block[..., mask] = full[..., mask]
             out[where] = block
+    return out
+
+
+def lookup_cells(x, ids, tables: tuple, full: tuple):
+    """Evaluate a subscripted lookup: in each cell, that cell's table at ``x``.
+
+    Parameters
+    ----------
+    x : array_like
+        The argument, aligned to the result's dimensions (scenario axis optional).
+    ids : numpy.ndarray of int
+        Index into ``tables`` of each cell, aligned likewise.
+    tables : tuple
+        ``(xs, ys, method)`` of each table.
+    full : tuple of int
+        The result's shape without the scenario axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values.
+    """
+    x = np.asarray(x, dtype=float)
+    x = np.broadcast_to(x, x.shape[: x.ndim - len(full)] + tuple(full))
+    ids = np.broadcast_to(ids, tuple(full))
+    out = np.empty(x.shape)
+    for cell in np.ndindex(*full):
+        where = (Ellipsis,) + cell
+        out[where] = lookup(x[where], *tables[ids[cell]])
     return out
