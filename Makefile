@@ -25,6 +25,7 @@ app: $(STAMP_APP)
 # A fixed hash seed makes the derandomised hypothesis draws the same on every
 # machine (set and dict order of strings otherwise varies between runs).
 test: $(STAMP_TEST)
+	$(BIN)/ruff check .
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q
 
 test-thorough: $(STAMP_TEST)

@@ -1,8 +1,8 @@
-"""Streamlit entry point: routes only (pages in ``simulator/app_pages``, logic in ``simulator``)."""
+"""Streamlit entry point: routes only (pages in ``app/pages``, logic in ``simulator``)."""
 
 import streamlit as st
 
-PAGES = "simulator/app_pages"
+PAGES = "app/pages"
 
 st.set_page_config(page_title="Innovation Dynamics 区域科技创新情景", layout="wide")
 st.navigation(

@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from simulator.engine.dispatch import ENGINES  # noqa: E402
 from simulator.sweep import DaskUnavailableError, run_sweep, spec_from_dict  # noqa: E402
 
 BACKENDS = ("in-process", "processes", "dask")
@@ -102,7 +103,7 @@ def main(argv: list | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     records = []
     why_not = _batch_works()
-    engines = ["batch", "pysd"] if not why_not else ["pysd"]
+    engines = [e for e in ENGINES if e != "auto" and not (why_not and e == "batch")]
     if why_not:
         print(f"batch engine skipped: {why_not}")
     print(f"{'engine':6} {'backend':11} {'runs':>7} {'measured':>9} {'wall [s]':>9} {'runs/s':>9}")

@@ -33,18 +33,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import optimize
 from scipy.stats import qmc
 
-from simulator.data.observations import FIT_END_YEAR, load_observations
-from simulator.data.profile import REGIONS, Z90, Profile
 from simulator import catalogue, paths
-from simulator.errors import did_you_mean
+from simulator.catalogue import REGIONS
+from simulator.data.observations import FIT_END_YEAR, load_observations
+from simulator.data.profile import Z90, Profile
 from simulator.engine.dispatch import run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
+from simulator.errors import did_you_mean
 from simulator.runner import scenario_inputs
 from simulator.scenario import Scenario
+from simulator.yaml_input import read_yaml
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
 SCENARIOS_DIR = paths.SCENARIOS_DIR
@@ -73,7 +74,7 @@ class RegionSpec:
     derived_values: dict[str, dict] = field(default_factory=dict)
 
 
-def load_spec(region: str) -> RegionSpec:
+def load_region_spec(region: str) -> RegionSpec:
     """Read a region's calibration spec.
 
     Raises
@@ -82,9 +83,10 @@ def load_spec(region: str) -> RegionSpec:
         If the region is unknown.
     """
     if region not in REGIONS:
-        raise ValueError(f"unknown region {region!r}{did_you_mean(region, REGIONS)} (valid: {list(REGIONS)})")
-    with open(SPECS_DIR / f"{region}.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        raise ValueError(
+            f"unknown region {region!r}{did_you_mean(region, REGIONS)} (valid: {list(REGIONS)})"
+        )
+    data = read_yaml(SPECS_DIR / f"{region}.yaml", "calibration spec")
     return RegionSpec(
         region=data["region"],
         base_year=int(data["base_year"]),
@@ -106,7 +108,8 @@ def region_observations(region: str, *, frame: pd.DataFrame | None = None) -> pd
         ``weight``, ``line`` (of observations.csv; 0 for derived rows), ``note``.
     """
     data = frame if frame is not None else load_observations()
-    rows = data[(data["region"].str.lower() == region) & (data["kind"] == "outcome") & (data["weight"] > 0)]
+    mine = data["region"].str.lower() == region
+    rows = data[mine & (data["kind"] == "outcome") & (data["weight"] > 0)]
     out = pd.DataFrame(
         {
             "indicator": rows["indicator"].map(lambda n: MODEL_INDICATOR.get(n, n)),
@@ -122,7 +125,9 @@ def region_observations(region: str, *, frame: pd.DataFrame | None = None) -> pd
     return out[out["indicator"].isin(indicator_names)].reset_index(drop=True)
 
 
-def fitting_observations(spec: RegionSpec, until: int, observations: pd.DataFrame | None = None) -> pd.DataFrame:
+def fitting_observations(
+    spec: RegionSpec, until: int, observations: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Outcomes used to fit: from the base year to ``until``, plus derived rows.
 
     ``observations`` (columns as :func:`region_observations` returns) replaces
@@ -130,9 +135,18 @@ def fitting_observations(spec: RegionSpec, until: int, observations: pd.DataFram
     """
     obs = region_observations(spec.region) if observations is None else observations
     derived = pd.DataFrame(
-        [{"indicator": d["indicator"], "year": int(d["year"]), "value": float(d["value"]),
-          "bound": d.get("bound", "equal"), "weight": float(d.get("weight", 1.0)), "line": 0,
-          "note": d.get("note", "")} for d in spec.derived]
+        [
+            {
+                "indicator": d["indicator"],
+                "year": int(d["year"]),
+                "value": float(d["value"]),
+                "bound": d.get("bound", "equal"),
+                "weight": float(d.get("weight", 1.0)),
+                "line": 0,
+                "note": d.get("note", ""),
+            }
+            for d in spec.derived
+        ]
     )
     obs = pd.concat([obs, derived], ignore_index=True) if len(derived) else obs
     keep = (obs["year"] >= spec.base_year) & (obs["year"] <= until)
@@ -146,15 +160,22 @@ def documented_values(spec: RegionSpec) -> dict[str, tuple[float, str]]:
     out = {}
     for name, where in spec.documented.items():
         rows = data[
-            (data["region"].str.lower() == spec.region) & (data["indicator"] == where["indicator"])
-            & (data["year"] == where["year"]) & (data["kind"] == "outcome") & (data["weight"] > 0)
+            (data["region"].str.lower() == spec.region)
+            & (data["indicator"] == where["indicator"])
+            & (data["year"] == where["year"])
+            & (data["kind"] == "outcome")
+            & (data["weight"] > 0)
         ]
         if len(rows) != 1:
             raise ValueError(
-                f"{spec.region}: {name} needs one documented {where['indicator']} {where['year']}, found {len(rows)}"
+                f"{spec.region}: {name} needs one documented {where['indicator']}"
+                f" {where['year']}, found {len(rows)}"
             )
         row = rows.iloc[0]
-        out[name] = (float(row["value_model"]), f"observations.csv line {int(row['line'])}: {row['source']}")
+        out[name] = (
+            float(row["value_model"]),
+            f"observations.csv line {int(row['line'])}: {row['source']}",
+        )
     for name, entry in spec.derived_values.items():
         out[name] = (float(entry["value"]), f"derived: {entry['source']}")
     return out
@@ -203,8 +224,14 @@ def priors(spec: RegionSpec, model: LoadedModel) -> list[Prior]:
 class Objective:
     """Residuals of a region fit; one model run per evaluation."""
 
-    def __init__(self, spec: RegionSpec, until: int, model: LoadedModel, fixed: dict[str, float],
-                 observations: pd.DataFrame | None = None):
+    def __init__(
+        self,
+        spec: RegionSpec,
+        until: int,
+        model: LoadedModel,
+        fixed: dict[str, float],
+        observations: pd.DataFrame | None = None,
+    ):
         self.spec, self.until, self.model = spec, until, model
         self.priors = priors(spec, model)
         self.obs = fitting_observations(spec, until, observations)
@@ -214,11 +241,14 @@ class Objective:
         self.time_step = base.time_step
         inputs = scenario_inputs(base, self.grid)
         self.inputs = {
-            k: (pd.Series(v, index=self.grid) if isinstance(v, np.ndarray) else v) for k, v in inputs.items()
+            k: (pd.Series(v, index=self.grid) if isinstance(v, np.ndarray) else v)
+            for k, v in inputs.items()
         }
         self.inputs.update(fixed)
         entries = catalogue.indicators(model)
-        self.columns = {name: entries[name].vensim_name for name in sorted(set(self.obs["indicator"]))}
+        self.columns = {
+            name: entries[name].vensim_name for name in sorted(set(self.obs["indicator"]))
+        }
         sigma = np.where(self.obs["bound"] == "approx", SIGMA_APPROX, SIGMA_EQUAL)
         self.scale = np.sqrt(self.obs["weight"].to_numpy()) / sigma
         self.one_sided = (self.obs["bound"] == "at_least").to_numpy()
@@ -262,14 +292,24 @@ class Objective:
     ) -> pd.DataFrame:
         self.evaluations += 1
         # One PySD run (the reference); lever series are on the run's own grid.
-        inputs = {k: (v.to_numpy()[None, :] if isinstance(v, pd.Series) else v)
-                  for k, v in {**inputs, **self.parameters(z)}.items()}
-        times, out = run_cases(self.model, inputs, 1, engine="pysd",
-                               initial_time=self.spec.base_year, final_time=end_year,
-                               time_step=self.time_step, saveper=1.0,
-                               columns=list(columns.values()))
-        frame = pd.DataFrame({c: out[c][0] for c in columns.values()},
-                             index=np.rint(times).astype(int))
+        inputs = {
+            k: (v.to_numpy()[None, :] if isinstance(v, pd.Series) else v)
+            for k, v in {**inputs, **self.parameters(z)}.items()
+        }
+        times, out = run_cases(
+            self.model,
+            inputs,
+            1,
+            engine="pysd",
+            initial_time=self.spec.base_year,
+            final_time=end_year,
+            time_step=self.time_step,
+            saveper=1.0,
+            columns=list(columns.values()),
+        )
+        frame = pd.DataFrame(
+            {c: out[c][0] for c in columns.values()}, index=np.rint(times).astype(int)
+        )
         return frame.rename(columns={v: k for k, v in columns.items()})
 
     def simulate_many(self, z: np.ndarray) -> np.ndarray:
@@ -282,21 +322,36 @@ class Objective:
         k = len(z)
         self.evaluations += k
         params = {
-            name: (np.broadcast_to(value.to_numpy(), (k, len(value))) if isinstance(value, pd.Series) else value)
+            name: (
+                np.broadcast_to(value.to_numpy(), (k, len(value)))
+                if isinstance(value, pd.Series)
+                else value
+            )
             for name, value in self.inputs.items()
         }
         for j, p in enumerate(self.priors):
             params[p.name] = np.exp(z[:, j]) if p.transform == "log" else z[:, j]
-        times, out = run_cases(self.model, params, k, initial_time=self.spec.base_year,
-                               final_time=self.end_year, time_step=self.time_step, saveper=1.0,
-                               columns=list(self.columns.values()))
+        times, out = run_cases(
+            self.model,
+            params,
+            k,
+            initial_time=self.spec.base_year,
+            final_time=self.end_year,
+            time_step=self.time_step,
+            saveper=1.0,
+            columns=list(self.columns.values()),
+        )
         years = list(np.rint(times).astype(int))
         columns = [self.columns[i] for i in self.obs["indicator"]]
         index = [years.index(y) for y in self.obs["year"]]
-        return np.column_stack([out[c][:, t] for c, t in zip(columns, index)]) if len(columns) else np.zeros((k, 0))
+        return (
+            np.column_stack([out[c][:, t] for c, t in zip(columns, index)])
+            if len(columns)
+            else np.zeros((k, 0))
+        )
 
     def residuals_many(self, z: np.ndarray) -> np.ndarray:
-        """Data residuals followed by prior residuals, one row per row of ``z``."""
+        """Return data residuals followed by prior residuals, one row per row of ``z``."""
         z = np.atleast_2d(z)
         sim = self.simulate_many(z)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -307,7 +362,7 @@ class Objective:
         return np.hstack([self.scale * log_error, (z - means) / sds])
 
     def residuals(self, z: np.ndarray) -> np.ndarray:
-        """Data residuals followed by prior residuals."""
+        """Return data residuals followed by prior residuals."""
         return self.residuals_many(np.asarray(z, dtype=float)[None, :])[0]
 
     def jacobian(self, z: np.ndarray) -> np.ndarray:
@@ -334,9 +389,8 @@ def _extend(value, start: int, end: int):
 
 
 def baseline_scenario(region: str, model: LoadedModel) -> Scenario:
-    """The region's baseline scenario without its profile (levers and base-year policy)."""
-    with open(SCENARIOS_DIR / f"{region}-baseline.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    """Return the region's baseline scenario without its profile (levers, base-year policy)."""
+    data = read_yaml(SCENARIOS_DIR / f"{region}-baseline.yaml", "scenario file")
     data.pop("profile", None)
     return Scenario.from_dict(data, model)
 
@@ -374,12 +428,14 @@ def fit_region(
     if until > FIT_END_YEAR:
         raise ValueError(f"--until {until}: fitting uses outcomes up to {FIT_END_YEAR} only")
     model = model or load_model()
-    spec = load_spec(region)
+    spec = load_region_spec(region)
     if until <= spec.base_year:
         raise ValueError(f"--until {until} must be after {region}'s base year {spec.base_year}")
     documented = documented_values(spec)
     fixed = {name: value for name, (value, _) in documented.items()}
-    fixed.update({name: float(a["value"]) for name, a in spec.assumed.items() if name not in spec.fit})
+    fixed.update(
+        {name: float(a["value"]) for name, a in spec.assumed.items() if name not in spec.fit}
+    )
     objective = Objective(spec, until, model, fixed, observations)
     priors_ = objective.priors
 
@@ -396,8 +452,12 @@ def fit_region(
     if priors_:
         for x0 in starts:
             result = optimize.least_squares(
-                objective.residuals, np.clip(x0, lower, upper), bounds=(lower, upper),
-                method="trf", x_scale=np.array([p.sd for p in priors_]), max_nfev=200,
+                objective.residuals,
+                np.clip(x0, lower, upper),
+                bounds=(lower, upper),
+                method="trf",
+                x_scale=np.array([p.sd for p in priors_]),
+                max_nfev=200,
                 jac=objective.jacobian,
             )
             if best is None or result.cost < best.cost:
@@ -415,7 +475,12 @@ def fit_region(
         entries[name] = {"status": "documented", "source": citation}
     catalogued = catalogue.parameters(model)
     for name, a in spec.assumed.items():
-        entries[name] = {"status": "assumed", "low": a["low"], "high": a["high"], "reason": a["reason"]}
+        entries[name] = {
+            "status": "assumed",
+            "low": a["low"],
+            "high": a["high"],
+            "reason": a["reason"],
+        }
         # the model's valid range, so that ensemble draws stay inside it
         if catalogued[name].min is not None:
             entries[name]["min"] = catalogued[name].min

@@ -14,24 +14,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from calibration import fit_stats
-from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_spec
+from calibration.fitting import MODEL_INDICATOR, Objective, fitting_observations, load_region_spec
+from simulator import catalogue, fit_stats
 from simulator.data.observations import FIT_END_YEAR, load_holdout
 from simulator.data.profile import Profile
-from simulator import catalogue
 from simulator.engine.model import LoadedModel, load_model
 from simulator.results import atomic_write_text
+from simulator.yaml_input import read_yaml
 
 #: Forecast horizon of the report's simulation [year].
 REPORT_END_YEAR = 2030
 
 
-def simulate_profile(profile: Profile, end_year: int = REPORT_END_YEAR, model: LoadedModel | None = None) -> pd.DataFrame:
+def simulate_profile(
+    profile: Profile, end_year: int = REPORT_END_YEAR, model: LoadedModel | None = None
+) -> pd.DataFrame:
     """Run the region's baseline with the profile's values; indicators by year."""
     model = model or load_model()
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     objective = Objective(spec, min(profile.fit_until, FIT_END_YEAR), model, dict(profile.values))
     indicators = [*catalogue.KEY_INDICATORS, "high_tech_enterprises_newly_certified"]
     return objective.forecast(np.array(profile.mean, dtype=float), end_year, indicators)
@@ -48,21 +49,25 @@ def series_statistics(points: pd.DataFrame) -> pd.DataFrame:
             row["mape"] = fit_stats.mape(group["sim"], group["value"])
             row["rmspe"] = fit_stats.rmspe(group["sim"], group["value"])
         if n >= 3:
-            row["theil_u"], row["um"], row["us"], row["uc"] = fit_stats.theil_decomposition(group["sim"], group["value"])
+            row["theil_u"], row["um"], row["us"], row["uc"] = fit_stats.theil_decomposition(
+                group["sim"], group["value"]
+            )
         rows.append(row)
-    return pd.DataFrame(rows, columns=["indicator", "n", "mape", "rmspe", "theil_u", "um", "us", "uc"])
+    return pd.DataFrame(
+        rows, columns=["indicator", "n", "mape", "rmspe", "theil_u", "um", "us", "uc"]
+    )
 
 
 def matched_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
     """Documented outcomes used in the fit, with the model's value and error [%]."""
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     obs = fitting_observations(spec, profile.fit_until)
     return _match(obs, frame)
 
 
 def forecast_points(profile: Profile, frame: pd.DataFrame) -> pd.DataFrame:
     """Outcomes no fit has seen: later fitting-data years and the hold-out file."""
-    spec = load_spec(profile.region)
+    spec = load_region_spec(profile.region)
     later = fitting_observations(spec, FIT_END_YEAR)
     later = later[later["year"] > profile.fit_until].assign(source="observations.csv")
     hold = load_holdout()
@@ -83,8 +88,10 @@ def _match(obs: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return obs.reset_index(drop=True)
 
 
-def write_report(profile: Profile, report_dir: str | os.PathLike, model: LoadedModel | None = None) -> Path:
-    """Write ``fit.md``, ``fit_points.csv``, ``fit_statistics.csv``, ``forecast.csv`` and ``fit.png``.
+def write_report(
+    profile: Profile, report_dir: str | os.PathLike, model: LoadedModel | None = None
+) -> Path:
+    """Write ``fit.md``, ``fit_points.csv``, ``fit_statistics.csv``, ``forecast.csv``, ``fit.png``.
 
     Returns
     -------
@@ -112,7 +119,9 @@ def _plot(profile, frame, points, forecast, path: Path) -> None:
 
     entries = catalogue.indicators()
     names = [n for n in frame.columns if n in entries]
-    observed = pd.concat([points, forecast], ignore_index=True).rename(columns={"value": "value_model"})
+    observed = pd.concat([points, forecast], ignore_index=True).rename(
+        columns={"value": "value_model"}
+    )
     observed = observed.assign(weight=observed.get("weight", 1.0))
     figure = plot_series(
         frame[names], indicators=names,
@@ -129,14 +138,17 @@ def _fmt(x: float) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g}"
 
 
-def _markdown(profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forecast: pd.DataFrame) -> str:
+def _markdown(
+    profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forecast: pd.DataFrame
+) -> str:
     spec_notes = _fit_notes(profile.region)
     lines = [
         f"# Fit report · 拟合报告: {profile.region}",
         "",
         f"Base year {profile.base_year}; outcomes {profile.base_year}–{profile.fit_until} used; "
         f"{profile.fit.get('observations_used')} observations, {profile.fit.get('starts')} starts, "
-        f"{profile.fit.get('model_evaluations')} model runs. Model {profile.provenance.get('model_sha256', '')[:12]}, "
+        f"{profile.fit.get('model_evaluations')} model runs. "
+        f"Model {profile.provenance.get('model_sha256', '')[:12]}, "
         f"data {profile.provenance.get('data_sha256', '')[:12]}.",
         "",
         "## Parameters",
@@ -146,35 +158,49 @@ def _markdown(profile: Profile, stats: pd.DataFrame, points: pd.DataFrame, forec
     ]
     for name, value in profile.values.items():
         e = profile.entries.get(name, {})
-        prior = f"{e['prior_mean']:.4g} ± {e['prior_sd']:.3g} ({e['space']})" if e.get("fitted") else (
-            f"[{e['low']}, {e['high']}]" if e.get("status") == "assumed" else "")
-        ident = ("yes" if e.get("identified") else "no: stays near its prior") if e.get("fitted") else ""
-        lines.append(f"| {name} | {value:.4g} | {e.get('status', '')} | {prior} | {_fmt(e.get('posterior_sd'))} | {ident} |")
-    lines += ["", "## Series (in sample)", "", "| indicator | n | MAPE % | RMSPE % | U | U^M | U^S | U^C | note |",
+        prior = (
+            f"{e['prior_mean']:.4g} ± {e['prior_sd']:.3g} ({e['space']})" if e.get("fitted")
+            else f"[{e['low']}, {e['high']}]" if e.get("status") == "assumed" else ""
+        )
+        ident = (
+            ("yes" if e.get("identified") else "no: stays near its prior") if e.get("fitted")
+            else ""
+        )
+        lines.append(f"| {name} | {value:.4g} | {e.get('status', '')} | {prior} | "
+                     f"{_fmt(e.get('posterior_sd'))} | {ident} |")
+    lines += ["", "## Series (in sample)", "",
+              "| indicator | n | MAPE % | RMSPE % | U | U^M | U^S | U^C | note |",
               "|---|---|---|---|---|---|---|---|---|"]
     for row in stats.itertuples():
         note = spec_notes.get(row.indicator, "")
         if not note and row.n >= 2 and row.mape > 10:
             note = "MAPE above 10%: see the points below"
-        lines.append(f"| {row.indicator} | {row.n} | {_fmt(row.mape)} | {_fmt(row.rmspe)} | {_fmt(row.theil_u)} | "
+        lines.append(f"| {row.indicator} | {row.n} | {_fmt(row.mape)} | {_fmt(row.rmspe)} | "
+                     f"{_fmt(row.theil_u)} | "
                      f"{_fmt(row.um)} | {_fmt(row.us)} | {_fmt(row.uc)} | {note} |")
-    lines += ["", "## Points", "", "| indicator | year | documented | model | error % | bound |", "|---|---|---|---|---|---|"]
+    lines += ["", "## Points", "", "| indicator | year | documented | model | error % | bound |",
+              "|---|---|---|---|---|---|"]
     for row in points.itertuples():
-        lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | {row.error_pct:+.1f} | {row.bound} |")
+        lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | "
+                     f"{row.error_pct:+.1f} | {row.bound} |")
     lines += ["", "## Forecasts of outcomes no fit has seen", ""]
     if len(forecast):
-        lines += ["| indicator | year | documented | forecast | error % | source |", "|---|---|---|---|---|---|"]
+        lines += ["| indicator | year | documented | forecast | error % | source |",
+                  "|---|---|---|---|---|---|"]
         for row in forecast.itertuples():
-            lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | {row.error_pct:+.1f} | {row.source} |")
-        lines += ["", f"Mean absolute forecast error: {forecast['error_pct'].abs().mean():.1f}% over {len(forecast)} points."]
+            lines.append(f"| {row.indicator} | {row.year} | {row.value:.4g} | {row.sim:.4g} | "
+                         f"{row.error_pct:+.1f} | {row.source} |")
+        lines += ["", f"Mean absolute forecast error: {forecast['error_pct'].abs().mean():.1f}%"
+                      f" over {len(forecast)} points."]
     else:
         lines.append("None documented for this region.")
-    lines += ["", "Convention: the model's value at time Y is compared with the figure published for year Y.", ""]
+    lines += ["", "Convention: the model's value at time Y is compared with the figure published"
+                  " for year Y.", ""]
     return "\n".join(lines)
 
 
 def _fit_notes(region: str) -> dict[str, str]:
     from calibration.fitting import SPECS_DIR
 
-    with open(SPECS_DIR / f"{region}.yaml", encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle).get("fit_notes", {}) or {})
+    spec = read_yaml(SPECS_DIR / f"{region}.yaml", "calibration spec")
+    return dict(spec.get("fit_notes") or {})

@@ -28,8 +28,11 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from simulator.engine.dispatch import ENGINES as _ALL_ENGINES
+
 STATUSES = ("reproduces", "refused", "mismatch", "error", "no reference")
-ENGINES = ("pysd", "batch")
+#: The engines compared: every engine a user can name, but not "auto" (a choice between them).
+ENGINES = tuple(engine for engine in _ALL_ENGINES if engine != "auto")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from simulator.engine.model import LoadedModel, load_model
+from simulator.yaml_input import read_yaml
 
 _CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 
@@ -71,12 +70,28 @@ class CatalogueEntry:
         return asdict(self)
 
 
+def check_range(entry: CatalogueEntry, value: float) -> float:
+    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
+    low = -math.inf if entry.min is None else entry.min
+    high = math.inf if entry.max is None else entry.max
+    if not low <= value <= high:
+        raise ValueError(
+            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
+            f" {_fmt(entry.max)} [{entry.unit}]"
+        )
+    return value
+
+
+def _fmt(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"
+
+
 def _bound(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
 def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry:
-    """A lever or parameter entry: unit, range and source from the model file."""
+    """Return a lever or parameter entry: unit, range and source from the model file."""
     return CatalogueEntry(name=name, vensim_name=info.vensim_name, unit=info.unit,
                           vensim_unit=info.unit, default=default, min=_bound(info.minimum),
                           max=_bound(info.maximum), source=info.comment, **labels)
@@ -84,8 +99,17 @@ def _constant_entry(name: str, info, default: float, **labels) -> CatalogueEntry
 
 @lru_cache(maxsize=1)
 def _labels() -> dict:
-    with open(_CATALOGUE_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml(_CATALOGUE_FILE, "catalogue")
+
+
+def regions() -> dict[str, dict[str, str]]:
+    """Return the plan regions (lowercase pinyin) with their Chinese and English names."""
+    return {name: dict(labels) for name, labels in _labels()["regions"].items()}
+
+
+#: The plan regions in lowercase pinyin, in the catalogue's order: the one list
+#: (scenario ``region:``, profiles, calibration specs, the app).
+REGIONS: tuple[str, ...] = tuple(regions())
 
 
 def groups() -> dict[str, dict[str, str]]:

@@ -7,14 +7,22 @@ value) ends in one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from simulator import paths
+from simulator.engine.dispatch import ENGINES
 from simulator.errors import ScenarioError, UnknownNameError
 
+#: The calibration's command-line module: ``python -m simulator calibrate`` hands over
+#: to it when the calibration package is installed (the simulator does not import it).
+CALIBRATION_CLI = "calibration.cli"
+#: Help of a scenario argument: a file or the name of a shipped scenario.
+SCENARIO_HELP = "scenario YAML file, or a shipped scenario's name (e.g. yibin-plan)"
 #: Exit code for bad input (as argparse uses for usage errors).
 EXIT_BAD_INPUT = 2
 #: The keys of simulator.battery.CHECKS, listed here so that building the parser
@@ -22,10 +30,12 @@ EXIT_BAD_INPUT = 2
 VALIDATION_CHECKS = ("signs", "conservation", "time_step", "steady_state", "reality_checks",
                      "extremes")
 
-_USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError)
+# OSError last: a full disk or a vanished folder while writing is one line too.
+_USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError,
+                FileNotFoundError, IsADirectoryError, PermissionError, OSError)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse with a one-line error instead of usage text."""
 
     def error(self, message: str) -> None:  # noqa: D102
@@ -43,10 +53,10 @@ def _parse_set(items: list[str]) -> dict[str, str]:
 
 
 def _load_scenario(args: argparse.Namespace):
-    """The scenario file, with ``--set`` overrides and ``--time-step`` if the command has them."""
+    """Load the scenario, with ``--set`` overrides and ``--time-step`` if the command has them."""
     from simulator.scenario import Scenario, load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(paths.find_scenario(args.scenario))
     overrides = _parse_set(getattr(args, "set", None))
     if overrides:
         scenario = scenario.with_overrides(overrides)
@@ -64,8 +74,8 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
         return None
     import math
 
-    from simulator.engine.model import load_model
     from simulator.engine.dispatch import resolve_engine
+    from simulator.engine.model import load_model
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
@@ -87,8 +97,10 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
 
-    if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
-        raise ValueError(f"--out '{args.out}' must end in .csv or .parquet")
+    if args.out:  # before the run, not after it
+        from simulator.results import check_output_path
+
+        check_output_path(args.out)
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise ValueError(f"--plot '{args.plot}' must end in .png")
     scenario = _load_scenario(args)
@@ -98,7 +110,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         results.metadata["time_step_check"] = check
     if args.out:
         results.write(args.out)
-        print(f"wrote {args.out} ({len(results.frame)} years x {results.frame.shape[1]} indicators)")
+        print(f"wrote {args.out} ({len(results.frame)} years x {results.frame.shape[1]}"
+              " indicators)")
     else:
         from simulator.catalogue import KEY_INDICATORS
 
@@ -112,11 +125,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from simulator.results import atomic_write_text
     from simulator.engine.simulate import simulate_file
+    from simulator.results import atomic_write_text, check_output_path
 
-    if Path(args.out).suffix.lower() != ".csv":
-        raise ValueError(f"--out '{args.out}' must end in .csv")
+    check_output_path(args.out, suffixes=(".csv",))
     frame = simulate_file(args.model, engine=args.engine)
     atomic_write_text(Path(args.out), frame.to_csv())
     print(f"wrote {args.out} ({len(frame)} times x {frame.shape[1]} variables)")
@@ -153,32 +165,45 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_targets(args: argparse.Namespace) -> int:
     from simulator.targets import format_table, track_ensemble, track_targets
 
-    if args.out and Path(args.out).suffix.lower() != ".csv":
-        raise ValueError(f"--out '{args.out}' must end in .csv")
+    if args.out:  # before the run, not after it
+        from simulator.results import check_output_path
+
+        check_output_path(args.out, suffixes=(".csv",))
     scenario = _load_scenario(args)
     if not scenario.targets:
-        print(f"scenario {scenario.name!r} has no targets to track (see the comments in {args.scenario})")
+        print(f"scenario {scenario.name!r} has no targets to track (see the comments in"
+              f" {args.scenario})")
         return 0
     indicators = sorted({t.indicator for t in scenario.targets})
     if args.ensemble is None:
         from simulator.runner import run_scenario
 
-        table = track_targets(run_scenario(scenario, engine=args.engine, indicators=indicators).frame, scenario.targets)
+        result = run_scenario(scenario, engine=args.engine, indicators=indicators)
+        table = track_targets(result.frame, scenario.targets)
     else:
         if args.seed is None:
             raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
         from simulator.ensemble import run_ensemble
 
-        ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine, indicators=indicators)
+        ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
+                                indicators=indicators)
         for note in ensemble.notes:
             print(note)
         table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
     _check_time_step(scenario, args)  # of the scenario's own parameters
     print(format_table(table))
     if args.out:
-        from simulator.results import atomic_write_text
+        from simulator.engine.dispatch import resolve_engine
+        from simulator.engine.model import load_model
+        from simulator.results import provenance, write_table
 
-        atomic_write_text(Path(args.out), table.to_csv(index=False))
+        model = load_model()
+        meta = provenance(model.path, model.sha256, scenario.to_dict(),
+                          resolve_engine(args.engine, model))
+        if args.ensemble is not None:
+            meta["ensemble"] = {"n": args.ensemble, "seed": args.seed,
+                                "source": ensemble.source, "notes": list(ensemble.notes)}
+        write_table(args.out, table, meta)
         print(f"wrote {args.out} ({len(table)} targets)")
     return 0
 
@@ -193,7 +218,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from simulator.battery import CHECKS, validate_scenario
     from simulator.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(paths.find_scenario(args.scenario))
     summary, _ = validate_scenario(scenario, engine=args.engine,
                                    checks=tuple(args.only or CHECKS))
     for name, row in summary.iterrows():
@@ -204,48 +229,95 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from calibration.fitting import fit_region
-    from simulator.data.observations import FIT_END_YEAR
-    from simulator.data.profile import REGIONS, save_profile
-    from calibration.report import write_report
+def _calibration_cli():
+    """Return the calibration's command-line module, or None when it is not installed."""
+    try:
+        return importlib.import_module(CALIBRATION_CLI)
+    except ModuleNotFoundError as error:
+        if error.name not in ("calibration", CALIBRATION_CLI):
+            raise  # calibration is there but something it needs is missing: say so
+        return None
 
-    if args.all == bool(args.region):
-        raise ValueError("give one REGION or --all")
-    regions = list(REGIONS) if args.all else [args.region]
-    until = args.until if args.until is not None else FIT_END_YEAR
-    for region in regions:
-        profile = fit_region(region, until=until, n_starts=args.starts, seed=args.seed)
-        if until == FIT_END_YEAR and not args.no_save:
-            print(f"wrote {save_profile(profile)}")
-        folder = write_report(profile, args.report or paths.reports_root() / "calibration")
-        print(f"wrote {folder}/fit.md")
-    return 0
+
+def _calibration_missing(args: argparse.Namespace) -> int:
+    raise FileNotFoundError(
+        f"the calibrate command needs the calibration package ({CALIBRATION_CLI} is not"
+        " installed); install innovation-dynamics with it, or run python -m calibration"
+    )
+
+
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    from simulator.goal_seek.problem import parse_bounds
+    from simulator.goal_seek.report import format_report, optimise, write_outputs
+
+    scenario = _load_scenario(args)
+
+    def split(text):
+        return None if text is None else text.split(",")
+
+    def progress(p):
+        best = f"cheapest feasible {p.best_cost:.4g} 亿元" if p.feasible else "none feasible yet"
+        print(f"\rgeneration {p.generation}/{p.max_generations}, {p.candidates} mixes, {best}",
+              end="", file=sys.stderr, flush=True)
+
+    result = optimise(scenario, probability=args.probability, levers=split(args.levers),
+                      targets=split(args.targets), budget=args.budget, by_year=args.by,
+                      bounds=parse_bounds(args.bound), n=args.ensemble, seed=args.seed,
+                      recheck_seed=args.recheck_seed, engine=args.engine, popsize=args.popsize,
+                      maxiter=args.maxiter, progress=None if args.quiet else progress,
+                      workers=args.workers)
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(format_report(result))
+    out = Path(args.out) if args.out else paths.reports_root() / "goal-seek" / scenario.name
+    for path in write_outputs(result, out):
+        print(f"wrote {path}")
+    return 0 if result.feasible else 1
 
 
 def _time_step_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--time-step", type=float, metavar="DT", help="replace the scenario's time step (1/n of a year, e.g. 0.03125)")
-    command.add_argument("--no-time-step-check", action="store_true", help="skip the check that halving the time step moves no key indicator by 1%% or more (it costs about two runs; a warning on stderr names a time step that converges)")
+    command.add_argument(
+        "--time-step", type=float, metavar="DT",
+        help="replace the scenario's time step (1/n of a year, e.g. 0.03125)",
+    )
+    command.add_argument(
+        "--no-time-step-check", action="store_true",
+        help="skip the check that halving the time step moves no key indicator by 1%% or more (it "
+             "costs about two runs; a warning on stderr names a time step that converges)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m simulator`` argument parser."""
-    parser = _Parser(prog="python -m simulator", description="Innovation Dynamics: regional S&T policy scenarios (区域科技创新政策情景模拟).")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    """Build the ``python -m simulator`` argument parser."""
+    parser = Parser(prog="python -m simulator", description="Innovation Dynamics: regional S&T"
+                    " policy scenarios (区域科技创新政策情景模拟).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     run = sub.add_parser("run", help="run a scenario file and print or write its indicators")
-    run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--set", action="append", metavar="NAME=VALUE", help="set a lever or parameter to a constant (repeatable)")
+    run.add_argument("scenario", help=SCENARIO_HELP)
+    run.add_argument(
+        "--set", action="append", metavar="NAME=VALUE",
+        help="set a lever or parameter to a constant (repeatable)",
+    )
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
-    run.add_argument("--engine", default="auto", choices=["auto", "batch", "pysd"], help="simulation engine (default: batch where it supports the model)")
+    run.add_argument(
+        "--engine", default="auto", choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model)",
+    )
     _time_step_options(run)
     run.set_defaults(func=_cmd_run)
 
-    sim = sub.add_parser("simulate", help="run any Vensim model with its own defaults; write every variable")
+    sim = sub.add_parser(
+        "simulate", help="run any Vensim model with its own defaults; write every variable"
+    )
     sim.add_argument("model", help="Vensim .mdl file")
-    sim.add_argument("--engine", default="pysd", choices=["pysd", "batch"])
-    sim.add_argument("--out", required=True, help="output FILE.csv (Time index, Vensim names as columns)")
+    sim.add_argument("--engine", default="auto", choices=ENGINES,
+                     help="auto (default): the batch engine where it compiles the model, else PySD")
+    sim.add_argument(
+        "--out", required=True,
+        help="output FILE.csv (Time index, Vensim names as columns)",
+    )
     sim.set_defaults(func=_cmd_simulate)
 
     for kind in ("levers", "indicators", "parameters"):
@@ -253,67 +325,142 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--json", action="store_true", help="print JSON")
         cmd.set_defaults(func=_cmd_catalogue(kind))
 
-    cal = sub.add_parser("calibrate", help="fit a region's profile to its documented outcomes and write a fit report")
-    cal.add_argument("region", nargs="?", help="yibin, suining, hechuan, ningxia or chengdu")
-    cal.add_argument("--all", action="store_true", help="every region")
-    cal.add_argument("--until", type=int, help="fit outcomes up to YEAR only (backtest; the profile is not saved)")
-    cal.add_argument("--report", help="report folder (default: $INNOVATION_DYNAMICS_REPORTS/calibration, else ~/.local/share/innovation-dynamics/reports/calibration)")
-    cal.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
-    cal.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
-    cal.add_argument("--no-save", action="store_true", help="do not overwrite the region's profile (simulator/data/profiles/<region>.yaml)")
-    cal.set_defaults(func=_cmd_calibrate)
+    # A plugin point, not a dependency: the calibration builds on the simulator.
+    calibration = _calibration_cli()
+    if calibration is None:
+        cal = sub.add_parser("calibrate",
+                             help="fit a region's profile (needs the calibration package)")
+        cal.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        cal.set_defaults(func=_calibration_missing)
+    else:
+        cal = sub.add_parser("calibrate", help=calibration.HELP)
+        calibration.add_arguments(cal)
+        cal.set_defaults(func=calibration.run)
 
     check = sub.add_parser("check", help="check a Vensim model's units for dimensional consistency")
     check.add_argument("model", help="Vensim .mdl file")
     check.set_defaults(func=_cmd_check)
 
-    val = sub.add_parser("validate", help="run the SD validation battery (signs, conservation, time step, steady state, reality checks, lever extremes) on a scenario; exit 1 if any check fails")
-    val.add_argument("scenario", help="scenario YAML file")
-    val.add_argument("--only", action="append", metavar="CHECK", choices=VALIDATION_CHECKS, help="run only this check (repeatable)")
-    val.add_argument("--engine", default="batch", choices=["batch", "pysd"], help="simulation engine (default batch)")
+    val = sub.add_parser(
+        "validate",
+        help="run the SD validation battery (signs, conservation, time step, steady state, reality"
+             " checks, lever extremes) on a scenario; exit 1 if any check fails",
+    )
+    val.add_argument("scenario", help=SCENARIO_HELP)
+    val.add_argument(
+        "--only", action="append", metavar="CHECK", choices=VALIDATION_CHECKS,
+        help="run only this check (repeatable)",
+    )
+    val.add_argument(
+        "--engine", default="batch", choices=ENGINES,
+        help="simulation engine (default batch)",
+    )
     val.set_defaults(func=_cmd_validate)
 
-    targets = sub.add_parser("targets", help="track a scenario's targets: value, gap, met, first year reached")
-    targets.add_argument("scenario", help="scenario YAML file with a 'targets' list")
-    targets.add_argument("--ensemble", type=int, metavar="N", help="run N parameter draws and give the probability of meeting each target")
-    targets.add_argument("--seed", type=int, metavar="S", help="seed of the ensemble's draws (required with --ensemble)")
-    targets.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
+    targets = sub.add_parser(
+        "targets", help="track a scenario's targets: value, gap, met, first year reached"
+    )
+    targets.add_argument("scenario", help=SCENARIO_HELP + " with a 'targets' list")
+    targets.add_argument(
+        "--ensemble", type=int, metavar="N",
+        help="run N parameter draws and give the probability of meeting each target",
+    )
+    targets.add_argument(
+        "--seed", type=int, metavar="S",
+        help="seed of the ensemble's draws (required with --ensemble)",
+    )
+    targets.add_argument(
+        "--engine", default="auto", choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model, else pysd)",
+    )
     targets.add_argument("--out", help="write the table to FILE.csv")
     _time_step_options(targets)
     targets.set_defaults(func=_cmd_targets)
 
-    sweep = sub.add_parser("sweep", help="run a sweep spec (design of lever/parameter values) into a results folder")
+    sweep = sub.add_parser(
+        "sweep", help="run a sweep spec (design of lever/parameter values) into a results folder"
+    )
     sweep.add_argument("spec", help="sweep spec YAML file (see simulator/scenarios/sweeps/)")
-    sweep.add_argument("--out", required=True, metavar="DIR", help="results folder (Parquet chunks, manifest.json, analysis)")
+    sweep.add_argument(
+        "--out", required=True, metavar="DIR",
+        help="results folder (Parquet chunks, manifest.json, analysis)",
+    )
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR")
-    sweep.add_argument("--engine", default="auto", choices=["auto", "pysd", "batch"], help="simulation engine (default: batch where it supports the model, else pysd)")
-    sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (1 = in-process; default: CPU count)")
-    sweep.add_argument("--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)")
+    sweep.add_argument(
+        "--engine", default="auto", choices=ENGINES,
+        help="simulation engine (default: batch where it supports the model, else pysd)",
+    )
+    sweep.add_argument(
+        "--workers", type=int, metavar="N",
+        help="local worker processes (1 = in-process; default: CPU count)",
+    )
+    sweep.add_argument(
+        "--chunk-size", type=int, metavar="K", help="runs per chunk file (default 50)",
+    )
     where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster at ADDRESS")
-    where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers on 127.0.0.1")
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run on a Dask distributed cluster at ADDRESS",
+    )
+    where.add_argument(
+        "--dask-local", type=int, metavar="N",
+        help="start a local Dask cluster of N workers on 127.0.0.1",
+    )
     sweep.set_defaults(func=_cmd_sweep)
+    opt = sub.add_parser("optimise", help="goal seeking: the cheapest policy mix that meets the"
+                         " scenario's targets with probability p over the calibrated ensemble"
+                         " (exit 1 if none does)")
+    opt.add_argument("scenario", help="scenario YAML file with a 'targets' list")
+    for flag, kind, default, meta, text in (
+        ("--probability", float, 0.8, "P", "required probability of each target, in (0, 1]"),
+        ("--ensemble", int, 200, "N", "ensemble members"),
+        ("--seed", int, 20261203, "S", "seed of the ensemble and the search"),
+        ("--recheck-seed", int, None, "S2", "seed of the fresh re-check ensemble (default S+1)"),
+        ("--budget", float, None, "亿元", "cap on the cumulative discounted fiscal cost"),
+        ("--levers", str, None, "A,B", "levers to search (default: all with a stated cost)"),
+        ("--targets", str, None, "A,B@YEAR", "targets to meet (default: the horizon year's)"),
+        ("--by", int, None, "YEAR", "reach the targets by YEAR (moves them; cost up to YEAR)"),
+        ("--out", str, None, "DIR", "output folder (default: reports root/goal-seek/<name>)"),
+        ("--popsize", int, 6, "K", "differential evolution population per variable"),
+        ("--maxiter", int, 40, "G", "generations at most"),
+        ("--workers", int, 1, "W", "processes to split each population between"),
+    ):
+        opt.add_argument(flag, type=kind, default=default, metavar=meta,
+                         help=text + ("" if default is None else f" (default {default})"))
+    opt.add_argument("--bound", action="append", metavar="LEVER=LO:HI", help="search bounds of a"
+                     " lever's level (repeatable; default catalogue min to 5x its current value)")
+    opt.add_argument("--engine", default="auto", choices=ENGINES)
+    opt.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    opt.set_defaults(func=_cmd_optimise)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run ``python -m simulator``; return the exit code."""
+    return run_command(build_parser().parse_args(argv))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command's ``args.func``; turn bad input into one line on stderr and exit 2."""
     try:
-        code = args.func(args)
+        # Warnings are held back and printed one line each after a success;
+        # after a failure the error's one line says all (issue #22).
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            code = args.func(args)
+        for text in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+            print(f"warning: {text}", file=sys.stderr)
         sys.stdout.flush()
         return code
-    except _USER_ERRORS as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        print(f"error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:
+    except BrokenPipeError:  # before OSError, which it is
         # the reader closed the pipe early (e.g. ``| head``): stop quietly, as Unix
         # tools do; stdout goes to devnull so that Python's flush at exit cannot fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-
+    except _USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,6 +17,14 @@ class ScenarioError(ValueError):
     """A scenario (file or dict) is malformed or holds an invalid value."""
 
 
+class YamlInputError(ScenarioError):
+    """A YAML file or text is refused (missing, too large, not UTF-8, malformed, a bomb)."""
+
+
+class YamlFileNotFoundError(YamlInputError, FileNotFoundError):
+    """A YAML file does not exist (also a ``FileNotFoundError``)."""
+
+
 class UnknownNameError(KeyError):
     """A lever, parameter or indicator name is not in the catalogue.
 
@@ -55,11 +63,53 @@ def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
+def check_keys(
+    mapping: Iterable[object], allowed: Iterable[str], what: str | None = None,
+    *, of: str | None = None,
+) -> None:
+    """Refuse the first key of ``mapping`` that is not in ``allowed``.
+
+    Parameters
+    ----------
+    mapping : mapping or iterable of keys
+        The keys to check (a dict's keys, in its order).
+    allowed : iterable of str
+        The valid keys.
+    what : str, optional
+        Where the mapping sits, e.g. ``"target #2"``; starts the message.
+    of : str, optional
+        What kind of mapping it is, e.g. ``"a step path"``.
+
+    Raises
+    ------
+    ScenarioError
+        ``"<what>: unknown key 'x' for <of>; did you mean 'y'? (valid keys: [...])"``.
+
+    Examples
+    --------
+    >>> check_keys({"yaer": 2022}, {"year", "value"}, "lever 'a'", of="a step path")
+    Traceback (most recent call last):
+    ...
+    simulator.errors.ScenarioError: lever 'a': unknown key 'yaer' for a step path; \
+did you mean 'year'? (valid keys: ['value', 'year'])
+    """
+    allowed = sorted(allowed)
+    for key in mapping:
+        if key not in allowed:
+            where = f"{what}: " if what else ""
+            kind = f" for {of}" if of else ""
+            raise ScenarioError(
+                f"{where}unknown key {key!r}{kind}{did_you_mean(str(key), allowed)}"
+                f" (valid keys: {allowed})"
+            )
+
+
 def unknown_name(kind: str, name: str, choices: Iterable[str]) -> UnknownNameError:
     """Build the error for an unknown lever, parameter or indicator name."""
     choices = sorted(choices)
     hint = did_you_mean(name, choices)
-    listing = ", ".join(choices) if len(choices) <= 12 else f"{len(choices)} names; see the catalogue"
+    many = f"{len(choices)} names; see the catalogue"
+    listing = ", ".join(choices) if len(choices) <= 12 else many
     return UnknownNameError(f"unknown {kind} {name!r}{hint} (valid: {listing})")
 
 

@@ -143,7 +143,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_pass": ("通过", "passed"),
     "check_fail": ("未通过", "failed"),
     "checks_passed": ("全部 {n} 项检验通过。", "All {n} checks passed."),
-    "checks_failed": ("{k} / {n} 项检验未通过:见下表。", "{k} of {n} checks failed: see the table."),
+    "checks_failed": (
+        "{k} / {n} 项检验未通过:见下表。", "{k} of {n} checks failed: see the table."
+    ),
     "checks_error": ("无法运行检验:{error}", "The checks could not run: {error}"),
     # data
     "documented": ("有据可查的数据", "Documented figures"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean
+from simulator.errors import ScenarioError, as_finite_number, check_keys, did_you_mean
 
 PATH_TYPES = ("constant", "step", "ramp", "yearly")
 
@@ -78,7 +78,7 @@ class LeverPath:
         return np.where(index < 0, self.before, values[np.clip(index, 0, None)])
 
     def over_steps(self, grid: np.ndarray) -> np.ndarray:
-        """The path's value for each integration step, one per grid time [year].
+        """Return the path's value for each integration step, one per grid time [year].
 
         The step from ``grid[i]`` to ``grid[i + 1]`` takes the path at its
         midpoint, which is the step's mean wherever the path is linear over
@@ -102,7 +102,7 @@ class LeverPath:
         return [self.before, *self.yearly.values()]
 
     def to_dict(self) -> float | dict:
-        """The scenario-file form (inverse of :func:`parse_path`)."""
+        """Return the scenario-file form (inverse of :func:`parse_path`)."""
         if self.kind == "constant":
             return self.value
         if self.kind == "step":
@@ -126,8 +126,76 @@ _KEYS = {
 }
 
 
+def step_path(
+    base: LeverPath | None, year: float, value: float, *, start_year: float, default: float
+) -> LeverPath:
+    """Return the path that takes ``value`` from ``year`` onward and follows ``base`` before it.
+
+    The one rule for moving a lever in a given year (the app's sliders, a
+    sweep's ``year:`` variables): from ``year`` on the lever is ``value``;
+    before it, it keeps the base value. When the base is unset (``default``),
+    constant, or constant from ``start_year`` up to ``year``, this is a
+    ``step`` path whose ``before`` is the base's value at ``start_year``.
+    Otherwise it is a ``yearly`` path holding the base's value at the start
+    of each whole year from ``start_year`` until ``year``.
+
+    Parameters
+    ----------
+    base : LeverPath or None
+        The lever's path in the base scenario (None: the lever is not set).
+    year : float
+        First year of ``value``.
+    value : float
+        The new value [lever unit].
+    start_year : float
+        The scenario's first year.
+    default : float
+        The lever's model default, used when ``base`` is None.
+
+    Raises
+    ------
+    ScenarioError
+        If ``base`` changes before a ``year`` that is not a whole year (a
+        yearly path cannot hold it).
+
+    Examples
+    --------
+    >>> step_path(None, 2022, 20.0, start_year=2017, default=5.0).to_dict()
+    {'type': 'step', 'year': 2022, 'before': 5.0, 'after': 20.0}
+    """
+    if base is None:
+        return LeverPath("step", year=year, before=float(default), after=float(value))
+    first = float(base.values_on([start_year])[0])
+    if _constant_between(base, start_year, year, first):
+        return LeverPath("step", year=year, before=first, after=float(value))
+    if year != int(year):
+        raise ScenarioError(
+            f"cannot move a lever in year {year:g}: its base path changes before then,"
+            " which only a whole year can keep"
+        )
+    years = range(int(np.ceil(start_year)), int(year))
+    yearly = {y: float(base.values_on([y])[0]) for y in years}
+    return LeverPath("yearly", before=first, yearly={**yearly, int(year): float(value)})
+
+
+def _constant_between(path: LeverPath, start: float, end: float, value: float) -> bool:
+    """Tell whether ``path`` equals ``value`` all over [start, end).
+
+    Between its breakpoints every kind of path is constant or linear, so the
+    path is checked at ``start``, at each breakpoint inside, and just before ``end``.
+    """
+    breaks = {
+        "constant": [],
+        "step": [path.year],
+        "ramp": [path.start_year, path.end_year],
+        "yearly": list(path.yearly),
+    }[path.kind]
+    times = [start, *(b for b in breaks if start < b < end), end - 1e-6]
+    return bool(np.all(path.values_on(np.array(times, dtype=float)) == value))
+
+
 def step_midpoints(grid: np.ndarray) -> np.ndarray:
-    """The middle of each integration step [t, t + dt) of ``grid`` [year].
+    """Return the middle of each integration step [t, t + dt) of ``grid`` [year].
 
     The last grid time, which starts no step, takes half the last step too;
     a grid of one time is returned as it is. Stacking many paths on one grid,
@@ -172,13 +240,7 @@ def parse_path(name: str, spec: object, default: float) -> LeverPath:
             f"{what}: path type {kind!r} is not one of {list(PATH_TYPES)}"
             f"{did_you_mean(str(kind), PATH_TYPES)}"
         )
-    unknown = set(spec) - _KEYS[kind]
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ScenarioError(
-            f"{what}: unknown key {key!r} for a {kind} path{did_you_mean(key, _KEYS[kind])}"
-            f" (valid keys: {sorted(_KEYS[kind])})"
-        )
+    check_keys(spec, _KEYS[kind], what, of=f"a {kind} path")
 
     def number(key: str, fallback: float | None = None) -> float:
         if key not in spec:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from simulator.errors import did_you_mean
+
 #: The installed (or checked-out) ``simulator`` package folder.
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -75,3 +77,36 @@ def profile_file(region: str) -> Path:
 def scenario_file(name: str) -> Path:
     """Path of a shipped scenario file, e.g. ``scenario_file("ningxia-plan")``."""
     return SCENARIOS_DIR / f"{name}.yaml"
+
+
+def shipped_scenarios() -> list[str]:
+    """Return the names of the shipped scenarios, e.g. ``["chengdu-baseline", ...]``."""
+    return sorted(path.stem for path in SCENARIOS_DIR.glob("*.yaml"))
+
+
+def find_scenario(name_or_path: str | os.PathLike) -> Path:
+    """Resolve a shipped scenario's name (``"yibin-plan"``) or a scenario file's path.
+
+    An existing file, or anything that looks like a path (a ``.yaml`` or
+    ``.yml`` suffix, a folder separator), is returned as a path (a missing
+    file is left to the loader to report); otherwise the name must be one of
+    :func:`shipped_scenarios`.
+
+    Raises
+    ------
+    FileNotFoundError
+        For a name that is neither a file nor a shipped scenario, with a
+        "did you mean" and the shipped names.
+    """
+    path = Path(name_or_path)
+    text = os.fspath(name_or_path)
+    if path.is_file() or path.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
+        return path
+    shipped = scenario_file(text)
+    if shipped.is_file():
+        return shipped
+    names = shipped_scenarios()
+    raise FileNotFoundError(
+        f"no scenario file or shipped scenario named {text!r}{did_you_mean(text, names)}"
+        f" (shipped: {', '.join(names)})"
+    )

@@ -18,7 +18,6 @@ References
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import math
 from collections.abc import Mapping, Sequence
@@ -29,6 +28,8 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from simulator.errors import did_you_mean
 
 __all__ = ["MPLFONTS_FONT_FILE", "SYSTEM_CJK_FAMILIES", "plot_series", "use_cjk_font"]
 
@@ -103,11 +104,6 @@ def use_cjk_font(*, set_default: bool = True) -> str:
         rc["font.sans-serif"] = [family, *[f for f in rc["font.sans-serif"] if f != family]]
         rc["axes.unicode_minus"] = False
     return family
-
-
-def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _points(frame: pd.DataFrame | None, what: str) -> pd.DataFrame | None:
@@ -186,9 +182,9 @@ def plot_series(
     names = list(results.columns) if indicators is None else list(indicators)
     for name in names:
         if name not in results.columns:
-            raise KeyError(f"No indicator named {name!r} in results."
-                           f"{_did_you_mean(name, results.columns)} "
-                           f"Columns: {list(results.columns)!r}.")
+            raise KeyError(f"No indicator named {name!r} in results"
+                           f"{did_you_mean(name, results.columns)}"
+                           f" (columns: {list(results.columns)!r})")
     labels, units = dict(labels or {}), dict(units or {})
     obs, tgt = _points(observed, "observed"), _points(targets, "targets")
 

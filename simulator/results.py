@@ -7,6 +7,7 @@ the data version, the package versions and the engine.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import os
 import tempfile
@@ -26,6 +27,13 @@ from simulator.paths import OBSERVATIONS_CSV
 OBSERVATIONS_FILE = OBSERVATIONS_CSV
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
+
+#: First characters of a results CSV: a comment line that holds the provenance.
+CSV_PROVENANCE_PREFIX = "# innovation-dynamics provenance: "
+
+#: Recognisable part of this package's temporary file names (``.NAME.<this>PID-RANDOM``),
+#: so that clean-up never touches a file it did not create.
+TEMP_MARK = "idtmp-"
 
 
 def package_versions() -> dict[str, str]:
@@ -78,33 +86,24 @@ class Results:
         return long
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write the table (``.csv`` or ``.parquet``) and a ``.meta.json`` beside it.
+        """Write the table (``.csv`` or ``.parquet``) with its provenance inside it.
 
-        Both files are written atomically. Parquet also carries the
-        metadata in its schema.
+        The provenance and units travel in the file itself, so one atomic
+        rename commits data and provenance together: a CSV starts with one
+        comment line (:data:`CSV_PROVENANCE_PREFIX` and the JSON; read it
+        back with :func:`read_results`, or ``pandas.read_csv(path,
+        comment="#")``); a Parquet file holds it in its schema metadata. A
+        ``.meta.json`` copy is written afterwards for people; it names the
+        SHA-256 of the file it describes, so a copy left stale by a kill
+        between the two writes is recognised as such.
 
         Raises
         ------
         ValueError
-            If the extension is not ``.csv`` or ``.parquet``.
+            If the extension is not ``.csv`` or ``.parquet``, or the folder
+            cannot hold the file (see :func:`check_output_path`).
         """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in OUTPUT_SUFFIXES:
-            raise ValueError(
-                f"output file '{path}' must end in one of {list(OUTPUT_SUFFIXES)}, got {suffix!r}"
-            )
-        frame = self.frame.reset_index()
-        if suffix == ".csv":
-            atomic_write_text(path, frame.to_csv(index=False))
-        else:
-            _atomic_write_parquet(path, frame, self.metadata_json())
-        atomic_write_text(path.with_name(path.name + ".meta.json"), self.metadata_json())
-        return path
-
-    def metadata_json(self) -> str:
-        """Metadata and units as JSON text."""
-        return json.dumps({**self.metadata, "units": self.units}, ensure_ascii=False, indent=1)
+        return write_table(path, self.frame.reset_index(), {**self.metadata, "units": self.units})
 
 
 def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine: str) -> dict:
@@ -120,20 +119,116 @@ def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine:
     }
 
 
+def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path:
+    """Check, before any work, that a results file can be written at ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    suffixes : tuple of str
+        Allowed extensions.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        If the extension is not allowed, ``path`` is a folder, a parent is a
+        file, or the nearest existing folder is not writable.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(
+            f"output file '{path}' must end in {' or '.join(suffixes)}, got {path.suffix!r}"
+        )
+    if path.is_dir():
+        raise ValueError(f"output file '{path}' is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"output file '{path}': '{parent}' is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"output file '{path}': folder '{parent}' is not writable")
+    return path
+
+
+def _umask() -> int:
+    # Linux states it in /proc; setting and restoring it (the fallback) is
+    # process-wide, so a thread of the app could create a file meanwhile.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path, any_name: bool = False) -> list[Path]:
+    """Remove temporaries of ``path`` left by processes that no longer run.
+
+    Only names this module creates (``.NAME.idtmp-PID-...``) are touched, and
+    only when process PID is gone, so a concurrent writer's file is safe and
+    the user's own hidden files are never matched.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file whose temporaries to remove, or with ``any_name`` a folder:
+        then the temporaries of every file in it.
+    """
+    if any_name:
+        folder, pattern = Path(path), f".*.{TEMP_MARK}*"
+    else:
+        folder, pattern = path.parent, f".{glob.escape(path.name)}.{TEMP_MARK}*"
+    removed = []
+    for candidate in folder.glob(pattern):
+        pid_text = candidate.name.rsplit(f".{TEMP_MARK}", 1)[-1].split("-", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                pass
+    return removed
+
+
 @contextmanager
 def atomic_target(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.
 
     The file is fsynced and moved with ``os.replace``, so a reader sees the old
     file or the whole new one, never a part; on an error the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched. Temporaries that a killed process left
+    for the same path are removed first. The file gets the permissions the
+    umask allows (``mkstemp`` alone would make it 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    remove_stale_temporaries(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.{TEMP_MARK}{os.getpid()}-",
+                                   dir=path.parent)
     os.close(handle)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(tmp, path)
@@ -155,6 +250,65 @@ def atomic_write_parquet(path: Path, table) -> None:
 
     with atomic_target(path) as tmp:
         pq.write_table(table, tmp)
+
+
+def write_table(path: str | os.PathLike, frame: pd.DataFrame, metadata: dict) -> Path:
+    """Write a table and its provenance as one unit (see :meth:`Results.write`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.csv`` or ``.parquet`` file.
+    frame : pandas.DataFrame
+        The table; its index is not written.
+    metadata : dict
+        Provenance (JSON-serialisable), embedded in the file and copied into
+        ``<path>.meta.json`` with the file's SHA-256.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = check_output_path(path)
+    meta_line = json.dumps(metadata, ensure_ascii=False)
+    if path.suffix.lower() == ".csv":
+        atomic_write_text(path, f"{CSV_PROVENANCE_PREFIX}{meta_line}\n" + frame.to_csv(index=False))
+    else:
+        _atomic_write_parquet(path, frame, meta_line)
+    sidecar = {**metadata, "results_sha256": file_sha256(path)}
+    atomic_write_text(
+        path.with_name(path.name + ".meta.json"), json.dumps(sidecar, ensure_ascii=False, indent=1)
+    )
+    return path
+
+
+def read_results(path: str | os.PathLike) -> Results:
+    """Read a file written by :meth:`Results.write`, with its provenance.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a results file (no provenance in it).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+            if not first.startswith(CSV_PROVENANCE_PREFIX):
+                raise ValueError(f"'{path}' is not a results file: no provenance line")
+            meta = json.loads(first[len(CSV_PROVENANCE_PREFIX):])
+            frame = pd.read_csv(handle)
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        raw = (table.schema.metadata or {}).get(b"innovation_dynamics")
+        if raw is None:
+            raise ValueError(f"'{path}' is not a results file: no provenance metadata")
+        meta = json.loads(raw.decode("utf-8"))
+        frame = table.to_pandas()
+    units = meta.pop("units", {})
+    return Results(frame.set_index("year") if "year" in frame else frame, units, meta)
 
 
 def _atomic_write_parquet(path: Path, frame: pd.DataFrame, meta_json: str) -> None:

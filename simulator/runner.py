@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from simulator import catalogue
+from simulator.catalogue import check_range
 from simulator.data.profile import load_profile
 from simulator.engine.dispatch import resolve_engine, run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.errors import unknown_name
 from simulator.levers import parse_path, step_midpoints
 from simulator.results import Results, provenance
-from simulator.scenario import Scenario, check_range
+from simulator.scenario import Scenario
 
 
 def profile_values(scenario: Scenario) -> dict[str, float]:

@@ -8,7 +8,6 @@ scenario file round-trips: ``Scenario.from_dict(s.to_dict()) == s``.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,15 +15,23 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name, yaml_problem
-from simulator.levers import LeverPath, parse_path
+from simulator.catalogue import check_range
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    check_keys,
+    did_you_mean,
+    unknown_name,
+)
+from simulator.levers import LeverPath, parse_path
 from simulator.uncertainty import parse_uncertainty
+from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 
 #: Largest scenario file accepted [bytes]; a larger file is refused unread.
-MAX_SCENARIO_BYTES = 1_000_000
+MAX_SCENARIO_BYTES = MAX_YAML_BYTES
 
-REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
@@ -46,7 +53,8 @@ class Target:
 
     def to_dict(self) -> dict:
         """Scenario-file form."""
-        out = {"indicator": self.indicator, "year": self.year, "value": self.value, "bound": self.bound}
+        out = {"indicator": self.indicator, "year": self.year, "value": self.value}
+        out["bound"] = self.bound
         if self.source:
             out["source"] = self.source
         return out
@@ -107,23 +115,23 @@ class Scenario:
             With a message naming the bad entry and the valid choices.
         """
         if not isinstance(data, dict):
-            raise ScenarioError(f"a scenario must be a mapping of keys to values, got {type(data).__name__}")
-        for key in data:
-            if key not in _TOP_KEYS:
-                raise ScenarioError(
-                    f"unknown scenario key {key!r}{did_you_mean(str(key), _TOP_KEYS)}"
-                    f" (valid keys: {sorted(_TOP_KEYS)})"
-                )
+            raise ScenarioError(
+                f"a scenario must be a mapping of keys to values, got {type(data).__name__}"
+            )
+        check_keys(data, _TOP_KEYS, of="a scenario")
         model = model or load_model()
         lever_entries = catalogue.levers(model)
         param_entries = catalogue.parameters(model)
         region = data.get("region")
         if region is not None and region not in REGIONS:
             raise ScenarioError(
-                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)} (valid: {list(REGIONS)})"
+                f"unknown region {region!r}{did_you_mean(str(region), REGIONS)}"
+                f" (valid: {list(REGIONS)})"
             )
         profile = _profile_name(data.get("profile"))
-        start = _whole_year(data.get("start_year", int(model.control["initial_time"])), "start_year")
+        start = _whole_year(
+            data.get("start_year", int(model.control["initial_time"])), "start_year"
+        )
         end = _whole_year(data.get("end_year", int(model.control["final_time"])), "end_year")
         if end <= start:
             raise ScenarioError(f"end_year {end} must be after start_year {start}")
@@ -140,13 +148,16 @@ class Scenario:
                 raise ScenarioError(f"{name!r} is a lever: set it under 'levers', not 'parameters'")
             if name not in param_entries:
                 raise unknown_name("parameter", name, param_entries)
-            parameters[name] = check_range(param_entries[name], as_finite_number(value, f"parameter {name!r}"))
+            number = as_finite_number(value, f"parameter {name!r}")
+            parameters[name] = check_range(param_entries[name], number)
 
         levers = {}
         for name, spec in _mapping(data.get("levers"), "levers").items():
             if name not in lever_entries:
                 if name in param_entries:
-                    raise ScenarioError(f"{name!r} is a parameter: set it under 'parameters', not 'levers'")
+                    raise ScenarioError(
+                        f"{name!r} is a parameter: set it under 'parameters', not 'levers'"
+                    )
                 raise unknown_name("lever", name, lever_entries)
             path = parse_path(name, spec, lever_entries[name].default)
             for value in path.all_values():
@@ -171,7 +182,7 @@ class Scenario:
         )
 
     def to_dict(self) -> dict:
-        """The scenario-file form (round-trips through :meth:`from_dict`)."""
+        """Return the scenario-file form (round-trips through :meth:`from_dict`)."""
         out = {"name": self.name}
         for key in ("title_zh", "title_en", "description"):
             if getattr(self, key):
@@ -190,7 +201,10 @@ class Scenario:
         if self.uncertainty:
             out["uncertainty"] = {
                 "source": self.uncertainty["source"],
-                "parameters": {k: (v if isinstance(v, str) else dict(v)) for k, v in self.uncertainty["parameters"].items()},
+                "parameters": {
+                    k: (v if isinstance(v, str) else dict(v))
+                    for k, v in self.uncertainty["parameters"].items()
+                },
             }
         return out
 
@@ -198,7 +212,9 @@ class Scenario:
         """YAML text of :meth:`to_dict`."""
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
 
-    def with_overrides(self, overrides: dict[str, object], model: LoadedModel | None = None) -> "Scenario":
+    def with_overrides(
+        self, overrides: dict[str, object], model: LoadedModel | None = None
+    ) -> "Scenario":
         """Return a copy with levers or parameters set to constants.
 
         Parameters
@@ -219,22 +235,6 @@ class Scenario:
         return Scenario.from_dict(data, model)
 
 
-def check_range(entry: catalogue.CatalogueEntry, value: float) -> float:
-    """Return ``value`` if inside the entry's valid range, else raise ValueError."""
-    low = -math.inf if entry.min is None else entry.min
-    high = math.inf if entry.max is None else entry.max
-    if not low <= value <= high:
-        raise ValueError(
-            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
-            f" {_fmt(entry.max)} [{entry.unit}]"
-        )
-    return value
-
-
-def _fmt(bound: float | None) -> str:
-    return "unbounded" if bound is None else f"{bound:g}"
-
-
 def _whole_year(value: object, what: str) -> int:
     number = as_finite_number(value, what)
     if number != int(number) or not 1950 <= number <= 2100:
@@ -246,18 +246,23 @@ def _mapping(value: object, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ScenarioError(f"{what!r} must be a mapping of names to values, got {type(value).__name__}")
+        raise ScenarioError(
+            f"{what!r} must be a mapping of names to values, got {type(value).__name__}"
+        )
     return value
 
 
 def _profile_name(value: object) -> str | None:
-    """Check a scenario's ``profile:``: a region's calibration profile or a profile ``.yaml`` path."""
+    """Check a scenario's ``profile:``: a region's calibration profile or a ``.yaml`` path."""
     if value is None:
         return None
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str):
-        raise ScenarioError(f"profile must be a region name or a .yaml path, got {type(value).__name__} {value!r}")
+        raise ScenarioError(
+            "profile must be a region name or a .yaml path,"
+            f" got {type(value).__name__} {value!r}"
+        )
     from simulator.data.profile import resolve_profile
 
     try:
@@ -271,10 +276,7 @@ def _parse_target(data: object, index: int, model: LoadedModel) -> Target:
     what = f"target #{index + 1}"
     if not isinstance(data, dict):
         raise ScenarioError(f"{what} must be a mapping with keys {sorted(_TARGET_KEYS)}")
-    unknown = set(data) - _TARGET_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ScenarioError(f"{what}: unknown key {key!r}{did_you_mean(key, _TARGET_KEYS)}")
+    check_keys(data, _TARGET_KEYS, what)
     indicators = catalogue.indicators(model)
     name = data.get("indicator")
     if name not in indicators:
@@ -296,22 +298,19 @@ def load_scenario(path: str | os.PathLike, model: LoadedModel | None = None) -> 
 
     Raises
     ------
-    FileNotFoundError
-        If the file does not exist.
+    YamlFileNotFoundError
+        If the file does not exist (a ``FileNotFoundError``).
     ScenarioError
         If it is too large, not valid YAML, or not a valid scenario; the
-        message starts with the file name.
+        message starts with the file name (:mod:`simulator.yaml_input`).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"scenario file not found: '{path}'")
-    size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: {size} bytes is larger than the {MAX_SCENARIO_BYTES}-byte limit")
-    return scenario_from_yaml(path.read_bytes(), source=str(path), model=model)
+    data = read_yaml(path, "scenario file")
+    return _scenario_from_data(data, str(path), model)
 
 
-def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedModel | None = None) -> Scenario:
+def scenario_from_yaml(
+    text: str | bytes, source: str = "<text>", model: LoadedModel | None = None
+) -> Scenario:
     """Parse YAML text (safe loader) into a validated scenario.
 
     Parameters
@@ -321,17 +320,11 @@ def scenario_from_yaml(text: str | bytes, source: str = "<text>", model: LoadedM
     source : str
         Name used in error messages (file name or "upload").
     """
-    if isinstance(text, bytes):
-        if len(text) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{source}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ScenarioError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{source}: not valid YAML{yaml_problem(error)}") from None
+    return _scenario_from_data(parse_yaml(text, source), source, model)
+
+
+def _scenario_from_data(data: object, source: str, model: LoadedModel | None) -> Scenario:
+    """Validate a parsed scenario document; messages start with ``source``."""
     try:
         scenario = Scenario.from_dict(data, model)
     except (ScenarioError, KeyError, TypeError, ValueError) as error:

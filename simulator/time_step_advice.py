@@ -1,4 +1,4 @@
-"""Is a scenario's run converged in its time step, and if not, which time step is?
+"""Tell whether a scenario's run has converged in its time step, and if not, which one has.
 
 Both engines integrate with Euler's method, as Vensim does by default. Each
 stock then lags its input by part of a time step, so results depend on the
@@ -35,7 +35,7 @@ FINEST_TIME_STEP = 1 / 1024
 
 
 def worst_change(table: pd.DataFrame) -> tuple[str, float]:
-    """The indicator that moves most in a :func:`validation.compare_runs` table.
+    """Return the indicator that moves most in a :func:`validation.compare_runs` table.
 
     A non-finite change (NaN) counts as the worst, so that no check passes it.
     """
@@ -101,7 +101,10 @@ class TimeStepAdvice:
 _MESSAGES = {
     "zh": {
         "not_finite": "{name}在步长 {dt:g} 或 {half:g} 下的最终值不是有限数",
-        "head": "步长 {dt:g} 减半使{name}末年值的变化达其最大值的 {change:.2%}（限值 {tolerance:.0%}）",
+        "head": (
+            "步长 {dt:g} 减半使{name}末年值的变化达其最大值的 {change:.2%}"
+            "（限值 {tolerance:.0%}）"
+        ),
         "no_search": "；请减小情景文件中的 time_step（validate 命令可找出收敛的步长）",
         "not_converged": "；直到步长 {finest:g} 仍未收敛",
         "converges": "；步长 {at:g} 时收敛：请在情景文件中设 time_step: {at:g}",
@@ -188,5 +191,5 @@ def check_time_step(
 
 def time_step_advice(scenario: Scenario, overrides: dict | None = None,
                      **options) -> TimeStepAdvice | None:
-    """The advice of :func:`check_time_step` alone; None when the run converges."""
+    """Return the advice of :func:`check_time_step` alone; None when the run converges."""
     return check_time_step(scenario, overrides, **options)[1]

@@ -29,7 +29,14 @@ import math
 import numpy as np
 from scipy import stats
 
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
+from simulator.catalogue import check_range
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    check_keys,
+    did_you_mean,
+    unknown_name,
+)
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 SOURCES = ("auto", "profile", "stated")
@@ -78,12 +85,7 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
         raise ScenarioError(
             f"'uncertainty' must be a mapping with keys {sorted(_KEYS)}, got {type(data).__name__}"
         )
-    for key in data:
-        if key not in _KEYS:
-            raise ScenarioError(
-                f"uncertainty: unknown key {key!r}{did_you_mean(str(key), _KEYS)} (valid keys:"
-                f" {sorted(_KEYS)})"
-            )
+    check_keys(data, _KEYS, "uncertainty")
     source = data.get("source", "auto")
     if source not in SOURCES:
         raise ScenarioError(
@@ -105,8 +107,6 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
 
 
 def _parse_spec(name: str, spec: object, entry) -> str | dict:
-    from simulator.scenario import check_range
-
     what = f"uncertainty of {name!r}"
     if spec == FROM_PROFILE:
         return FROM_PROFILE
@@ -123,13 +123,7 @@ def _parse_spec(name: str, spec: object, entry) -> str | dict:
         )
     required, optional = _DIST_KEYS[kind]
     valid = required | optional | {"distribution"}
-    for key in spec:
-        if key not in valid:
-            raise ScenarioError(
-                f"{what}: unknown key {key!r} for a {kind}"
-                f" distribution{did_you_mean(str(key), valid)}"
-                f" (valid keys: {sorted(valid)})"
-            )
+    check_keys(spec, valid, what, of=f"a {kind} distribution")
     out: dict = {"distribution": kind}
     for key in sorted(required | optional):
         if key in spec:

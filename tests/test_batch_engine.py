@@ -290,13 +290,13 @@ def test_compiled_model_cached_by_content(population):
 
 def test_unknown_param_suggests_names(population):
     """An unknown parameter is a KeyError suggesting close names."""
-    with pytest.raises(KeyError, match=r"No variable named 'Birth Rat'.*Did you mean.*Birth Rate"):
+    with pytest.raises(KeyError, match=r"No variable named 'Birth Rat'.*did you mean.*Birth Rate"):
         compile_model(population).run({"Birth Rat": 0.2})
 
 
 def test_unknown_return_column(population):
     """An unknown output name is a KeyError suggesting close names."""
-    with pytest.raises(KeyError, match="'Popluation'.*Did you mean.*Population"):
+    with pytest.raises(KeyError, match="'Popluation'.*did you mean.*Population"):
         compile_model(population).run(return_columns=["Popluation"])
 
 

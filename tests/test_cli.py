@@ -9,25 +9,41 @@ import sys
 
 import pandas as pd
 import pytest
-
-from simulator.cli import main
-from simulator.scenario import Scenario
-
 from conftest import ROOT, SCENARIOS_DIR
 
-KEY = ["gdp", "rd_expenditure", "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
-       "high_tech_industry_revenue", "tech_contract_turnover"]
+from simulator.cli import main
+from simulator.engine.translation import file_sha256
+from simulator.results import read_results
+from simulator.scenario import Scenario
+
+KEY = [
+    "gdp",
+    "rd_expenditure",
+    "rd_intensity",
+    "high_tech_enterprises",
+    "tech_smes_registered",
+    "high_tech_industry_revenue",
+    "tech_contract_turnover",
+]
 
 
 def test_run_writes_year_and_indicator_columns(tmp_path, capsys):
     out = tmp_path / "r.csv"
     assert main(["run", str(SCENARIOS_DIR / "ningxia-baseline.yaml"), "--out", str(out)]) == 0
-    frame = pd.read_csv(out)
+    first_line = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith("# innovation-dynamics provenance: {")
+    frame = pd.read_csv(out, comment="#")
     assert list(frame.columns[:8]) == ["year", *KEY]
     assert frame["year"].iloc[0] == 2017 and frame["year"].iloc[-1] == 2035
     assert frame.loc[0, "gdp"] == pytest.approx(3453.93)
     meta = json.loads((tmp_path / "r.csv.meta.json").read_text(encoding="utf-8"))
     assert len(meta["model_sha256"]) == 64 and meta["scenario"]["region"] == "ningxia"
+    # the copy beside names the file it describes; the file holds the same provenance
+    assert meta["results_sha256"] == file_sha256(out)
+    embedded = read_results(out)
+    assert embedded.metadata["model_sha256"] == meta["model_sha256"]
+    assert embedded.units["gdp"] == meta["units"]["gdp"]
+    pd.testing.assert_frame_equal(embedded.frame.reset_index(), frame)
 
 
 def test_run_parquet_and_set(tmp_path):
@@ -36,7 +52,7 @@ def test_run_parquet_and_set(tmp_path):
     assert main(["run", scenario, "--set", "post_subsidy_rate=0.05", "--out", str(out)]) == 0
     changed = pd.read_parquet(out)
     assert main(["run", scenario, "--out", str(tmp_path / "base.csv")]) == 0
-    base = pd.read_csv(tmp_path / "base.csv")
+    base = read_results(tmp_path / "base.csv").frame
     assert changed["rd_expenditure"].iloc[-1] > base["rd_expenditure"].iloc[-1]
 
 
@@ -54,12 +70,31 @@ def test_catalogue_json(capsys):
     "argv, message",
     [
         (["run", "missing.yaml"], "error: scenario file not found: 'missing.yaml'"),
-        (["run", "{ningxia}", "--set", "post_subsidy=0.1"], "error: unknown lever or parameter|error: unknown parameter 'post_subsidy'; did you mean 'post_subsidy_rate'"),
-        (["run", "{ningxia}", "--set", "post_subsidy_rate=abc"], "error: lever 'post_subsidy_rate' must be a number, got 'abc'"),
-        (["run", "{ningxia}", "--set", "post_subsidy_rate=5"], "error: post_subsidy_rate = 5 is out of range: valid 0 to 0.2 [Dmnl]"),
-        (["run", "{ningxia}", "--set", "post_subsidy_rate"], "error: --set expects NAME=VALUE, got 'post_subsidy_rate'"),
-        (["run", "{ningxia}", "--out", "x.txt"], "error: --out 'x.txt' must end in .csv or .parquet"),
-        (["simulate", "missing.mdl", "--out", "x.csv"], "error: model file not found: 'missing.mdl'"),
+        (
+            ["run", "{ningxia}", "--set", "post_subsidy=0.1"],
+            "error: unknown lever or parameter|"
+            "error: unknown parameter 'post_subsidy'; did you mean 'post_subsidy_rate'",
+        ),
+        (
+            ["run", "{ningxia}", "--set", "post_subsidy_rate=abc"],
+            "error: lever 'post_subsidy_rate' must be a number, got 'abc'",
+        ),
+        (
+            ["run", "{ningxia}", "--set", "post_subsidy_rate=5"],
+            "error: post_subsidy_rate = 5 is out of range: valid 0 to 0.2 [Dmnl]",
+        ),
+        (
+            ["run", "{ningxia}", "--set", "post_subsidy_rate"],
+            "error: --set expects NAME=VALUE, got 'post_subsidy_rate'",
+        ),
+        (
+            ["run", "{ningxia}", "--out", "x.txt"],
+            "error: output file 'x.txt' must end in .csv or .parquet, got '.txt'",
+        ),
+        (
+            ["simulate", "missing.mdl", "--out", "x.csv"],
+            "error: model file not found: 'missing.mdl'",
+        ),
         (["simulate", "{ningxia}", "--out", "x.csv"], "error: unsupported model file"),
         (["nonsense"], "error: argument command: invalid choice: 'nonsense'"),
     ],
@@ -85,22 +120,42 @@ class _no_raise:
 
 def test_module_entry_point_exit_code_without_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "simulator", "run", str(SCENARIOS_DIR / "ningxia-baseline.yaml"), "--set", "gdp_growth_rate=x"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "run",
+            str(SCENARIOS_DIR / "ningxia-baseline.yaml"),
+            "--set",
+            "gdp_growth_rate=x",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: parameter 'gdp_growth_rate' must be a number")
 
 
-@pytest.mark.parametrize("command", [
-    ["-m", "simulator"],  # python -m simulator
-    ["-c", "import sys; from simulator.cli import main; sys.exit(main())"],  # the console script
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "simulator"],  # python -m simulator
+        [
+            "-c",
+            "import sys; from simulator.cli import main; sys.exit(main())",
+        ],  # the console script
+    ],
+)
 def test_output_piped_to_a_reader_that_stops_early_ends_without_traceback(command):
     """``... parameters | head -1``: the closed pipe ends the command quietly."""
-    with subprocess.Popen([sys.executable, *command, "parameters"], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        [sys.executable, *command, "parameters"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
         process.stdout.close()  # before the command writes (it takes a second to start)
         stderr = process.stderr.read().decode()
         code = process.wait(timeout=120)
@@ -144,7 +199,11 @@ def test_corrupt_profile_gets_one_line_and_exit_2(content, problem, tmp_path, mo
     err = capsys.readouterr().err
     assert code == 2
     assert len(err.strip().splitlines()) == 1
-    assert re.match(rf"error: {re.escape(str(tmp_path / 'ningxia.yaml'))}: {problem}.*; expected a calibration profile", err), err
+    assert re.match(
+        rf"error: {re.escape(str(tmp_path / 'ningxia.yaml'))}: {problem}.*;"
+        " expected a calibration profile",
+        err,
+    ), err
 
 
 def test_corrupt_profile_path_in_a_scenario_exits_2_without_traceback(tmp_path):
@@ -152,9 +211,14 @@ def test_corrupt_profile_path_in_a_scenario_exits_2_without_traceback(tmp_path):
     profile = tmp_path / "broken.yaml"
     profile.write_text("region: ningxia\nparameters: {a: [\n", encoding="utf-8")
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(f"name: s\nregion: ningxia\nprofile: {profile}\nstart_year: 2017\n", encoding="utf-8")
+    scenario.write_text(
+        f"name: s\nregion: ningxia\nprofile: {profile}\nstart_year: 2017\n", encoding="utf-8"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "simulator", "run", str(scenario)], capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "simulator", "run", str(scenario)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -168,7 +232,9 @@ def test_unknown_profile_is_refused_before_the_run(tmp_path, capsys):
     assert main(["run", str(scenario)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert err.startswith(f"error: {scenario}: unknown profile 'ningxai'; did you mean 'ningxia'? (valid: ['yibin'"), err
+    assert err.startswith(
+        f"error: {scenario}: unknown profile 'ningxai'; did you mean 'ningxia'? (valid: ['yibin'"
+    ), err
 
 
 def _onset_file(tmp_path):
@@ -176,8 +242,9 @@ def _onset_file(tmp_path):
     from test_time_step_advice import incubator_onset
 
     data = incubator_onset().to_dict()
-    data["targets"] = [{"indicator": "high_tech_enterprises", "year": 2035, "value": 6000,
-                        "bound": "at_least"}]
+    data["targets"] = [
+        {"indicator": "high_tech_enterprises", "year": 2035, "value": 6000, "bound": "at_least"}
+    ]
     path = tmp_path / "onset.yaml"
     path.write_text(Scenario.from_dict(data).to_yaml(), encoding="utf-8")
     return str(path)
@@ -209,26 +276,43 @@ def test_the_advised_time_step_or_skipping_the_check_gives_no_warning(tmp_path, 
 def test_a_time_step_that_is_not_one_over_n_is_a_one_line_error(capsys):
     assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--time-step", "0.3"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: time_step 0.3 must be 1/n of a year") and len(err.splitlines()) == 1
+    assert (
+        err.startswith("error: time_step 0.3 must be 1/n of a year") and len(err.splitlines()) == 1
+    )
 
 
 def test_the_time_step_check_is_kept_with_the_results(tmp_path, capsys):
     """The .meta.json says whether the run converged, and where it would."""
     out = tmp_path / "onset.csv"
     assert main(["run", _onset_file(tmp_path), "--out", str(out)]) == 0
-    check = json.loads((tmp_path / "onset.csv.meta.json").read_text(encoding="utf-8"))["time_step_check"]
+    check = json.loads((tmp_path / "onset.csv.meta.json").read_text(encoding="utf-8"))[
+        "time_step_check"
+    ]
     assert check["converged"] is False and check["converged_at"] == 0.015625
     assert check["worst_indicator"] == "high_tech_enterprises" and check["relative_change"] > 0.01
     plan = tmp_path / "plan.csv"
     assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--out", str(plan)]) == 0
-    check = json.loads((tmp_path / "plan.csv.meta.json").read_text(encoding="utf-8"))["time_step_check"]
+    check = json.loads((tmp_path / "plan.csv.meta.json").read_text(encoding="utf-8"))[
+        "time_step_check"
+    ]
     assert check["converged"] is True and check["converged_at"] is None
     assert 0 < check["relative_change"] < check["tolerance"] == 0.01
     skipped = tmp_path / "skipped.csv"
-    assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml"), "--out", str(skipped),
-                 "--no-time-step-check"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(SCENARIOS_DIR / "ningxia-plan.yaml"),
+                "--out",
+                str(skipped),
+                "--no-time-step-check",
+            ]
+        )
+        == 0
+    )
     assert "time_step_check" not in json.loads(
-        (tmp_path / "skipped.csv.meta.json").read_text(encoding="utf-8"))
+        (tmp_path / "skipped.csv.meta.json").read_text(encoding="utf-8")
+    )
 
 
 def test_run_checks_the_time_step_with_one_extra_run(monkeypatch, capsys):
@@ -237,7 +321,43 @@ def test_run_checks_the_time_step_with_one_extra_run(monkeypatch, capsys):
 
     calls = []
     real = validation.key_indicator_run
-    monkeypatch.setattr(validation, "key_indicator_run",
-                        lambda sc, dt, *a, **k: calls.append(dt) or real(sc, dt, *a, **k))
+    monkeypatch.setattr(
+        validation,
+        "key_indicator_run",
+        lambda sc, dt, *a, **k: calls.append(dt) or real(sc, dt, *a, **k),
+    )
     assert main(["run", str(SCENARIOS_DIR / "ningxia-plan.yaml")]) == 0
     assert calls == [0.03125]
+
+
+def test_run_takes_a_shipped_scenario_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the name is not a path relative to the working folder
+    out = tmp_path / "r.csv"
+    assert main(["run", "ningxia-baseline", "--out", str(out), "--no-time-step-check"]) == 0
+    assert pd.read_csv(out, comment="#")["gdp"].iloc[0] == pytest.approx(3453.93)
+
+
+def test_an_unknown_scenario_name_gets_a_did_you_mean_and_exit_2(capsys):
+    assert main(["run", "ningxia-basline"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(
+        "error: no scenario file or shipped scenario named 'ningxia-basline';"
+        " did you mean 'ningxia-baseline'"
+    ), err
+
+
+@pytest.mark.parametrize("command", [["-m", "simulator", "calibrate"], ["-m", "calibration"]])
+def test_calibrate_runs_from_either_package_with_one_line_errors(command):
+    result = subprocess.run(
+        [sys.executable, *command, "--starts", "1"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 2
+    assert result.stderr == "error: give one REGION or --all\n"
+
+
+def test_calibrate_without_the_calibration_package_says_what_is_missing(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "calibration.cli", None)  # import fails as if absent
+    assert main(["calibrate", "yibin", "--all"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the calibrate command needs the calibration package"), err

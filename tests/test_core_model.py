@@ -12,7 +12,7 @@ from simulator.engine.model import CONTROL_NAMES, load_model, time_grid
 from simulator.runner import run_scenario, scenario_inputs
 from simulator.scenario import Scenario, load_scenario
 
-REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+REGIONS = catalogue.REGIONS
 
 
 @pytest.fixture(scope="module")

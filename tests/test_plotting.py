@@ -109,7 +109,7 @@ def test_grid_hides_unused_panels():
     ("kwargs", "error", "pattern"),
     [
         ({"indicators": ["high_tech_enterprise"]}, KeyError,
-         "No indicator named 'high_tech_enterprise'.*Did you mean 'high_tech_enterprises'"),
+         "No indicator named 'high_tech_enterprise'.*did you mean 'high_tech_enterprises'"),
         ({"ncols": 0}, ValueError, "ncols must be at least 1, got 0"),
         ({"observed": pd.DataFrame({"indicator": [HTE], "year": [2020]})}, ValueError,
          r"observed lacks columns \['value'\]"),

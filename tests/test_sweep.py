@@ -359,8 +359,10 @@ def test_kill_9_mid_sweep_then_resume_gives_identical_results(tmp_path):
     done = sorted(p.name for p in (out / "chunks").glob("chunk-*.parquet"))
     assert 1 <= len(done) < 20, f"the kill should land mid-sweep, found {len(done)} of 20 chunks"
     before = {name: os.stat(out / "chunks" / name) for name in done}
-    # A stray temporary file, as a writer killed mid-write leaves behind.
-    (out / "chunks" / ".chunk-000019.parquet.abc123").write_bytes(b"partial")
+    # A stray temporary file, as the killed writer leaves behind, and a user's
+    # own hidden file of a similar name, which must survive the resume.
+    (out / "chunks" / f".chunk-000019.parquet.idtmp-{proc.pid}-abc123").write_bytes(b"partial")
+    (out / ".thesis.parquet.backup").write_bytes(b"the user's")
 
     resumed = _cli(
         str(spec_path), "--out", str(out), "--resume", "--workers", "1", "--engine", "pysd"
@@ -374,6 +376,7 @@ def test_kill_9_mid_sweep_then_resume_gives_identical_results(tmp_path):
             f"{name} was redone"
         )
     assert not list((out / "chunks").glob(".*"))
+    assert (out / ".thesis.parquet.backup").read_bytes() == b"the user's"
 
     fresh = tmp_path / "fresh"
     run_sweep(load_spec(spec_path), fresh, workers=1, chunk_size=2, engine="pysd", progress=False)

@@ -13,6 +13,7 @@ from simulator import ensemble as ensemble_module
 from simulator.cli import main
 from simulator.ensemble import draw_parameters, run_ensemble
 from simulator.errors import ScenarioError
+from simulator.results import read_results
 from simulator.scenario import Target, scenario_from_yaml
 from simulator.targets import (
     first_year_reached,
@@ -269,7 +270,7 @@ def test_targets_command_prints_and_writes_the_table(tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert "技术合同成交额 / Tech-contract turnover" in printed and f"wrote {out}" in printed
-    table = pd.read_csv(out)
+    table = read_results(out).frame
     assert list(table["indicator"]) == [
         "tech_contract_turnover",
         "high_tech_enterprises_newly_certified",

@@ -2,7 +2,7 @@
 
 界面逻辑:由滑块值生成情景、滑块范围、比较表、标签查找与模型结构图。
 
-The pages (``simulator/app_pages``) hold widgets and charts only; everything
+The pages (``app/`` beside ``app.py``) hold widgets and charts only; everything
 they need that is not drawing lives here and is tested without Streamlit:
 
 - :mod:`.scenarios`: presets, slider ranges relative to a region's preset,
@@ -50,6 +50,7 @@ from simulator.app_logic.tables import (  # noqa: F401
     all_targets,
     band_frame,
     calibration_report,
+    chart_points,
     comparison_table,
     ensemble_arrays,
     fastest_engine,

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from simulator import catalogue, paths
 from simulator.catalogue import CatalogueEntry
-from simulator.errors import ScenarioError, did_you_mean
 from simulator.engine.model import LoadedModel, load_model
+from simulator.errors import ScenarioError, did_you_mean
+from simulator.levers import step_path
 from simulator.scenario import REGIONS, Scenario, load_scenario
 
 #: Scenario presets shipped per region, ``simulator/scenarios/<region>-<preset>.yaml``.
@@ -22,13 +23,7 @@ SCENARIOS_DIR = paths.SCENARIOS_DIR
 PRESETS = ("baseline", "plan")
 
 #: Region names: lowercase pinyin -> (Chinese, English).
-REGION_NAMES = {
-    "yibin": ("宜宾", "Yibin"),
-    "suining": ("遂宁", "Suining"),
-    "hechuan": ("合川", "Hechuan"),
-    "ningxia": ("宁夏", "Ningxia"),
-    "chengdu": ("成都", "Chengdu"),
-}
+REGION_NAMES = {name: (n["zh"], n["en"]) for name, n in catalogue.regions().items()}
 
 #: A slider reaches this many times the preset value (if the valid range allows).
 SLIDER_SPAN = 4.0
@@ -211,10 +206,8 @@ def apply_levers(
     """Build the scenario a planner set with the sliders.
 
     A lever whose slider still shows the preset value keeps the preset's path.
-    A moved lever keeps the preset's path before ``policy_year`` and takes the
-    slider value from ``policy_year`` on: a step path when the preset path is
-    constant, otherwise a yearly path that holds the preset's value at the
-    start of each earlier year.
+    A moved lever takes the slider value from ``policy_year`` on and keeps the
+    preset's value before it (:func:`simulator.levers.step_path`).
 
     Parameters
     ----------
@@ -229,7 +222,8 @@ def apply_levers(
     Returns
     -------
     Scenario
-        Validated; its name gets the suffix ``-custom`` when a lever moved.
+        Validated; ``base`` itself when no lever moved (it is not validated
+        again), else a new scenario named with the suffix ``-custom``.
 
     Raises
     ------
@@ -252,22 +246,12 @@ def apply_levers(
         if math.isclose(value, preset, rel_tol=1e-9, abs_tol=1e-12):
             continue
         changed = True
-        path = base.levers.get(name)
-        before = (
-            entries[name].default if path is None else lever_value(base, name, base.start_year, 0.0)
-        )
-        if path is None or path.kind == "constant":
-            spec = {"type": "step", "year": policy_year, "before": before, "after": float(value)}
-        else:
-            years = range(base.start_year, policy_year)
-            yearly = {y: lever_value(base, name, y, 0.0) for y in years}
-            spec = {
-                "type": "yearly",
-                "before": before,
-                "values": {**yearly, policy_year: float(value)},
-            }
-        data.setdefault("levers", {})[name] = spec
-    if changed and not data["name"].endswith("-custom"):
+        path = step_path(base.levers.get(name), policy_year, float(value),
+                         start_year=base.start_year, default=entries[name].default)
+        data.setdefault("levers", {})[name] = path.to_dict()
+    if not changed:
+        return base  # already validated: nothing to check again
+    if not data["name"].endswith("-custom"):
         data["name"] = f"{data['name']}-custom"
     return Scenario.from_dict(data, model)
 

@@ -5,14 +5,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import pandas as pd
 
 from simulator import catalogue
-from simulator.errors import did_you_mean
 from simulator.engine.model import CONTROL_NAMES, LoadedModel, load_model
+from simulator.errors import did_you_mean
 
 
 def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:

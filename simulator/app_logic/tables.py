@@ -127,6 +127,44 @@ def long_series(frames: dict[str, pd.DataFrame], indicator: str) -> pd.DataFrame
     )
 
 
+def chart_points(
+    frame: pd.DataFrame | None, indicator: str, kind: str
+) -> pd.DataFrame | None:
+    """Return one indicator's documented points or targets for a chart; None when there are none.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+        Rows with ``indicator``, ``year``, ``bound`` and ``value`` or
+        ``value_model`` (documented figures, or :func:`targets_frame`); rows
+        with ``weight`` 0 are left out.
+    indicator : str
+    kind : str
+        Label of the points (``kind`` column), e.g. "observed" in the page's language.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``year`` (int), ``value`` (float), ``bound`` (str), ``kind``.
+    """
+    if frame is None:
+        return None
+    mine = frame[frame["indicator"] == indicator]
+    if "weight" in mine.columns:
+        mine = mine[mine["weight"] > 0]
+    if mine.empty:
+        return None
+    value = "value_model" if "value_model" in mine.columns else "value"
+    return pd.DataFrame(
+        {
+            "year": mine["year"].astype(int),
+            "value": mine[value].astype(float),
+            "bound": mine["bound"].astype(str),
+            "kind": kind,
+        }
+    )
+
+
 def comparison_table(
     frames: dict[str, pd.DataFrame],
     indicators: list[str],
@@ -197,7 +235,7 @@ def fastest_engine() -> str:
     """Return the engine to ask for: ``"auto"`` (batch engine where it compiles) when offered."""
     from simulator.engine.dispatch import ENGINES
 
-    return next(e for e in ("auto", "batch", "pysd") if e in ENGINES)
+    return "auto" if "auto" in ENGINES else ENGINES[0]
 
 
 #: Calibration reports written by ``python -m simulator calibrate`` (one folder per region).
@@ -239,7 +277,7 @@ def figure_png(figure) -> bytes:
 
 
 def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The validation battery's summary for display in one language.
+    """Return the validation battery's summary for display in one language.
 
     Parameters
     ----------

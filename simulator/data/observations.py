@@ -23,9 +23,7 @@ References
 from __future__ import annotations
 
 import csv
-import difflib
 import math
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -46,6 +44,8 @@ __all__ = [
     "observed_series",
 ]
 
+from simulator import catalogue
+from simulator.errors import did_you_mean
 from simulator.paths import DATA_DIR, HOLDOUT_CSV, OBSERVATIONS_CSV  # noqa: F401 - public
 
 #: Last year whose outcomes may be used for fitting ("Outcomes here stop at
@@ -58,7 +58,9 @@ COLUMNS = (
     "source", "source_quote", "weight", "note",
 )
 #: The five seed regions, then the provincial and national context.
-REGIONS = ("Yibin", "Suining", "Hechuan", "Ningxia", "Chengdu", "Sichuan", "Chongqing", "China")
+REGIONS = tuple(catalogue.regions()[r]["en"] for r in catalogue.REGIONS) + (
+    "Sichuan", "Chongqing", "China",
+)
 KINDS = ("outcome", "target", "context")
 #: ``at_least`` where the source says 突破/超过/以上; ``approx`` for 约/左右.
 BOUNDS = ("equal", "at_least", "approx")
@@ -141,11 +143,6 @@ class ObservationError(ValueError):
     """A row of an observations file is malformed (file, line and problem in the message)."""
 
 
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
-    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-
-
 def _fail(path: Path, line: int, problem: str) -> ObservationError:
     return ObservationError(f"{path}, line {line}: {problem}")
 
@@ -154,8 +151,8 @@ def _check_choice(path, line, column, value, choices):
     if value not in choices:
         raise _fail(
             path, line,
-            f"{column} {value!r} is not valid.{_did_you_mean(value, choices)} "
-            f"It must be one of {sorted(choices)!r}.",
+            f"unknown {column} {value!r}{did_you_mean(value, choices)}"
+            f" (valid: {sorted(choices)!r})",
         )
 
 
@@ -261,8 +258,8 @@ def _select(frame, kinds, until):
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)
         for kind in kinds:
             if kind not in KINDS:
-                raise ValueError(f"kind {kind!r} is not valid.{_did_you_mean(kind, KINDS)} "
-                                 f"It must be one of {list(KINDS)!r}.")
+                raise ValueError(f"unknown kind {kind!r}{did_you_mean(kind, KINDS)}"
+                                 f" (valid: {list(KINDS)!r})")
         frame = frame[frame["kind"].isin(kinds)]
     if until is not None:
         frame = frame[frame["year"] <= int(until)]
@@ -377,8 +374,8 @@ def observed_series(df: pd.DataFrame, region: str, indicator: str, *,
     for column, value in (("region", region), ("indicator", indicator)):
         present = set(df[column])
         if value not in present:
-            raise KeyError(f"No {column} named {value!r} in the observations."
-                           f"{_did_you_mean(value, present)} Present: {sorted(present)!r}.")
+            raise KeyError(f"No {column} named {value!r} in the observations"
+                           f"{did_you_mean(value, present)} (present: {sorted(present)!r})")
     mask = ((df["region"] == region) & (df["indicator"] == indicator)
             & df["kind"].isin(list(kinds)) & (df["weight"] > 0))
     if not include_floors:

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import math
 import os
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from simulator.errors import did_you_mean, yaml_problem
-
+from simulator import catalogue
+from simulator.errors import YamlInputError, did_you_mean
 from simulator.paths import PROFILES_DIR, profile_file  # noqa: F401 - PROFILES_DIR is public
+from simulator.yaml_input import read_yaml
 
-REGIONS = ("yibin", "suining", "hechuan", "ningxia", "chengdu")
+REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
 #: Keys every profile file has; ``posterior``, ``fit`` and ``provenance`` are optional.
 REQUIRED_KEYS = ("region", "base_year", "fit_until", "parameters")
@@ -134,7 +135,10 @@ class Profile:
             "region": self.region,
             "base_year": self.base_year,
             "fit_until": self.fit_until,
-            "parameters": {name: {"value": self.values[name], **self.entries.get(name, {})} for name in self.values},
+            "parameters": {
+                name: {"value": self.values[name], **self.entries.get(name, {})}
+                for name in self.values
+            },
             "posterior": {
                 "fitted": list(self.fitted),
                 "transforms": dict(self.transforms),
@@ -170,7 +174,9 @@ class Profile:
                 base_year=int(data["base_year"]),
                 fit_until=int(data["fit_until"]),
                 values={k: float(v["value"]) for k, v in params.items()},
-                entries={k: {kk: vv for kk, vv in v.items() if kk != "value"} for k, v in params.items()},
+                entries={
+                    k: {kk: vv for kk, vv in v.items() if kk != "value"} for k, v in params.items()
+                },
                 fitted=list(posterior.get("fitted", [])),
                 transforms=dict(posterior.get("transforms", {})),
                 mean=list(posterior.get("mean", [])),
@@ -207,7 +213,10 @@ def resolve_profile(region_or_path: str | os.PathLike) -> Path:
         return profile_path(text)
     if text.endswith((".yaml", ".yml")):
         return Path(text)
-    raise ValueError(f"unknown profile {text!r}{did_you_mean(text, REGIONS)} (valid: {list(REGIONS)} or a .yaml path)")
+    raise ValueError(
+        f"unknown profile {text!r}{did_you_mean(text, REGIONS)}"
+        f" (valid: {list(REGIONS)} or a .yaml path)"
+    )
 
 
 def load_profile(region_or_path: str | os.PathLike) -> Profile:
@@ -223,34 +232,35 @@ def load_profile(region_or_path: str | os.PathLike) -> Profile:
     text = str(region_or_path)
     path = resolve_profile(text)
     if not path.is_file():
-        raise FileNotFoundError(f"no calibration profile at '{path}' (run: python -m simulator calibrate {text})")
-    return Profile.from_dict(_parsed(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size), source=str(path))
+        raise FileNotFoundError(
+            f"no calibration profile at '{path}' (run: python -m simulator calibrate {text})"
+        )
+    return Profile.from_dict(_parsed_file(path), source=str(path))
+
+
+def _parsed_file(path: Path) -> dict:
+    """Return the parsed profile at ``path`` (cached while the file is unchanged)."""
+    stat = path.stat()
+    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=32)
 def _parsed(path: Path, mtime_ns: int, size: int) -> dict:
-    """Parsed profile YAML, cached by file identity: every scenario run with a
-    profile needs it, and parsing dominated a single run's time (keyed by
-    modification time and size, so an edited profile is read again).
+    """Return the parsed profile YAML, cached by file identity.
+
+    Every scenario run with a profile needs it, and parsing dominated a single
+    run's time (keyed by modification time and size, so an edited profile is
+    read again).
 
     Raises
     ------
-    ValueError
-        If the file is not UTF-8 text or not valid YAML (not cached).
+    YamlInputError
+        If the file is not UTF-8 text or not valid YAML (not cached); a ``ValueError``.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{path}: not UTF-8 text ({error.reason} at byte"
-            f" {error.start}); {EXPECTED}"
-        ) from None
-    except yaml.YAMLError as error:
-        raise ValueError(
-            f"{path}: not valid YAML{yaml_problem(error)}; {EXPECTED}"
-        ) from None
+        return read_yaml(path, "calibration profile", mapping=False)
+    except YamlInputError as error:
+        raise type(error)(f"{error}; {EXPECTED}") from None
 
 
 def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Path:
@@ -260,18 +270,19 @@ def save_profile(profile: Profile, path: str | os.PathLike | None = None) -> Pat
     path = Path(path) if path is not None else profile_path(profile.region)
     header = (
         f"# Calibration profile for {profile.region}, written by `python -m simulator calibrate`.\n"
-        "# status: documented (row of simulator/data/observations.csv), fitted (MAP, posterior sd),\n"
+        "# status: documented (row of simulator/data/observations.csv),"
+        " fitted (MAP, posterior sd),\n"
         "# assumed (no source: value with a 90% range [low, high] and the reasoning).\n"
     )
     new = profile.to_dict()
-    if path.is_file() and _undated(_parsed(path.resolve(), path.stat().st_mtime_ns, path.stat().st_size)) == _undated(new):
+    if path.is_file() and _undated(_parsed_file(path)) == _undated(new):
         return path  # only the date would change: leave a tracked file as it is
     atomic_write_text(path, header + yaml.safe_dump(new, allow_unicode=True, sort_keys=False))
     return path
 
 
 def _undated(data) -> object:
-    """A profile's content without its ``provenance.created`` date, for comparison."""
+    """Return a profile's content without its ``provenance.created`` date, for comparison."""
     if not isinstance(data, dict):
         return data
     out = dict(data)

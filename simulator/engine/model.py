@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from simulator.engine.simulate import run_pysd
+from simulator.engine.timegrid import time_grid as time_grid  # re-exported
 from simulator.engine.translation import file_sha256, load_pysd_model
 from simulator.paths import CORE_MODEL
 
@@ -250,21 +250,3 @@ def load_model(path: str | os.PathLike | None = None) -> LoadedModel:
                 path=model_path.resolve(), sha256=digest, pysd_model=load_pysd_model(model_path)
             )
         return _LOADED[digest]
-
-
-def time_grid(initial_time: float, final_time: float, time_step: float) -> np.ndarray:
-    """Integration times ``initial_time + k * time_step`` up to ``final_time``.
-
-    Parameters
-    ----------
-    initial_time, final_time, time_step : float
-        Control settings [year].
-
-    Returns
-    -------
-    numpy.ndarray
-        The grid, computed by multiplication (not accumulation) so that it
-        matches the integrator's times exactly.
-    """
-    n_steps = int(round((final_time - initial_time) / time_step))
-    return initial_time + time_step * np.arange(n_steps + 1)

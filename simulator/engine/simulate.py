@@ -20,10 +20,16 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from simulator.engine.dispatch import check_engine
-from simulator.engine.translation import check_model_path, load_pysd_model, one_line
+from simulator.engine.translation import (
+    check_model_path,
+    load_pysd_model,
+    pysd_problem,
+    pysd_warnings_as_lines,
+)
 
 
 def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame:
@@ -67,17 +73,38 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
         from simulator.engine.batch import UnsupportedConstructError, compile_model
 
         try:
-            return compile_model(path).run_dataframe()
+            frame = compile_model(path).run_dataframe()
         except UnsupportedConstructError:
             if engine == "batch":
                 raise
+        else:
+            _refuse_arithmetic_faults(frame, path)
+            return frame
     model = load_pysd_model(path)
     try:
-        frame = run_pysd(model)
+        with pysd_warnings_as_lines():
+            frame = run_pysd(model)
     except Exception as error:  # PySD raises many types (NotImplementedError too)
-        raise ValueError(f"PySD cannot run model file '{path}': {one_line(error)}") from error
+        raise ValueError(f"PySD cannot run model file '{path}': {pysd_problem(error)}") from error
     frame.index.name = "Time"
     return frame
+
+
+def _refuse_arithmetic_faults(frame: pd.DataFrame, path) -> None:
+    """Raise when a batch run produced inf or NaN, naming the first variable.
+
+    NumPy turns a division by zero into inf where PySD (and Vensim) stop
+    with an error; a table of infinities would be a silent wrong answer.
+    """
+    values = frame.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        raise ValueError(
+            f"arithmetic fault in model file '{path}': {frame.columns[col]!r} is "
+            f"{values[row, col]} at Time={frame.index[row]} (division by zero, or a "
+            "function outside its domain)"
+        )
 
 
 def run_pysd(model, **run_kwargs) -> pd.DataFrame:

@@ -14,6 +14,8 @@ import os
 import pickle
 import shutil
 import tempfile
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from simulator.paths import cache_root
@@ -72,7 +74,61 @@ def check_model_path(path: str | os.PathLike) -> tuple[Path, str]:
             f"unsupported model file '{model_path}': extension {suffix!r} is not one "
             f"of {sorted(MODEL_SUFFIXES)}"
         )
+    _check_text(model_path)
     return model_path.resolve(), MODEL_SUFFIXES[suffix]
+
+
+def _check_text(model_path: Path) -> None:
+    """Refuse, by name, a model file that is empty, UTF-16 or binary.
+
+    PySD's parser would otherwise fail on it with a grammar error or a
+    TypeError that does not say what is wrong with the file.
+    """
+    with open(model_path, "rb") as handle:
+        head = handle.read(1 << 16)
+    if not head.strip():
+        raise ValueError(f"model file '{model_path}' is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError(
+            f"model file '{model_path}' is UTF-16 text; save it as UTF-8 (Vensim: a .mdl "
+            "with {UTF-8} on its first line)"
+        )
+    if b"\x00" in head:
+        raise ValueError(f"model file '{model_path}' is not a text model file (binary content)")
+
+
+def pysd_problem(error: BaseException) -> str:
+    """Say in one line what a PySD failure means, naming the construct where known."""
+    if isinstance(error, RecursionError):
+        return ("expressions nested too deeply, or a variable defined in terms of itself "
+                "(RecursionError)")
+    if isinstance(error, KeyError) and error.args:
+        return f"the model refers to {error.args[0]!r}, which it does not define"
+    if isinstance(error, TypeError) and "encoding" in str(error):
+        return "its text encoding cannot be detected: is it a Vensim .mdl text file?"
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero during the run (ZeroDivisionError)"
+    return one_line(error)
+
+
+@contextmanager
+def pysd_warnings_as_lines():
+    """Re-issue PySD's warnings as one-line UserWarnings (``"PySD: ..."``), once each.
+
+    When the block fails, its warnings are dropped: the error's one line
+    says what went wrong, and the warnings only led up to it.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for item in caught:
+        if issubclass(item.category, DeprecationWarning):
+            continue  # PySD's own imports (chardet): not the user's model
+        text = " ".join(str(item.message).split())
+        if text not in seen:
+            seen.add(text)
+            warnings.warn(f"PySD: {text}", UserWarning, stacklevel=3)
 
 
 def one_line(error: BaseException) -> str:
@@ -108,10 +164,11 @@ def _translate_into(model_path: Path, kind: str, target: Path) -> Path:
     shutil.copyfile(model_path, copy)
     reader = pysd.read_vensim if kind == "vensim" else pysd.read_xmile
     try:
-        reader(str(copy), initialize=False)
+        with pysd_warnings_as_lines():
+            reader(str(copy), initialize=False)
     except Exception as error:  # PySD raises many types; report one
         raise ValueError(
-            f"PySD cannot translate model file '{model_path}': {one_line(error)}"
+            f"PySD cannot translate model file '{model_path}': {pysd_problem(error)}"
         ) from error
     return copy.with_suffix(".py")
 
@@ -188,10 +245,11 @@ def load_pysd_model(path: str | os.PathLike):
     model = pysd.load(str(py_file), initialize=False)
     _read_data_beside(model, model_path.parent)
     try:
-        model.initialize()
+        with pysd_warnings_as_lines():
+            model.initialize()
     except Exception as error:  # PySD raises many types; report one
         raise ValueError(
-            f"PySD cannot initialise model file '{model_path}': {one_line(error)}"
+            f"PySD cannot initialise model file '{model_path}': {pysd_problem(error)}"
         ) from error
     return model
 
@@ -246,12 +304,13 @@ def abstract_model(path: str | os.PathLike):
                 from pysd.translators.vensim.vensim_file import VensimFile as Reader
             else:
                 from pysd.translators.xmile.xmile_file import XmileFile as Reader
-            source = Reader(model_path)
-            source.parse()
-            return source.get_abstract_model()
+            with pysd_warnings_as_lines():
+                source = Reader(model_path)
+                source.parse()
+                return source.get_abstract_model()
         except Exception as error:  # the translator raises many types; report one
             raise ValueError(
-                f"PySD cannot parse model file '{model_path}': {one_line(error)}"
+                f"PySD cannot parse model file '{model_path}': {pysd_problem(error)}"
             ) from error
 
     return cached_pickle(model_path, "abstract-model.pickle", parse)

@@ -7,8 +7,9 @@ streams each chunk's results to a Parquet file (:mod:`simulator.sweep.store`)
 and analyses them (:mod:`simulator.sweep.analysis`).
 """
 
+from simulator.engine.dispatch import DaskUnavailableError
 from simulator.sweep.design import make_design
-from simulator.sweep.run import DaskUnavailableError, run_sweep
+from simulator.sweep.run import run_sweep
 from simulator.sweep.spec import METHODS, SweepSpec, load_spec, spec_from_dict
 from simulator.sweep.store import load_results
 

@@ -21,19 +21,16 @@ import datetime as _dt
 import math
 import os
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata as _metadata
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
-from simulator.engine.dispatch import DaskUnavailableError, map_chunks, resolve_engine
+import simulator.sweep.store as store
+from simulator.engine.dispatch import map_chunks, resolve_engine
+from simulator.engine.translation import file_sha256
 from simulator.errors import ScenarioError
 from simulator.results import data_version, package_versions
-from simulator.engine.translation import file_sha256
-from simulator.sweep import store
 from simulator.sweep.design import design_sha256, make_design
 from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
 
@@ -193,7 +190,8 @@ def run_sweep(
             "give either a Dask scheduler address or a local Dask cluster size, not both"
         )
     out = Path(out)
-    old = store.read_manifest(out)
+    old = store.read_manifest(out) if out.is_dir() else None
+    store.check_sweep_folder(out, has_manifest=old is not None)
     if old is not None and not resume:
         raise ScenarioError(
             f"'{out}' already holds a sweep; pass --resume to finish it, or choose another --out"
@@ -205,9 +203,19 @@ def run_sweep(
         store.check_resumable(old, manifest, out)
         manifest["created"] = old.get("created", manifest["created"])
     out.mkdir(parents=True, exist_ok=True)
+    with store.writer_lock(out):
+        return _write_sweep(spec, out, old, design, manifest, size, engine, workers,
+                            scheduler, dask_local, progress)
+
+
+def _write_sweep(spec, out, old, design, manifest, size, engine, workers, scheduler,
+                 dask_local, progress) -> dict:
+    """Write the design, manifest and missing chunks of a sweep (under its lock)."""
     store.remove_partial_files(out)
-    if old is None:
+    if old is None or not (out / store.DESIGN).is_file():
+        # A lost design is rebuilt from the spec: its hash was checked above.
         store.write_design(out, design)
+    if old is None:
         store.write_manifest(out, manifest)
     n_runs, n_chunks = len(design), manifest["n_chunks"]
     years, indicators, digest = manifest["years"], manifest["indicators"], manifest["design_sha256"]

@@ -30,11 +30,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean, unknown_name
-from simulator.scenario import MAX_SCENARIO_BYTES, Scenario, check_range, load_scenario
+from simulator.errors import (
+    ScenarioError,
+    as_finite_number,
+    check_keys,
+    did_you_mean,
+    unknown_name,
+)
+from simulator.levers import step_path
+from simulator.scenario import Scenario, check_range, load_scenario
+from simulator.yaml_input import read_yaml
 
 METHODS = ("grid", "latin_hypercube", "monte_carlo", "sobol", "morris")
 #: Runs per chunk file when neither the spec nor the command line says.
@@ -144,29 +150,31 @@ class SweepSpec:
     def overrides(self, row) -> dict[str, object]:
         """Lever and parameter overrides of one design row (scenario-file form).
 
+        A lever with a ``year`` moves to the drawn value from that year on and
+        keeps the base's value before it (:func:`simulator.levers.step_path`).
+
         Parameters
         ----------
         row : sequence of float
             Values in the order of :attr:`variables`.
         """
-        befores = self._values_before_steps
+        paths = self._step_paths
         out: dict[str, object] = {}
         for variable, value in zip(self.variables, row):
             value = float(value)
-            if variable.name in befores:
-                out[variable.name] = {
-                    "type": "step",
-                    "year": variable.year,
-                    "before": befores[variable.name],
-                    "after": value,
-                }
-            else:
+            path = paths.get(variable.name)
+            if path is None:
                 out[variable.name] = value
+            elif path["type"] == "step":
+                out[variable.name] = {**path, "after": value}
+            else:  # yearly: the drawn value is the last one
+                values = {**path["values"], int(variable.year): value}
+                out[variable.name] = {**path, "values": values}
         return out
 
     @cached_property
-    def _values_before_steps(self) -> dict[str, float]:
-        """Each stepped lever's value before its step: the base's at its start, else the default.
+    def _step_paths(self) -> dict[str, dict]:
+        """Each stepped lever's :func:`~simulator.levers.step_path` (file form), drawn value 0.
 
         Worked out once per spec: looking it up for every design row read the
         catalogue (and hashed the model file) three times a run, half the time
@@ -174,12 +182,13 @@ class SweepSpec:
         """
         stepped = [v for v in self.variables if v.kind == "lever" and v.year is not None]
         entries = catalogue.levers() if stepped else {}
-        out = {}
-        for variable in stepped:
-            base = self.base.levers.get(variable.name)
-            out[variable.name] = (float(base.values_on([self.base.start_year])[0]) if base
-                                  else entries[variable.name].default)
-        return out
+        return {
+            v.name: step_path(
+                self.base.levers.get(v.name), v.year, 0.0,
+                start_year=self.base.start_year, default=entries[v.name].default,
+            ).to_dict()
+            for v in stepped
+        }
 
 
 def _whole(value: object, what: str, minimum: int = 1) -> int:
@@ -202,12 +211,7 @@ def _parse_variable(name: str, spec: object, base: Scenario) -> Variable:
         raise ScenarioError(
             f"{what} must be a mapping with 'min' and 'max' (and 'year' for a lever), got {spec!r}"
         )
-    for key in spec:
-        if key not in _VARY_KEYS:
-            raise ScenarioError(
-                f"{what}: unknown key {key!r}{did_you_mean(str(key), _VARY_KEYS)} (valid keys:"
-                f" {sorted(_VARY_KEYS)})"
-            )
+    check_keys(spec, _VARY_KEYS, what)
     for key in ("min", "max"):
         if key not in spec:
             raise ScenarioError(f"{what} needs {key!r}")
@@ -242,12 +246,7 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
             f" {list(METHODS)}{did_you_mean(str(method), METHODS)}"
         )
     valid = _DESIGN_KEYS[method]
-    for key in data:
-        if key not in valid:
-            raise ScenarioError(
-                f"design: unknown key {key!r} for {method}{did_you_mean(str(key), valid)} (valid"
-                f" keys: {sorted(valid)})"
-            )
+    check_keys(data, valid, "design", of=method)
     if "seed" not in data:
         raise ScenarioError("design needs a 'seed' (every random draw takes an explicit seed)")
     seed = _whole(data["seed"], "design 'seed'", minimum=0)
@@ -289,12 +288,7 @@ def spec_from_dict(
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: a sweep spec must be a mapping, got {type(data).__name__}")
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise ScenarioError(
-                f"{source}: unknown key {key!r}{did_you_mean(str(key), _TOP_KEYS)} (valid keys:"
-                f" {sorted(_TOP_KEYS)})"
-            )
+    check_keys(data, _TOP_KEYS, source)
     if "base" not in data:
         raise ScenarioError(f"{source}: a sweep spec needs 'base', the scenario file to vary")
     base_value = data["base"]
@@ -351,21 +345,12 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     Raises
     ------
     FileNotFoundError
-        If the file (or its base scenario) does not exist.
+        If the file (or its base scenario) does not exist (a ``YamlFileNotFoundError``).
     ScenarioError
         If it is too large, not YAML, or not a valid spec; the message names the file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"sweep spec not found: '{path}'")
-    if path.stat().st_size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: larger than the {MAX_SCENARIO_BYTES}-byte limit")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
-    except UnicodeDecodeError as error:
-        raise ScenarioError(f"{path}: not UTF-8 text ({error.reason})") from None
+    data = read_yaml(path, "sweep spec")
     try:
         return spec_from_dict(data, source=str(path), base_dir=path.parent)
     except (ScenarioError, TypeError, ValueError) as error:

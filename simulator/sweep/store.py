@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +28,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import ScenarioError
-from simulator.results import atomic_write_parquet, atomic_write_text
+from simulator.results import (
+    TEMP_MARK,
+    atomic_write_parquet,
+    atomic_write_text,
+    remove_stale_temporaries,
+)
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 CHUNKS = "chunks"
+#: Held (flock) by the process writing a sweep folder; the kernel drops it when
+#: that process dies, even by kill -9, so a stale lock never blocks a resume.
+LOCK = ".sweep.lock"
 _META_KEY = b"innovation_dynamics_sweep"
 #: Manifest fields that must agree for ``--resume`` to continue a sweep.
 RESUME_KEYS = (
@@ -131,16 +141,16 @@ def chunk_is_valid(
 
 
 def remove_partial_files(out: Path) -> int:
-    """Delete temporary files a killed writer left behind; returns how many."""
+    """Delete temporary files that killed writers left behind; returns how many.
+
+    Only this package's own temporaries (see
+    :func:`simulator.results.remove_stale_temporaries`) of processes that no
+    longer run: never a user's file, never a concurrent writer's.
+    """
     removed = 0
     for folder in (Path(out), Path(out) / CHUNKS):
         if folder.is_dir():
-            for path in folder.glob(".*.parquet.*"):
-                path.unlink()
-                removed += 1
-            for path in folder.glob(f".{MANIFEST}.*"):
-                path.unlink()
-                removed += 1
+            removed += len(remove_stale_temporaries(folder, any_name=True))
     return removed
 
 
@@ -151,15 +161,95 @@ def write_manifest(out: Path, manifest: dict) -> None:
     )
 
 
+#: Fields a manifest must hold, with their JSON types, checked on every read.
+MANIFEST_SCHEMA = {
+    "format": int, "name": str, "engine": str, "model_sha256": str, "design_size": int,
+    "design_sha256": str, "chunk_size": int, "n_chunks": int, "indicators": list, "years": list,
+}
+
+
 def read_manifest(out: Path) -> dict | None:
-    """Return the manifest of a sweep folder, or None if there is none."""
+    """Return the manifest of a sweep folder, or None if there is none.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is not JSON, not an object, or a field of
+        :data:`MANIFEST_SCHEMA` is missing or of the wrong type (named).
+    """
     path = Path(out) / MANIFEST
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ScenarioError(f"'{path}' is not a readable sweep manifest ({error})") from None
+    if not isinstance(manifest, dict):
+        raise ScenarioError(
+            f"'{path}' is not a sweep manifest: a JSON object is expected, found "
+            f"{type(manifest).__name__}"
+        )
+    for field, kind in MANIFEST_SCHEMA.items():
+        value = manifest.get(field)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            found = "missing" if field not in manifest else f"{value!r}"[:40]
+            raise ScenarioError(
+                f"'{path}' is not a valid sweep manifest: field {field!r} must be "
+                f"{'a whole number' if kind is int else f'a JSON {kind.__name__}'}, found {found}"
+            )
+    if manifest["chunk_size"] < 1 or manifest["n_chunks"] != -(
+        -manifest["design_size"] // manifest["chunk_size"]
+    ):
+        raise ScenarioError(
+            f"'{path}' is not a valid sweep manifest: n_chunks {manifest['n_chunks']} does not "
+            f"match design_size {manifest['design_size']} / chunk_size {manifest['chunk_size']}"
+        )
+    return manifest
+
+
+@contextmanager
+def writer_lock(out: Path) -> Iterator[None]:
+    """Hold the folder's lock while writing; refuse when another process holds it."""
+    import fcntl
+
+    handle = open(Path(out) / LOCK, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise ScenarioError(
+                f"another process (pid {holder}) is writing the sweep in '{out}'; wait for it "
+                "to finish, then --resume"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing drops the lock
+
+
+def check_sweep_folder(out: Path, has_manifest: bool) -> None:
+    """Refuse an ``--out`` that is a file, or a folder holding something else than a sweep.
+
+    A sweep folder holds only what a sweep writes, so that a new sweep never
+    mixes with, or overwrites, a user's files.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"sweep --out '{out}' is a file; give a folder (new or empty)")
+    if out.is_dir() and not has_manifest:
+        others = sorted(
+            p.name for p in out.iterdir() if p.name != LOCK and f".{TEMP_MARK}" not in p.name
+        )
+        if others:
+            raise ScenarioError(
+                f"sweep --out '{out}' holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}) and no sweep; choose a new or empty folder"
+            )
 
 
 def check_resumable(old: dict, new: dict, out: Path) -> None:

@@ -121,6 +121,13 @@ def test_unmoved_sliders_give_the_preset_back(ningxia):
     assert app_logic.scenario_key(scenario) == app_logic.scenario_key(ningxia)
 
 
+def test_unmoved_sliders_do_not_validate_the_preset_again(ningxia, monkeypatch):
+    calls = []
+    monkeypatch.setattr(Scenario, "from_dict", classmethod(lambda cls, *a: calls.append(a)))
+    values = {n: s.value for n, s in app_logic.slider_specs(ningxia).items()}
+    assert app_logic.apply_levers(ningxia, values, 2026) is ningxia and calls == []
+
+
 def test_moved_constant_lever_becomes_a_step_in_the_policy_year(ningxia):
     """Moved constant lever becomes a step in the policy year."""
     scenario = app_logic.apply_levers(ningxia, {"incubator_capacity": 900.0}, 2026)
@@ -392,3 +399,23 @@ def test_validation_table_speaks_the_chosen_language():
     assert en["detail"].tolist() == summary["detail"].tolist()
     with pytest.raises(ValueError, match="lang must be 'zh' or 'en', got 'fr'"):
         app_logic.validation_table(summary, "fr")
+
+
+def test_chart_points_keep_one_indicator_with_weight_and_the_model_value():
+    documented = pd.DataFrame({
+        "indicator": ["gdp", "gdp", "gdp", "rd"],
+        "year": [2020.0, 2021.0, 2022.0, 2020.0],
+        "value_model": [1.0, 2.0, 3.0, 4.0],
+        "value": [10.0, 20.0, 30.0, 40.0],
+        "bound": ["equal", "at_least", "equal", "equal"],
+        "weight": [1.0, 0.0, 1.0, 1.0],
+    })
+    points = app_logic.chart_points(documented, "gdp", "observed")
+    assert points["year"].tolist() == [2020, 2022] and points["value"].tolist() == [1.0, 3.0]
+    assert set(points["kind"]) == {"observed"}
+    targets = app_logic.targets_frame(
+        [Target(indicator="gdp", year=2030, value=5.0, bound="at_least")]
+    )
+    assert app_logic.chart_points(targets, "gdp", "target")["value"].tolist() == [5.0]
+    assert app_logic.chart_points(targets, "rd", "target") is None
+    assert app_logic.chart_points(None, "gdp", "target") is None

@@ -23,7 +23,7 @@ def _app(page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     if page and page != "explore":
-        at.switch_page(f"simulator/app_pages/{page}.py").run()
+        at.switch_page(f"app/pages/{page}.py").run()
     return at
 
 
@@ -80,7 +80,7 @@ def test_language_switch_changes_labels():
     assert at.title[0].value == "Explore"
     assert any(m.label.startswith("High-tech enterprises") for m in at.metric)
     assert "Incubator capacity [家]" in {s.label for s in at.slider}
-    at.switch_page("simulator/app_pages/compare.py").run()
+    at.switch_page("app/pages/compare.py").run()
     assert at.title[0].value == "Compare", "the language holds across pages"
 
 
@@ -124,7 +124,7 @@ def test_upload_loads_the_scenario_and_it_runs():
     at.file_uploader(key="_upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
     assert not at.exception and not at.error
     assert "my-upload" in at.success[0].value
-    at.switch_page("simulator/app_pages/explore.py").run()
+    at.switch_page("app/pages/explore.py").run()
     assert not at.exception
     assert "my-upload" in at.caption[0].value and "宜宾" in at.caption[0].value
 
@@ -136,7 +136,7 @@ def test_saved_scenario_appears_in_the_comparison_table():
     at.text_input(key="_save_name").set_value("more-incubators").run()
     at.button(key="_save").click().run()
     assert "more-incubators" in at.success[0].value
-    at.switch_page("simulator/app_pages/compare.py").run()
+    at.switch_page("app/pages/compare.py").run()
     assert not at.exception
     at.multiselect(key="_compare_pick").select("more-incubators").run()
     table = at.dataframe[-1].value
@@ -201,14 +201,15 @@ def test_plan_scorecard_shows_met_gap_and_first_year():
 
 
 def test_scorecard_columns_follow_the_targets_table(monkeypatch):
-    """The scorecard shows simulator.targets.TABLE_COLUMNS in order, the label in the page's language."""
+    """The scorecard shows targets.TABLE_COLUMNS in order, the label in the page's language."""
     from simulator import targets
 
     at = _plan(_app(), "yibin")
     shown = list(at.dataframe[0].value.columns)
     assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 2  # one label, no name
     assert shown[-1] == "来源"
-    monkeypatch.setattr(targets, "TABLE_COLUMNS", tuple(c for c in targets.TABLE_COLUMNS if c != "source"))
+    shorter = tuple(c for c in targets.TABLE_COLUMNS if c != "source")
+    monkeypatch.setattr(targets, "TABLE_COLUMNS", shorter)
     at = _plan(_app(), "yibin")
     assert list(at.dataframe[0].value.columns) == shown[:-1]
 
@@ -216,7 +217,7 @@ def test_scorecard_columns_follow_the_targets_table(monkeypatch):
 def test_uncertainty_gives_probabilities_between_0_and_100():
     """Uncertainty gives probabilities between 0 and 100."""
     at = _plan(_app(), "yibin")
-    at.switch_page("simulator/app_pages/uncertainty.py").run()
+    at.switch_page("app/pages/uncertainty.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     probabilities = table["达成概率 %"]
@@ -228,7 +229,7 @@ def test_data_page_shows_sources_and_the_calibration_report():
     """Data page shows sources and the calibration report."""
     at = _app()
     at.selectbox(key="_region").set_value("yibin").run()
-    at.switch_page("simulator/app_pages/data_sources.py").run()
+    at.switch_page("app/pages/data_sources.py").run()
     assert not at.exception and not at.error
     sources = at.dataframe[0].value
     assert "source_quote" not in sources.columns and "原文" in sources.columns
@@ -239,11 +240,11 @@ def test_data_page_shows_sources_and_the_calibration_report():
 
 def test_chart_png_renders_chinese_without_missing_glyphs():
     """The PNG download draws with matplotlib; a missing CJK glyph warns (warnings fail tests)."""
+    from app import state
     from simulator import app_logic
-    from simulator.app_pages import common
 
     scenario = app_logic.load_preset("ningxia", "baseline")
-    png = common.charts_png(app_logic.scenario_key(scenario))
+    png = state.charts_png(scenario)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
@@ -253,7 +254,7 @@ def test_uploaded_scenario_with_a_short_horizon_keeps_the_policy_year_inside_it(
     at = _app("share")
     at.file_uploader(key="_upload").set_value(("late.yaml", text, "application/x-yaml")).run()
     assert not at.exception and not at.error
-    at.switch_page("simulator/app_pages/explore.py").run()
+    at.switch_page("app/pages/explore.py").run()
     assert not at.exception, at.exception
     year = at.slider(key="_policy_year")
     assert year.min == 2029 and year.value == 2029
@@ -266,9 +267,9 @@ def test_explore_warns_when_the_scenario_does_not_converge_in_its_time_step():
     at = _app()
     assert not [w for w in at.warning if "数值精度" in w.value]
     text = incubator_onset().to_yaml().encode("utf-8")
-    at.switch_page("simulator/app_pages/share.py").run()
+    at.switch_page("app/pages/share.py").run()
     at.file_uploader(key="_upload").set_value(("onset.yaml", text, "application/x-yaml")).run()
-    at.switch_page("simulator/app_pages/explore.py").run()
+    at.switch_page("app/pages/explore.py").run()
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning if "数值精度" in w.value]
     assert len(warnings) == 1 and "time_step: 0.015625" in warnings[0], warnings

@@ -123,7 +123,7 @@ def test_filters_kinds_and_until():
     obs = load_observations(kinds=["outcome", "context"], until=2019)
     assert set(obs["kind"]) == {"outcome", "context"}
     assert obs["year"].max() == 2019
-    with pytest.raises(ValueError, match=r"kind 'outcomes' is not valid\. Did you mean 'outcome'"):
+    with pytest.raises(ValueError, match=r"unknown kind 'outcomes'; did you mean 'outcome'"):
         load_observations(kinds="outcomes")
 
 
@@ -142,9 +142,9 @@ def test_observed_series_uses_revision_and_skips_floors():
 def test_observed_series_unknown_names():
     """Unknown region or indicator suggests the close name."""
     obs = load_observations()
-    with pytest.raises(KeyError, match="Did you mean 'Ningxia'"):
+    with pytest.raises(KeyError, match="did you mean 'Ningxia'"):
         observed_series(obs, "Ningxai", "rd_intensity")
-    with pytest.raises(KeyError, match="Did you mean 'rd_intensity'"):
+    with pytest.raises(KeyError, match="did you mean 'rd_intensity'"):
         observed_series(obs, "Ningxia", "rd_intensty")
 
 
@@ -167,11 +167,11 @@ def test_every_indicator_has_a_known_unit_category():
 @pytest.mark.parametrize(
     ("column", "bad", "pattern"),
     [
-        ("region", "Ningxai", r"region 'Ningxai' is not valid\. Did you mean 'Ningxia'\?.*'Yibin'"),
+        ("region", "Ningxai", r"unknown region 'Ningxai'; did you mean 'Ningxia'\?.*'Yibin'"),
         ("indicator", "rd_expenditur",
-         r"indicator 'rd_expenditur' is not valid\. Did you mean 'rd_expenditure'"),
-        ("kind", "forecast", r"kind 'forecast' is not valid\. It must be one of"),
-        ("bound", "at least", r"bound 'at least' is not valid\. Did you mean 'at_least'"),
+         r"unknown indicator 'rd_expenditur'; did you mean 'rd_expenditure'"),
+        ("kind", "forecast", r"unknown kind 'forecast' \(valid: \["),
+        ("bound", "at least", r"unknown bound 'at least'; did you mean 'at_least'"),
         ("unit", "万家", r"unit '万家' cannot be converted to '亿元'.*Valid units: \["),
         ("year", "2014.5", r"year '2014.5' is not an integer"),
         ("year", "1989", r"year 1989 is outside the valid range 1990-2050"),
@@ -196,7 +196,7 @@ def test_line_number_counts_physical_lines(tmp_path):
     """A quote spanning two lines shifts the following rows, as an editor shows them."""
     rows = [dict(GOOD_ROW, source_quote="第一行\n第二行"), dict(GOOD_ROW, year="2015", region="X")]
     path = write_rows(tmp_path / "obs.csv", rows)
-    with pytest.raises(ObservationError, match=r", line 4: region 'X'"):
+    with pytest.raises(ObservationError, match=r", line 4: unknown region 'X'"):
         load_observations(path)
 
 

@@ -6,20 +6,27 @@ import pytest
 
 from simulator.data.profile import load_profile
 
-EXPECTED = "expected a calibration profile: a mapping with keys 'region', 'base_year', 'fit_until' and 'parameters'"
+EXPECTED = (
+    "expected a calibration profile: a mapping with keys 'region', 'base_year', 'fit_until'"
+    " and 'parameters'"
+)
 
 
 @pytest.mark.parametrize(
     "content, problem",
     [
-        ("region: ningxia\nparameters: {gdp_growth_rate: [\n", r"not valid YAML at line \d+, column \d+: "),
+        (
+            "region: ningxia\nparameters: {gdp_growth_rate: [\n",
+            r"not valid YAML at line \d+, column \d+: ",
+        ),
         ("region: ningxia\n\tbase_year: 2017\n", "not valid YAML at line 2, column 1: "),
         ("", r"malformed profile: it holds nothing \(an empty document\)"),
         ("- region\n- base_year\n", "malformed profile: it holds a list"),
         ("just text\n", "malformed profile: it holds a str"),
         ("region: ningxia\nbase_year: 2017\n", "malformed profile: no 'fit_until', 'parameters'"),
         (
-            "region: ningxia\nbase_year: 2017\nfit_until: 2022\nparameters: {gdp_growth_rate: 0.07}\n",
+            "region: ningxia\nbase_year: 2017\nfit_until: 2022\n"
+            "parameters: {gdp_growth_rate: 0.07}\n",
             r"malformed profile \(TypeError: .*\)",
         ),
         (
@@ -27,7 +34,16 @@ EXPECTED = "expected a calibration profile: a mapping with keys 'region', 'base_
             r"malformed profile \(AttributeError: .*\)",
         ),
     ],
-    ids=["unclosed", "tab", "empty", "list", "scalar", "missing-keys", "bare-value", "parameter-list"],
+    ids=[
+        "unclosed",
+        "tab",
+        "empty",
+        "list",
+        "scalar",
+        "missing-keys",
+        "bare-value",
+        "parameter-list",
+    ],
 )
 def test_corrupt_profile_is_a_clear_value_error(tmp_path, content, problem):
     path = tmp_path / "broken.yaml"
@@ -50,8 +66,11 @@ def test_a_repaired_profile_loads(tmp_path):
     path.write_text("region: [\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid YAML"):
         load_profile(path)
-    path.write_text("region: x\nbase_year: 2017\nfit_until: 2022\nparameters: {gdp_growth_rate: {value: 0.07}}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "region: x\nbase_year: 2017\nfit_until: 2022\n"
+        "parameters: {gdp_growth_rate: {value: 0.07}}\n",
+        encoding="utf-8",
+    )
     assert load_profile(path).values == {"gdp_growth_rate": 0.07}
 
 

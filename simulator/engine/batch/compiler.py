@@ -26,9 +26,10 @@ from pysd.builders.python.namespace import NamespaceManager
 from pysd.translators.structures import abstract_expressions as ae
 from pysd.translators.structures import abstract_model as am
 
-from . import functions as fn
-from . import statefuls as st
-from . import subscripts as sb
+import simulator.engine.batch.functions as fn
+import simulator.engine.batch.statefuls as st
+import simulator.engine.batch.subscripts as sb
+
 from .errors import UnsupportedConstructError
 from .expr import Expr, active_initial, call, constant, python_object, reference
 

@@ -14,7 +14,6 @@ need, at saved steps what only outputs need).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,7 +273,3 @@ def round_times(times, time_step: float) -> np.ndarray:
     return np.round(np.asarray(times, dtype=float), -int(np.log10(time_step * TIME_RPREC)))
 
 
-def did_you_mean(key: str, choices) -> str:
-    """Return a ``" Did you mean ...?"`` hint from close matches, or ``""``."""
-    close = difflib.get_close_matches(str(key), list(choices), n=3, cutoff=0.6)
-    return f" Did you mean one of {close}?" if close else ""

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.errors import did_you_mean
+
 from .compiler import CONTROLS, Program, build_program
-from .engine import Runner, clock, did_you_mean, round_times
+from .engine import Runner, clock, round_times
 from .errors import UnsupportedConstructError
 
 _COMPILED: dict = {}
@@ -144,7 +146,7 @@ class BatchModel:
                 return self._aliases[key]
         choices = list(self.program.names.values()) + list(self.program.names)
         raise KeyError(
-            f"No variable named {name!r} in {self.path.name}.{did_you_mean(name, choices)}"
+            f"No variable named {name!r} in {self.path.name}{did_you_mean(name, choices)}"
         )
 
     def control_values(self, initial_time=None, final_time=None, time_step=None, saveper=None):

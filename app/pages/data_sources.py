@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
 
-tr = common.tr
+tr = state.tr
 
 
 @st.cache_data(show_spinner=False)
@@ -63,7 +63,7 @@ def _profile(region: str) -> None:
     try:
         profile = profiles.load_profile(region)
     except (FileNotFoundError, ValueError, TypeError, KeyError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     rows = [
         {"parameter": name, **entry}
@@ -96,9 +96,9 @@ def _report(region: str) -> None:
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
-    region = st.session_state.get("region", common.DEFAULT_REGION)
-    st.title(f"{tr('page_data')} · {app_logic.region_label(region, common.lang())}")
+    widgets.sidebar()
+    region = state.region()
+    st.title(f"{tr('page_data')} · {app_logic.region_label(region, state.lang())}")
     figures, holdout = _figures(region)
     st.subheader(tr("documented"))
     if figures.empty:
@@ -115,19 +115,19 @@ def render() -> None:
     st.subheader(tr("fit"))
     st.caption(tr("fit_note"))
     try:
-        base = common.base_scenario()
-        frame, _ = common.run(base)
+        base = state.base_scenario()
+        frame, _ = state.run(base)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
-    from calibration.fit_stats import fit_table
+    from simulator.fit_stats import fit_table
 
     outcomes = figures[figures["kind"] == "outcome"]
     table = fit_table(frame, outcomes, region=app_logic.REGION_NAMES[region][1])
     st.dataframe(table, hide_index=True)
     fitted = [n for n in catalogue.KEY_INDICATORS if n in set(outcomes["indicator"])]
     if fitted:
-        st.image(common.charts_png(app_logic.scenario_key(base)))
+        st.image(state.charts_png(base))
 
 
 render()

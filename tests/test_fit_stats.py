@@ -1,4 +1,4 @@
-"""Known-answer tests for calibration.fit_stats (hand-computed examples)."""
+"""Known-answer tests for simulator.fit_stats (hand-computed examples)."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.fit_stats import fit_table, mape, r_squared, rmspe, theil_decomposition
 from simulator.data.observations import load_observations, observed_series
+from simulator.fit_stats import fit_table, mape, r_squared, rmspe, theil_decomposition
 
 # Tolerance: the examples are exact in real arithmetic; 1e-12 allows for
 # floating-point rounding of a handful of operations on numbers of order 1-100.

@@ -4,45 +4,36 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
 
-tr = common.tr
+tr = state.tr
 
 
-def _reset(specs: dict) -> None:
-    for name, spec in specs.items():
-        st.session_state[f"lever_{name}"] = spec.value
-
-
-def _save(scenario_yaml: str) -> None:
+def _save(scenario) -> None:
     name = st.session_state.get("_save_name", "").strip()
     if not app_logic.valid_name(name):
         st.session_state["save_message"] = ("error", tr("bad_name"))
         return
-    common.saved()[name] = scenario_yaml
+    state.saved()[name] = scenario
     st.session_state["save_message"] = ("success", tr("saved", name=name))
 
 
-def _levers(base) -> None:
-    lang = common.lang()
-    specs = app_logic.slider_specs(base, common.model())
-    common.lever_values(base)  # resets the sliders when the preset changed
-    year = st.session_state.get("policy_year", common.DEFAULT_POLICY_YEAR)
-    st.session_state["policy_year"] = min(max(year, base.start_year + 1), base.end_year)
+def _levers(base, specs) -> None:
+    lang = state.lang()
     with st.sidebar:
         st.slider(
             tr("policy_year"),
             base.start_year + 1,
             base.end_year,
             help=tr("policy_year_help"),
-            key=common.kept("policy_year", common.DEFAULT_POLICY_YEAR),
-            on_change=common.store,
-            args=("policy_year",),
+            key=state.kept(state.POLICY_YEAR, state.DEFAULT_POLICY_YEAR),
+            on_change=state.store,
+            args=(state.POLICY_YEAR,),
         )
         st.subheader(tr("levers"))
-        for group, entries in app_logic.levers_by_group(common.model()).items():
+        for group, entries in app_logic.levers_by_group(state.model()).items():
             with st.expander(app_logic.group_label(group, lang), expanded=True):
                 for entry in entries:
                     spec = specs[entry.name]
@@ -53,51 +44,53 @@ def _levers(base) -> None:
                         f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
                         f"[{entry.unit}] · {tr('preset_value')}: {spec.value:g}"
                     )
+                    key = state.lever_key(entry.name)
                     st.slider(
                         f"{app_logic.entry_label(entry, lang)} [{entry.unit}]",
                         min_value=spec.low,
                         max_value=spec.high,
                         step=spec.step,
                         help=help_text,
-                        key=common.kept(f"lever_{entry.name}", spec.value),
-                        on_change=common.store,
-                        args=(f"lever_{entry.name}",),
+                        key=state.kept(key, spec.value),
+                        on_change=state.store,
+                        args=(key,),
                     )
-        st.button(tr("reset"), on_click=_reset, args=(specs,), key="_reset")
+        st.button(tr("reset"), on_click=state.reset_levers, args=(specs,), key="_reset")
 
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
-    lang = common.lang()
+    widgets.sidebar()
+    lang = state.lang()
     st.title(tr("page_explore"))
     try:
-        base = common.base_scenario()
-        _levers(base)
-        _, scenario = common.current_scenario()
-        frame, _units = common.run(scenario)
-        base_frame, _ = common.run(base)
+        base = state.base_scenario()
+        specs = app_logic.slider_specs(base, state.model())
+        values = state.lever_values(base, specs)  # resets the sliders when the preset changed
+        year = state.policy_year(base)
+        _levers(base, specs)
+        scenario = state.slider_scenario(base, values, year)
+        frame, _units = state.run(scenario)
+        base_frame, _ = state.run(base)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
     accuracy = st.empty()  # filled last: the check costs a run at half the time step
 
-    entries = catalogue.indicators(common.model())
-    year = scenario.end_year
+    entries = catalogue.indicators(state.model())
+    end = scenario.end_year
     columns = st.columns(4)
     for i, name in enumerate(catalogue.KEY_INDICATORS):
         entry = entries[name]
-        value, reference = frame.at[year, name], base_frame.at[year, name]
+        value, reference = frame.at[end, name], base_frame.at[end, name]
         columns[i % 4].metric(
-            f"{app_logic.entry_label(entry, lang)} {year} [{entry.unit}]",
+            f"{app_logic.entry_label(entry, lang)} {end} [{entry.unit}]",
             app_logic.fmt_number(value),
             delta=f"{value - reference:+.3g}" if value != reference else None,
         )
 
-    observed, documented_targets = (
-        common.documented(scenario.region) if scenario.region else (None, None)
-    )
+    observed, documented_targets = state.documented(scenario.region)
     targets = app_logic.all_targets(scenario, documented_targets)
     target_points = app_logic.targets_frame(targets)
     runs = (
@@ -108,9 +101,7 @@ def render() -> None:
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = common.indicator_chart(
-            app_logic.long_series(runs, name), name, observed, target_points
-        )
+        chart = widgets.indicator_chart(runs, name, observed, target_points)
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
     st.caption(tr("chart_legend"))
@@ -118,7 +109,7 @@ def render() -> None:
     _scorecard(frame, targets)
 
     st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
-    st.button(tr("save"), on_click=_save, args=(app_logic.scenario_key(scenario),), key="_save")
+    st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
     kind, message = st.session_state.pop("save_message", (None, None))
     if kind == "error":
         st.error(message)
@@ -126,9 +117,9 @@ def render() -> None:
         st.success(message)
 
     try:
-        advice = common.time_step_advice_yaml(app_logic.scenario_key(scenario))
+        advice = state.time_step_advice(scenario)
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     if advice is not None:
         message = advice.message_zh if lang == "zh" else advice.message_en
@@ -136,7 +127,7 @@ def render() -> None:
 
 
 def _scorecard(frame, targets) -> None:
-    lang = common.lang()
+    lang = state.lang()
     if not targets:
         st.info(tr("no_targets"))
         return

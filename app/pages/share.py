@@ -6,12 +6,12 @@ import math
 
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic
-from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.scenario import MAX_SCENARIO_BYTES, scenario_from_yaml
 
-tr = common.tr
+tr = state.tr
 
 
 def _load_upload() -> None:
@@ -20,27 +20,24 @@ def _load_upload() -> None:
     if upload is None:
         return
     try:
-        scenario = scenario_from_yaml(upload.getvalue(), source=upload.name, model=common.model())
+        scenario = scenario_from_yaml(upload.getvalue(), source=upload.name, model=state.model())
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
         st.session_state["upload_message"] = ("error", tr("upload_error", error=str(error)))
         return
-    st.session_state["uploaded_yaml"] = scenario.to_yaml()
-    st.session_state["preset"] = "uploaded"
-    if scenario.region:
-        st.session_state["region"] = scenario.region
+    state.upload(scenario)
     st.session_state["upload_message"] = (
         "success",
         tr(
             "upload_ok",
             name=scenario.name,
-            region=app_logic.region_label(scenario.region, common.lang()),
+            region=app_logic.region_label(scenario.region, state.lang()),
         ),
     )
 
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
+    widgets.sidebar()
     st.title(tr("page_share"))
     st.file_uploader(
         tr("upload_yaml"),
@@ -57,10 +54,10 @@ def render() -> None:
         st.success(message)
 
     try:
-        _, scenario = common.current_scenario()
-        frame, units = common.run(scenario)
+        _, scenario = state.scenarios()
+        frame, units = state.run(scenario)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     yaml_text = app_logic.scenario_key(scenario)
     st.subheader(f"{tr('current_scenario')}: {scenario.name}")
@@ -81,7 +78,7 @@ def render() -> None:
     )
     columns[2].download_button(
         tr("download_png"),
-        lambda: common.charts_png(yaml_text),
+        lambda: state.charts_png(scenario),
         file_name=f"{scenario.name}.png",
         mime="image/png",
         on_click="ignore",
@@ -89,12 +86,12 @@ def render() -> None:
     st.code(yaml_text, language="yaml")
 
     st.subheader(tr("saved_scenarios"))
-    if not common.saved():
+    if not state.saved():
         st.caption(tr("none_saved"))
-    for name, text in common.saved().items():
+    for name, kept in state.saved().items():
         st.download_button(
             f"{name}.yaml",
-            text.encode("utf-8"),
+            kept.to_yaml().encode("utf-8"),
             file_name=f"{name}.yaml",
             mime="application/x-yaml",
             key=f"_saved_{name}",

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic, battery
-from simulator.app_pages import common
 
-tr = common.tr
+tr = state.tr
 
 
 @st.cache_data(show_spinner=False)
 def _graph(sha256: str) -> dict[str, set[str]]:
     """Return the causal graph of the loaded model (cached by the model's hash)."""
-    return app_logic.causal_graph(common.model())
+    return app_logic.causal_graph(state.model())
 
 
 @st.cache_data(show_spinner=False)
@@ -24,9 +24,9 @@ def _loops(sha256: str, max_length: int) -> list[list[str]]:
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
-    lang = common.lang()
-    model = common.model()
+    widgets.sidebar()
+    lang = state.lang()
+    model = state.model()
     st.title(tr("page_model"))
     graph = _graph(model.sha256)
     names = {name: model.variables[name].vensim_name for name in graph}
@@ -88,7 +88,7 @@ def render() -> None:
 
 
 def _checks(lang: str) -> None:
-    """The validation battery on the planner's current scenario, on request.
+    """Run the validation battery on the planner's current scenario, on request.
 
     The result stays on the page while the scenario is unchanged (other widgets
     rerun the page) and is dropped once a lever, region or preset changes it.
@@ -100,11 +100,11 @@ def _checks(lang: str) -> None:
     if not clicked and stored is None:
         return
     try:
-        _, scenario = common.current_scenario()  # an uploaded scenario is read here too
+        _, scenario = state.scenarios()  # an uploaded scenario is read here too
         key = app_logic.scenario_key(scenario)
         if clicked:
             with st.spinner(tr("run_checks")):
-                summary, _ = battery.validate_scenario(scenario, model=common.model())
+                summary, _ = battery.validate_scenario(scenario, model=state.model())
             st.session_state["checks_result"] = (key, summary)
         elif stored[0] == key:
             summary = stored[1]
@@ -113,7 +113,7 @@ def _checks(lang: str) -> None:
             return
     except (ValueError, TypeError, KeyError) as error:  # UnknownNameError is a KeyError
         st.session_state.pop("checks_result", None)
-        common.error_box("checks_error", error)
+        widgets.error_box("checks_error", error)
         return
     table = app_logic.validation_table(summary, lang)
     failed = int((~table["ok"]).sum())

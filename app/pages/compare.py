@@ -4,39 +4,39 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
-from simulator.scenario import scenario_from_yaml
+from simulator.scenario import Scenario
 
-tr = common.tr
+tr = state.tr
 
 
-def _candidates() -> dict[str, str]:
-    """Scenario label to YAML: the region's presets, the current scenario, saved scenarios."""
-    region = st.session_state.get("region", common.DEFAULT_REGION)
+def _candidates() -> dict[str, Scenario]:
+    """Scenario label to scenario: the region's presets, the current scenario, saved scenarios."""
+    region = state.region()
     out = {
-        f"{tr('preset_' + p)} ({p})": common.preset_yaml(region, p)
+        f"{tr('preset_' + p)} ({p})": state.preset(region, p)
         for p in app_logic.available_presets(region)
     }
-    _, current = common.current_scenario()
-    out[f"{tr('current')}: {current.name}"] = app_logic.scenario_key(current)
-    out.update(common.saved())
+    _, current = state.scenarios()
+    out[f"{tr('current')}: {current.name}"] = current
+    out.update(state.saved())
     return out
 
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
-    lang = common.lang()
+    widgets.sidebar()
+    lang = state.lang()
     st.title(tr("page_compare"))
-    region = st.session_state.get("region", common.DEFAULT_REGION)
+    region = state.region()
     if "plan" not in app_logic.available_presets(region):
         st.info(tr("plan_missing", region=region))
     try:
         candidates = _candidates()
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     default = [name for name in candidates][:3]
     picked = st.multiselect(
@@ -48,19 +48,16 @@ def render() -> None:
     frames = {}
     try:
         for name in picked:
-            frames[name], _ = common.run_yaml(candidates[name])
+            frames[name], _ = state.run(candidates[name])
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
 
-    entries = catalogue.indicators(common.model())
+    entries = catalogue.indicators(state.model())
     first = frames[picked[0]]
     targets = app_logic.merge_targets(
         [
-            app_logic.all_targets(
-                scenario_from_yaml(candidates[name], model=common.model()),
-                common.documented(region)[1],
-            )
+            app_logic.all_targets(candidates[name], state.documented(region)[1])
             for name in picked
         ]
     )
@@ -78,12 +75,10 @@ def render() -> None:
         key="_compare_ind",
     )
 
-    observed = common.documented(region)[0]
+    observed = state.documented(region)[0]
     columns = st.columns(2)
     for i, name in enumerate(names):
-        chart = common.indicator_chart(
-            app_logic.long_series(frames, name), name, observed, app_logic.targets_frame(targets)
-        )
+        chart = widgets.indicator_chart(frames, name, observed, app_logic.targets_frame(targets))
         columns[i % 2].altair_chart(chart, width="stretch")
 
     st.subheader(tr("compare_table"))

@@ -6,34 +6,29 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_pages import common
 from simulator.errors import ScenarioError, UnknownNameError
-from simulator.scenario import scenario_from_yaml
+from simulator.scenario import Scenario
 
-tr = common.tr
+tr = state.tr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _ensemble(
-    yaml_text: str, n: int, seed: int
+    key: str, n: int, seed: int, _scenario: Scenario
 ) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
-    """Years, indicator arrays ``(n, years)`` and notes of a scenario's ensemble (cached)."""
+    """Return years, indicator arrays ``(n, years)`` and notes of an ensemble (cached by key)."""
     ensemble = app_logic.optional_module("simulator.ensemble")
-    result = ensemble.run_ensemble(
-        scenario_from_yaml(yaml_text, model=common.model()),
-        n,
-        seed=seed,
-        engine=app_logic.fastest_engine(),
-    )
+    result = ensemble.run_ensemble(_scenario, n, seed=seed, engine=app_logic.fastest_engine())
     years, values = app_logic.ensemble_arrays(result)
     return years, values, [f"{result.source}", *result.notes]
 
 
 def render() -> None:
     """Draw the page."""
-    common.sidebar()
-    lang = common.lang()
+    widgets.sidebar()
+    lang = state.lang()
     st.title(tr("page_uncertainty"))
     if app_logic.optional_module("simulator.ensemble") is None:
         st.info(tr("ensemble_missing"))
@@ -44,14 +39,13 @@ def render() -> None:
     )
     seed = int(columns[1].number_input(tr("seed"), 0, 2**31 - 1, 20260101, key="_ens_seed"))
     try:
-        _, scenario = common.current_scenario()
-        yaml_text = app_logic.scenario_key(scenario)
+        _, scenario = state.scenarios()
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     try:
         with st.spinner(tr("run_ensemble")):
-            years, values, notes = _ensemble(yaml_text, n, seed)
+            years, values, notes = _ensemble(app_logic.scenario_key(scenario), n, seed, scenario)
     except (
         ScenarioError,
         ValueError,
@@ -59,20 +53,19 @@ def render() -> None:
         st.warning(str(error.args[0]) if error.args else str(error))
         return
     except Exception as error:  # noqa: BLE001 - shown in the page, never as a traceback
-        common.error_box("run_error", error)
+        widgets.error_box("run_error", error)
         return
     for note in notes:
         st.caption(note)
     st.caption(tr("band_note"))
-    region = scenario.region
-    observed, documented_targets = common.documented(region) if region else (None, None)
+    observed, documented_targets = state.documented(scenario.region)
     targets = app_logic.all_targets(scenario, documented_targets)
 
     chart_columns = st.columns(2)
     for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
         band = app_logic.band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
-        chart = common.indicator_chart(
+        chart = widgets.indicator_chart(
             series, name, observed, app_logic.targets_frame(targets), band=band
         )
         chart_columns[i % 2].altair_chart(chart, width="stretch")

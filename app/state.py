@@ -1,0 +1,209 @@
+"""Session state and caches of the app: kept widget values, the rerun's scenario, cached runs.
+
+Widgets keep their values across pages with Streamlit's documented pattern
+for multipage apps: the value lives under a plain session-state key and is
+copied into the widget's own key (``"_" + key``) before the widget is drawn,
+and back in its ``on_change`` callback.
+
+Pages pass :class:`~simulator.scenario.Scenario` objects. A rerun validates
+at most one scenario, the one the sliders set (:func:`slider_scenario`);
+presets, uploads and saved scenarios are validated once when they are read
+and kept as objects. Caches are keyed by a scenario's YAML text
+(:func:`~simulator.app_logic.scenario_key`); the scenario itself is passed
+beside the key (a leading underscore: Streamlit does not hash it) and is
+never parsed back from the text.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator import app_logic, catalogue, report
+from simulator.engine.model import load_model
+from simulator.i18n import t
+from simulator.runner import run_scenario
+from simulator.scenario import Scenario
+from simulator.time_step_advice import check_time_step
+
+DEFAULT_REGION = "ningxia"
+DEFAULT_POLICY_YEAR = 2026  # first year of the 15th Five-Year Plan period (2026-2030)
+
+#: Session-state keys (widget keys are these with a leading ``_``).
+LANG, REGION, PRESET, POLICY_YEAR = "lang", "region", "preset", "policy_year"
+UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
+
+
+def lever_key(name: str) -> str:
+    """Return the session-state key of a lever's slider value."""
+    return f"lever_{name}"
+
+
+# ------------------------------------------------------------------ caches
+@st.cache_resource(show_spinner=False)
+def model():
+    """Return the translated core model, shared by all sessions (runs work on a copy)."""
+    return load_model()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def preset(region: str, name: str) -> Scenario:
+    """Return a region's preset scenario, validated once per process."""
+    return app_logic.load_preset(region, name, model())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _slider_scenario(
+    base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario
+) -> Scenario:
+    return app_logic.apply_levers(_base, dict(values), year, model())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run(key: str, _scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
+    results = run_scenario(_scenario, model=model())
+    return results.frame, results.units
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _advice(key: str, _scenario: Scenario):
+    frame, _ = _run(key, _scenario)
+    return check_time_step(_scenario, model=model(), coarse=frame)[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _charts_png(key: str, _scenario: Scenario) -> bytes:
+    from simulator.plotting import plot_series
+
+    frame, units = _run(key, _scenario)
+    observed, documented_targets = report.documented_points(_scenario.region)
+    targets = app_logic.targets_frame(app_logic.all_targets(_scenario, documented_targets))
+    entries = catalogue.indicators(model())
+    names = list(catalogue.KEY_INDICATORS)
+    figure = plot_series(
+        frame,
+        indicators=names,
+        units=units,
+        observed=observed,
+        targets=targets,
+        labels={n: (entries[n].label_zh, entries[n].label_en) for n in names},
+        title=f"{_scenario.title_zh or _scenario.name} · {_scenario.name}",
+    )
+    return app_logic.figure_png(figure)
+
+
+@st.cache_data(show_spinner=False)
+def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the documented outcomes and targets of a region (None, None without one)."""
+    return report.documented_points(region) if region else (None, None)
+
+
+def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
+    """Return the scenario the sliders set on ``base`` (validated on a cache miss only)."""
+    return _slider_scenario(app_logic.scenario_key(base), tuple(sorted(values.items())), year, base)
+
+
+def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return the results frame and units of a scenario (cached by its YAML text)."""
+    return _run(app_logic.scenario_key(scenario), scenario)
+
+
+def time_step_advice(scenario: Scenario):
+    """Return the time-step advice of a scenario (None when it converges), cached."""
+    return _advice(app_logic.scenario_key(scenario), scenario)
+
+
+def charts_png(scenario: Scenario) -> bytes:
+    """Draw the key indicators with history and targets as PNG (Chinese and English labels)."""
+    return _charts_png(app_logic.scenario_key(scenario), scenario)
+
+
+# ------------------------------------------------------------------- state
+def lang() -> str:
+    """Return the chosen language code."""
+    return st.session_state.get(LANG, "zh")
+
+
+def tr(key: str, **values) -> str:
+    """Return an interface string in the chosen language."""
+    return t(key, lang(), **values)
+
+
+def kept(key: str, default) -> str:
+    """Prepare a widget that keeps its value across pages; return the widget key."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    st.session_state["_" + key] = st.session_state[key]
+    return "_" + key
+
+
+def store(key: str) -> None:
+    """Copy a widget's value to its kept key (an ``on_change`` callback)."""
+    st.session_state[key] = st.session_state["_" + key]
+
+
+def region() -> str:
+    """Return the chosen region."""
+    return st.session_state.get(REGION, DEFAULT_REGION)
+
+
+def presets() -> list[str]:
+    """Return the preset choices: the shipped presets, and ``uploaded`` after an upload."""
+    return list(app_logic.PRESETS) + (["uploaded"] if UPLOADED in st.session_state else [])
+
+
+def base_scenario() -> Scenario:
+    """Return the chosen preset (or uploaded) scenario; note when the plan is missing."""
+    chosen = st.session_state.get(PRESET, "baseline")
+    if chosen == "uploaded" and UPLOADED in st.session_state:
+        return st.session_state[UPLOADED]
+    if chosen not in app_logic.available_presets(region()):
+        st.info(tr("plan_missing", region=region()))
+        chosen = "baseline"
+    return preset(region(), chosen)
+
+
+def upload(scenario: Scenario) -> None:
+    """Make a validated uploaded scenario the current one (its region becomes the region)."""
+    st.session_state[UPLOADED] = scenario
+    st.session_state[PRESET] = "uploaded"
+    if scenario.region:
+        st.session_state[REGION] = scenario.region
+
+
+def policy_year(base: Scenario) -> int:
+    """Return the policy year, kept inside ``base``'s horizon."""
+    year = int(st.session_state.get(POLICY_YEAR, DEFAULT_POLICY_YEAR))
+    year = min(max(year, base.start_year + 1), base.end_year)
+    st.session_state[POLICY_YEAR] = year
+    return year
+
+
+def reset_levers(specs: dict[str, app_logic.SliderSpec]) -> None:
+    """Put every lever slider back at the preset's value."""
+    for name, spec in specs.items():
+        st.session_state[lever_key(name)] = spec.value
+
+
+def lever_values(base: Scenario, specs: dict[str, app_logic.SliderSpec]) -> dict[str, float]:
+    """Return the slider values of the levers; reset them when the preset changed."""
+    signature = app_logic.scenario_key(base)
+    if st.session_state.get(LEVER_BASE) != signature:
+        st.session_state[LEVER_BASE] = signature
+        reset_levers(specs)
+    return {
+        name: float(st.session_state.get(lever_key(name), spec.value))
+        for name, spec in specs.items()
+    }
+
+
+def scenarios() -> tuple[Scenario, Scenario]:
+    """Return (preset scenario, scenario with the planner's lever values) of this rerun."""
+    base = base_scenario()
+    specs = app_logic.slider_specs(base, model())
+    return base, slider_scenario(base, lever_values(base, specs), policy_year(base))
+
+
+def saved() -> dict[str, Scenario]:
+    """Return the user's saved scenarios by name (this session)."""
+    return st.session_state.setdefault(SAVED, {})

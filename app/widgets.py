@@ -1,0 +1,108 @@
+"""Widgets and charts several pages draw: the sidebar, an indicator chart, an error box."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import state
+from simulator import app_logic, catalogue
+from simulator.i18n import LANGUAGES, t
+from simulator.scenario import REGIONS
+
+tr = state.tr
+
+
+def sidebar() -> None:
+    """Draw the language switch, region and preset (on every page)."""
+    with st.sidebar:
+        st.radio(
+            t("language", state.lang()),
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            horizontal=True,
+            key=state.kept(state.LANG, "zh"),
+            on_change=state.store,
+            args=(state.LANG,),
+        )
+        code = state.lang()  # bound now: a format_func may be called outside the script run
+        st.selectbox(
+            tr("region"),
+            REGIONS,
+            format_func=lambda r: app_logic.region_label(r, code),
+            key=state.kept(state.REGION, state.DEFAULT_REGION),
+            on_change=state.store,
+            args=(state.REGION,),
+        )
+        presets = state.presets()
+        if st.session_state.get(state.PRESET) not in presets:
+            st.session_state[state.PRESET] = "baseline"
+        st.radio(
+            tr("preset"),
+            presets,
+            format_func=lambda p: t(f"preset_{p}", code),
+            horizontal=True,
+            key=state.kept(state.PRESET, "baseline"),
+            on_change=state.store,
+            args=(state.PRESET,),
+        )
+
+
+def indicator_chart(
+    runs: dict[str, pd.DataFrame] | pd.DataFrame,
+    indicator: str,
+    observed: pd.DataFrame | None,
+    targets: pd.DataFrame | None,
+    band: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Return an Altair chart of one indicator: runs as lines, history as points, targets as marks.
+
+    ``runs`` maps a series name to a results frame (index year), or is already
+    long form (columns ``year``, ``series``, ``value``); ``band`` (optional)
+    has columns ``year``, ``low``, ``high``.
+    """
+    series = runs if isinstance(runs, pd.DataFrame) else app_logic.long_series(runs, indicator)
+    entry = catalogue.indicators(state.model())[indicator]
+    title = f"{app_logic.entry_label(entry, state.lang())} [{entry.unit}]"
+    x = alt.X("year:Q", title=tr("year"), axis=alt.Axis(format="d"))
+    layers = []
+    if band is not None:
+        layers.append(
+            alt.Chart(band)
+            .mark_area(opacity=0.25)
+            .encode(x=x, y=alt.Y("low:Q", title=entry.unit), y2="high:Q")
+        )
+    layers.append(
+        alt.Chart(series)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=entry.unit),
+            color=alt.Color("series:N", title=tr("series")),
+            tooltip=["series", "year", alt.Tooltip("value:Q", format=",.4g")],
+        )
+    )
+    for frame, key, shape, colour in (
+        (observed, "observed", "circle", "#d62728"),
+        (targets, "target", "triangle-up", "#2ca02c"),
+    ):
+        points = app_logic.chart_points(frame, indicator, tr(key))
+        if points is None:
+            continue
+        layers.append(
+            alt.Chart(points)
+            .mark_point(shape=shape, size=70, filled=True, color=colour)
+            .encode(
+                x=x,
+                y="value:Q",
+                tooltip=["kind", "year", "bound", alt.Tooltip("value:Q", format=",.4g")],
+            )
+        )
+    return alt.layer(*layers).properties(title=title, height=240)
+
+
+def error_box(key: str, error: Exception) -> None:
+    """Show an error in the page, one line, no traceback."""
+    message = str(error.args[0]) if error.args else str(error)
+    st.error(tr(key, error=message))

@@ -1,1 +1,0 @@
-"""Streamlit pages: widgets and charts only; computation goes through the simulator API."""
