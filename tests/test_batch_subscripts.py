@@ -211,3 +211,30 @@ Input[Region] = 1 ~~|
 """, "from_file.mdl")
     with pytest.raises(UnsupportedConstructError, match="subscript ranges read from files"):
         compile_model(from_file)
+
+
+@pytest.mark.filterwarnings("ignore:PySD. Dimension given by subscripts")  # South undefined
+def test_nan_by_design_is_not_an_arithmetic_fault(tmp_path):
+    """:NA: and cells no equation defines are NaN, as in PySD; 1/0 still is a fault."""
+    path = _write(tmp_path, """
+Region: North, South, East ~~|
+Partial[North] = Time ~~|
+Partial[East] = Time + 2 ~~|
+Missing = IF THEN ELSE(Time > 2, :NA:, Time) ~~|
+Reads Missing = Missing + 1 ~~|
+""")
+    frame = _same_as_pysd_nan(path)
+    assert frame["Partial[South]"].isna().all()
+    np.testing.assert_array_equal(frame["Reads Missing"].isna(), [False] * 3 + [True] * 2)
+    assert compile_model(path).nan_by_design == {"Partial", "Missing", "Reads Missing"}
+    fault = _write(tmp_path, "Fault = 1 / (Time - Time) ~~|\n", "fault.mdl")
+    with pytest.raises(ValueError, match="arithmetic fault .*'Fault' is inf"):
+        simulate_file(fault, engine="batch")
+
+
+def _same_as_pysd_nan(path) -> pd.DataFrame:
+    batch = simulate_file(path, engine="batch")
+    pysd = simulate_file(path, engine="pysd")
+    assert list(batch.columns) == list(pysd.columns)
+    np.testing.assert_array_equal(batch.to_numpy(float), pysd.to_numpy(float))
+    return batch

@@ -162,6 +162,10 @@ class Program:
     dims : dict
         Python name -> subscript dimensions (``((range, elements), ...)``) of
         each subscripted variable; unsubscripted ones are absent.
+    nan_ok : set
+        Python names whose NaN values are the model's, not arithmetic faults:
+        ``:NA:``, cells no equation defines (as PySD leaves them), and what
+        depends on those.
     """
 
     names: dict = field(default_factory=dict)
@@ -171,6 +175,7 @@ class Program:
     statefuls: dict = field(default_factory=dict)
     lookups: dict = field(default_factory=dict)
     dims: dict = field(default_factory=dict)
+    nan_ok: set = field(default_factory=set)
 
 
 class _ElementCompiler:
@@ -232,6 +237,8 @@ class _ElementCompiler:
         if isinstance(node, bool):
             return constant(float(node)), sb.SCALAR
         if isinstance(node, numbers.Number):
+            if node != node:  # :NA:, which PySD reads as NaN
+                self.program.nan_ok.add(self.py_name)
             return constant(node), sb.SCALAR
         if isinstance(node, ae.ReferenceStructure):
             return self.reference(node)
@@ -534,8 +541,33 @@ class _ElementCompiler:
             values.append(expr)
         if len(components) == 1 and whole is not None:
             return whole
+        if not _covers(parts, sb.shape_of(dims)):
+            self.program.nan_ok.add(self.py_name)  # PySD too leaves the other cells NaN
         return call(sb.assemble, [python_object(sb.shape_of(dims)),
                                   python_object(tuple(parts)), *values])
+
+
+def _covers(parts: tuple, shape: tuple) -> bool:
+    """Tell whether the ``(index, mask)`` parts of :func:`sb.assemble` define every cell."""
+    defined = np.zeros(shape, dtype=bool)
+    for index, mask in parts:
+        block = defined[np.ix_(*index)]
+        defined[np.ix_(*index)] = block | (True if mask is None else mask)
+    return bool(defined.all())
+
+
+def _spread_nan_ok(program: Program) -> None:
+    """Add to ``program.nan_ok`` every node that reads one already in it."""
+    readers = {name: expr.deps | expr.init_deps for name, expr in program.exprs.items()}
+    for node, stateful in program.statefuls.items():
+        readers[node] = stateful.init_deps() | stateful.output_deps() | stateful.advance_deps()
+    changed = True
+    while changed:
+        changed = False
+        for name, deps in readers.items():
+            if name not in program.nan_ok and deps & program.nan_ok:
+                program.nan_ok.add(name)
+                changed = True
 
 
 def lookup_table(structure, name: str) -> tuple:
@@ -684,4 +716,5 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
             program.exprs[py_name] = compiler.element(components, dims)
         else:
             program.exprs[py_name] = compiler.compile(components[0].ast)
+    _spread_nan_ok(program)
     return program

@@ -118,6 +118,15 @@ class BatchModel:
                     f"a control variable that is not a constant expression ({error})",
                 ) from error
 
+    @property
+    def nan_by_design(self) -> frozenset:
+        """Vensim names of the variables whose NaN values are the model's own.
+
+        ``:NA:``, cells no equation defines and what reads them: not arithmetic faults.
+        """
+        return frozenset(self.program.names[p] for p in self.program.nan_ok
+                         if p in self.program.names)
+
     def __repr__(self) -> str:
         return f"<BatchModel {self.path.name}: {len(self.variables)} variables>"
 
