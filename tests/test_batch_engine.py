@@ -342,7 +342,8 @@ def _write(tmp_path, name, equations):
 @pytest.mark.parametrize(
     ("equations", "variable", "construct"),
     [
-        ("Region: North, South ~~|\nPop[Region] = 1, 2 ~~|\n", "Pop", "subscripts"),
+        ("Region: GET XLS SUBSCRIPT('a.xlsx', 'x', 'A1', 'A2', '') ~~|\nPop[Region] = 1 ~~|\n",
+         "Region", "subscript ranges read from files"),
         ("Noise = RANDOM UNIFORM(0, 1, 3) ~~|\n", "Noise", "the function RANDOM UNIFORM"),
         ("Data Var := GET XLS DATA('a.xlsx', 'x', '1', 'B2') ~~|\n", "Data Var",
          "GET XLS/DIRECT DATA"),

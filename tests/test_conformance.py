@@ -27,6 +27,7 @@ def suite(tmp_path):
     (tmp_path / "subscripted").mkdir()
     (tmp_path / "subscripted" / "sub.mdl").write_text(
         "{UTF-8}\nregion : north, south ~~|\nx[region] = 1, 2 ~~|\n"
+        "y[region] = VECTOR SORT ORDER(x[region], 1) ~~|\n"
         "INITIAL TIME = 0 ~~|\nFINAL TIME = 1 ~~|\nTIME STEP = 1 ~~|\nSAVEPER = 1 ~~|\n"
     )
     return tmp_path
@@ -39,7 +40,7 @@ def test_each_outcome_is_classified(suite):
     assert outcomes[("wrong", "pysd")].status == "mismatch"
     assert outcomes[("wrong", "batch")].status == "mismatch"
     assert outcomes[("subscripted", "batch")].status == "refused"
-    assert "subscripts" in outcomes[("subscripted", "batch")].detail
+    assert "VECTOR SORT ORDER" in outcomes[("subscripted", "batch")].detail
     assert outcomes[("subscripted", "pysd")].status == "no reference"
 
 

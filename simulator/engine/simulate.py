@@ -73,12 +73,13 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
         from simulator.engine.batch import UnsupportedConstructError, compile_model
 
         try:
-            frame = compile_model(path).run_dataframe()
+            batch = compile_model(path)
+            frame = batch.run_dataframe()
         except UnsupportedConstructError:
             if engine == "batch":
                 raise
         else:
-            _refuse_arithmetic_faults(frame, path)
+            _refuse_arithmetic_faults(frame, path, batch.nan_by_design)
             return frame
     model = load_pysd_model(path)
     try:
@@ -90,14 +91,18 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
     return frame
 
 
-def _refuse_arithmetic_faults(frame: pd.DataFrame, path) -> None:
+def _refuse_arithmetic_faults(frame: pd.DataFrame, path, nan_ok=frozenset()) -> None:
     """Raise when a batch run produced inf or NaN, naming the first variable.
 
     NumPy turns a division by zero into inf where PySD (and Vensim) stop
     with an error; a table of infinities would be a silent wrong answer.
+    NaN in the columns of ``nan_ok`` (Vensim names: ``:NA:``, cells no
+    equation defines) is the model's own value, as in PySD.
     """
     values = frame.to_numpy(dtype=float)
     bad = ~np.isfinite(values)
+    allowed = np.array([str(c).split("[")[0] in nan_ok for c in frame.columns], dtype=bool)
+    bad &= ~(np.isnan(values) & allowed)
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
         raise ValueError(

@@ -103,6 +103,10 @@ class Runner:
         self._schedules: dict = {}
         self._loops: dict = {}
 
+    def shape(self, name: str) -> tuple:
+        """Return the subscript shape of variable ``name`` (``()`` if unsubscripted)."""
+        return tuple(len(elements) for _, elements in self.program.dims.get(name, ()))
+
     def _deps(self, node, overridden, init: bool) -> frozenset:
         if node in overridden:
             return frozenset()
@@ -186,7 +190,7 @@ class Runner:
         return v, states
 
     def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None) -> dict:
-        """Initialise and integrate; return ``{py name: array (n_saved, n)}`` (time first).
+        """Initialise and integrate; return ``{py name: array (n_saved, n, *shape)}``.
 
         Parameters
         ----------
@@ -205,13 +209,14 @@ class Runner:
         outputs : list of str
             Python names to record.
         into : dict, optional
-            Python name -> array ``(n_saved, n)`` to fill (e.g. a column range
+            Python name -> array ``(n_saved, n, *shape)`` to fill (e.g. a column range
             of a larger result); default new arrays.
         """
         program = self.program
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
         schedule = self.schedule(*key)
-        tables = n * len(grid) <= TABLE_ELEMENTS
+        # the time tables assume unsubscripted values (one column per scenario)
+        tables = n * len(grid) <= TABLE_ELEMENTS and not program.dims
         loop = _recall(self._loops, key + (tables,))
         if loop is None:
             loop = _remember(self._loops, key + (tables,),
@@ -220,7 +225,9 @@ class Runner:
         with np.errstate(all="ignore"):
             v, states = self.initial_state(schedule, controls, grid, n, fixed, varying)
             # time-major storage keeps each saved row contiguous
-            results = into or {name: np.empty((int(sum(save)), n)) for name in outputs}
+            results = into or {
+                name: np.empty((int(sum(save)), n) + self.shape(name)) for name in outputs
+            }
             loop(v, states, varying, grid, save, results, dt)
             for name in outputs:
                 if name not in schedule.dynamic_order:

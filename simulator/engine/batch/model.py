@@ -118,6 +118,15 @@ class BatchModel:
                     f"a control variable that is not a constant expression ({error})",
                 ) from error
 
+    @property
+    def nan_by_design(self) -> frozenset:
+        """Vensim names of the variables whose NaN values are the model's own.
+
+        ``:NA:``, cells no equation defines and what reads them: not arithmetic faults.
+        """
+        return frozenset(self.program.names[p] for p in self.program.nan_ok
+                         if p in self.program.names)
+
     def __repr__(self) -> str:
         return f"<BatchModel {self.path.name}: {len(self.variables)} variables>"
 
@@ -242,6 +251,13 @@ class BatchModel:
                 array = np.asarray(value, dtype=float)
             except (TypeError, ValueError) as error:
                 raise TypeError(f"value of {key!r} must be numeric: {error}") from None
+            shape = self._runner.shape(py_name)
+            if shape:
+                array = self._subscripted_value(key, array, shape)
+                if array.ndim > len(shape):
+                    sizes.add(array.shape[0])
+                fixed[py_name] = array
+                continue
             if array.ndim == 2 and array.shape[1] != n_grid:
                 raise ValueError(
                     f"time-varying value of {key!r} has {array.shape[1]} columns; the grid "
@@ -261,6 +277,20 @@ class BatchModel:
         if not (isinstance(n, (int, np.integer)) and n >= 1):
             raise ValueError(f"n must be a positive integer, got {n!r}")
         return int(n), fixed, varying
+
+    @staticmethod
+    def _subscripted_value(key, array: np.ndarray, shape: tuple) -> np.ndarray:
+        """Check the value of a subscripted variable: a scalar, ``shape`` or ``(N, *shape)``."""
+        if array.ndim == 0:
+            return np.broadcast_to(array, shape)
+        if array.shape == shape or (array.ndim == len(shape) + 1 and array.shape[1:] == shape):
+            return array
+        raise ValueError(
+            f"value of the subscripted variable {key!r} must be a scalar, of shape "
+            f"{shape} (every scenario) or (N, {', '.join(map(str, shape))}) (one per "
+            f"scenario), got shape {array.shape}; time-varying values of subscripted "
+            "variables are not supported"
+        )
 
     def run(
         self,
@@ -311,7 +341,7 @@ class BatchModel:
         results = self._runner.integrate(
             controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
         )
-        return {name: results[py].T for name, py in zip(names, py_names)}
+        return {name: _scenario_first(results[py]) for name, py in zip(names, py_names)}
 
     def _outputs(self, return_columns) -> tuple[list, list]:
         """Return the requested names and their Python names (all variables by default)."""
@@ -355,15 +385,16 @@ class BatchModel:
         names, py_names = self._outputs(kwargs.get("return_columns"))
         outputs = list(dict.fromkeys(py_names))
         # chunks fill column ranges of the time-major result arrays: nothing to concatenate
-        store = {py: np.empty((int(sum(save)), n)) for py in outputs}
+        store = {py: np.empty((int(sum(save)), n) + self._runner.shape(py)) for py in outputs}
         arrays = {key: np.asarray(value, dtype=float) for key, value in (params or {}).items()}
+        ndims = {key: len(self._runner.shape(self.resolve(key))) for key in arrays}
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
-            chunk = {k: (a[start:stop] if a.ndim else a) for k, a in arrays.items()}
+            chunk = {k: (a[start:stop] if a.ndim > ndims[k] else a) for k, a in arrays.items()}
             size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
             into = {py: store[py][:, start:stop] for py in outputs}
             self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into)
-        return {name: store[py].T for name, py in zip(names, py_names)}
+        return {name: _scenario_first(store[py]) for name, py in zip(names, py_names)}
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
         """Run one scenario and return it as PySD does.
@@ -383,4 +414,19 @@ class BatchModel:
         results = self.run(params, 1, **kwargs)
         controls = {k: kwargs.get(k) for k in CONTROLS}
         index = pd.Index(self.output_times(**controls), name="Time")
-        return pd.DataFrame({name: values[0] for name, values in results.items()}, index=index)
+        columns = {}
+        for name, values in results.items():
+            dims = self.program.dims.get(self.resolve(name))
+            if not dims:
+                columns[name] = values[0]
+                continue
+            # PySD's columns: one per cell, "name[a,b]", the last subscript varying fastest
+            for cell in np.ndindex(values.shape[2:]):
+                label = ",".join(elements[i] for (_, elements), i in zip(dims, cell))
+                columns[f"{name}[{label}]"] = values[(0, slice(None)) + cell]
+        return pd.DataFrame(columns, index=index)
+
+
+def _scenario_first(result: np.ndarray) -> np.ndarray:
+    """Return a time-major result ``(n_saved, N, *shape)`` as ``(N, n_saved, *shape)``."""
+    return result.T if result.ndim == 2 else np.moveaxis(result, 0, 1)

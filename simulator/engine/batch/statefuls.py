@@ -2,9 +2,11 @@
 
 Each class mirrors the corresponding class of PySD's
 ``py_backend/statefuls.py`` (the reference implementation) but keeps its
-state in arrays with the scenario axis last (``(N,)`` or ``(order, N)``) and
-is functional: :meth:`Stateful.advance` returns the next state instead of
-mutating, so that every stateful advances from the values at the same time.
+state in arrays with the scenario axis after any stage axis and before the
+subscript axes (``(N,)`` or ``(order, N)``; ``(N, *shape)`` or
+``(order, N, *shape)`` for a subscripted structure) and is functional:
+:meth:`Stateful.advance` returns the next state instead of mutating, so that
+every stateful advances from the values at the same time.
 
 Arguments are :class:`simulator.engine.batch.expr.Expr` objects. Initialisation
 evaluates them from ``v``, the dictionary of initial values by node name;
@@ -23,9 +25,9 @@ from .errors import UnsupportedConstructError
 from .functions import SMALL_VENSIM, zidz
 
 
-def _full(value, n: int) -> np.ndarray:
-    """Return ``value`` broadcast to a fresh float array of shape ``(n,)``."""
-    return np.array(np.broadcast_to(np.asarray(value, dtype=float), (n,)))
+def _full(value, n: int, shape: tuple = ()) -> np.ndarray:
+    """Return ``value`` broadcast to a fresh float array of shape ``(n, *shape)``."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=float), (n,) + tuple(shape)))
 
 
 def _shifted(stages: np.ndarray, first) -> np.ndarray:
@@ -63,11 +65,16 @@ class Stateful:
     #: what depends only on it and on constants once per run).
     constant: bool = False
 
-    def __init__(self, node: str, name: str, construct: str, **args):
+    #: Subscript shape of the state (after the scenario axis); () if unsubscripted.
+    shape: tuple = ()
+
+    def __init__(self, node: str, name: str, construct: str, shape: tuple = (), **args):
         self.node = node
         self.name = name
         self.construct = construct
         self.args = args
+        if shape:
+            self.shape = tuple(shape)
 
     def _deps(self, names, init: bool) -> frozenset:
         deps = set()
@@ -136,7 +143,7 @@ class Integ(Stateful):
         self.non_negative = non_negative
 
     def initialize(self, v, n, time_step):  # noqa: D102
-        return _full(self.args["initial"].init_fn(v), n)
+        return _full(self.args["initial"].init_fn(v), n, self.shape)
 
     def advance(self, state, args, dt):  # noqa: D102
         new = state + args["flow"] * dt
@@ -154,7 +161,7 @@ class Initial(Stateful):
     constant = True
 
     def initialize(self, v, n, time_step):  # noqa: D102
-        return _full(self.args["initial"].init_fn(v), n)
+        return _full(self.args["initial"].init_fn(v), n, self.shape)
 
 
 class SampleIfTrue(Stateful):
@@ -166,7 +173,7 @@ class SampleIfTrue(Stateful):
     output_source = None
 
     def initialize(self, v, n, time_step):  # noqa: D102
-        return _full(self.args["initial"].init_fn(v), n)
+        return _full(self.args["initial"].init_fn(v), n, self.shape)
 
     def output(self, state, args):  # noqa: D102
         return np.where(args["condition"], args["input"], state)
@@ -184,7 +191,7 @@ class Smooth(Stateful):
 
     def initialize(self, v, n, time_step):  # noqa: D102
         order = int(self._order(v, n))
-        return np.array([_full(self.args["initial"].init_fn(v), n)] * order)
+        return np.array([_full(self.args["initial"].init_fn(v), n, self.shape)] * order)
 
     def output(self, state, args):  # noqa: D102
         return state[-1]
@@ -212,7 +219,7 @@ class Delay(Stateful):
         if order != int(order):
             warnings.warn(f"{self.name}\nCasting delay order from {order} to {int(order)}")
         finals = set()
-        for delay_time in np.unique(_full(self.args["delay_time"].init_fn(v), n)):
+        for delay_time in np.unique(_full(self.args["delay_time"].init_fn(v), n, self.shape)):
             final = int(order)
             while final * time_step > delay_time:
                 final -= 1
@@ -234,7 +241,7 @@ class Delay(Stateful):
     def initialize(self, v, n, time_step):  # noqa: D102
         order = self._initial_order(v, n, time_step)
         content = self.args["initial"].init_fn(v) * self.args["delay_time"].init_fn(v)
-        return np.array([_full(content, n)] * order)
+        return np.array([_full(content, n, self.shape)] * order)
 
     def output(self, state, args):  # noqa: D102
         return state[-1] / args["delay_time"]
@@ -259,7 +266,7 @@ class DelayN(Delay):
 
     def initialize(self, v, n, time_step):  # noqa: D102
         stages = super().initialize(v, n, time_step)
-        times = np.array([_full(self.args["delay_time"].init_fn(v), n)] * len(stages))
+        times = np.array([_full(self.args["delay_time"].init_fn(v), n, self.shape)] * len(stages))
         return stages, times
 
     def output(self, state, args):  # noqa: D102
@@ -286,7 +293,9 @@ class DelayFixed(Stateful):
     output_source = "{state}[3]"
 
     def initialize(self, v, n, time_step):  # noqa: D102
-        exact = _full(np.maximum(np.divide(self.args["delay_time"].init_fn(v), time_step), 1), n)
+        exact = _full(
+            np.maximum(np.divide(self.args["delay_time"].init_fn(v), time_step), 1), n, self.shape
+        )
         order = np.round(exact + SMALL_VENSIM).astype(int)
         if np.any(exact != np.trunc(exact)):
             first = exact[exact != np.trunc(exact)][0]
@@ -294,15 +303,17 @@ class DelayFixed(Stateful):
                 f"{self.name}\nCasting delay order from {first:f} to "
                 f"{int(round(first + SMALL_VENSIM))}"
             )
-        value = _full(self.args["initial"].init_fn(v), n)
-        if np.all(order == order[0]):
+        value = _full(self.args["initial"].init_fn(v), n, self.shape)
+        if np.all(order == order.flat[0]):
             # One order for every scenario (the usual case): slots are rows, so
             # a step writes and reads one contiguous row instead of gathering
             # one element per scenario (a quarter of the run time at N=10,000).
-            pipe = np.repeat(value[None, :], int(order[0]), axis=0)
-            return pipe, 0, int(order[0]), value
-        pipe = np.repeat(value[:, None], int(order.max()), axis=1)
-        return pipe, np.zeros(n, dtype=int), order, value
+            pipe = np.repeat(value[None, ...], int(order.flat[0]), axis=0)
+            return pipe, 0, int(order.flat[0]), value
+        # orders differ: one pipeline per scenario and subscript cell, flattened
+        order, flat = order.reshape(-1), value.reshape(-1)
+        pipe = np.repeat(flat[:, None], int(order.max()), axis=1)
+        return pipe, np.zeros(len(flat), dtype=int), order, value
 
     def output(self, state, args):  # noqa: D102
         return state[3]
@@ -314,6 +325,11 @@ class DelayFixed(Stateful):
             pointer = (pointer + 1) % order
             return pipe, pointer, order, pipe[pointer].copy()  # the row is rewritten later
         rows = np.arange(len(pointer))
+        if self.shape:
+            shape = (len(pointer) // int(np.prod(self.shape)),) + self.shape
+            pipe[rows, pointer] = np.broadcast_to(args["input"], shape).reshape(-1)
+            pointer = (pointer + 1) % order
+            return pipe, pointer, order, pipe[rows, pointer].reshape(shape)
         pipe[rows, pointer] = args["input"]
         pointer = (pointer + 1) % order
         return pipe, pointer, order, pipe[rows, pointer]
@@ -335,6 +351,7 @@ class Trend(Stateful):
                 1 + args["initial_trend"].init_fn(v) * args["average_time"].init_fn(v),
             ),
             n,
+            self.shape,
         )
 
     def output(self, state, args):  # noqa: D102
@@ -354,7 +371,9 @@ class Forecast(Stateful):
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(
-            np.divide(self.args["input"].init_fn(v), 1 + self.args["initial_trend"].init_fn(v)), n
+            np.divide(self.args["input"].init_fn(v), 1 + self.args["initial_trend"].init_fn(v)),
+            n,
+            self.shape,
         )
 
     def output(self, state, args):  # noqa: D102
