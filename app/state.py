@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
+from simulator.app_logic import planning
 from simulator.engine.model import load_model
 from simulator.i18n import t
 from simulator.runner import run_scenario
@@ -27,11 +28,13 @@ from simulator.scenario import Scenario
 from simulator.time_step_advice import check_time_step
 
 DEFAULT_REGION = "ningxia"
-DEFAULT_POLICY_YEAR = 2026  # first year of the 15th Five-Year Plan period (2026-2030)
+#: Policy year without documented figures (see ``planning.default_policy_year``).
+DEFAULT_POLICY_YEAR = planning.FALLBACK_POLICY_YEAR
 
 #: Session-state keys (widget keys are these with a leading ``_``).
 LANG, REGION, PRESET, POLICY_YEAR = "lang", "region", "preset", "policy_year"
 UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
+POLICY_BASE = "policy_base"
 
 
 def lever_key(name: str) -> str:
@@ -96,6 +99,17 @@ def _charts_png(key: str, _scenario: Scenario) -> bytes:
 def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Return the documented outcomes and targets of a region (None, None without one)."""
     return report.documented_points(region) if region else (None, None)
+
+
+@st.cache_data(show_spinner=False)
+def actuals(region: str | None) -> pd.DataFrame:
+    """Return a region's documented outcomes with the hold-out years (``planning``)."""
+    return planning.actuals_frame(region)
+
+
+def last_data_year(region: str | None) -> int | None:
+    """Return the region's last documented year (None without data)."""
+    return planning.last_data_year(actuals(region))
 
 
 def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
@@ -172,8 +186,18 @@ def upload(scenario: Scenario) -> None:
 
 
 def policy_year(base: Scenario) -> int:
-    """Return the policy year, kept inside ``base``'s horizon."""
-    year = int(st.session_state.get(POLICY_YEAR, DEFAULT_POLICY_YEAR))
+    """Return the policy year, kept inside ``base``'s horizon.
+
+    A new preset, upload or region starts at its default: the first year after
+    the region's documented figures, never after an open target's year.
+    """
+    signature = (base.region, base.name, base.start_year, base.end_year)
+    if st.session_state.get(POLICY_BASE) != signature or POLICY_YEAR not in st.session_state:
+        st.session_state[POLICY_BASE] = signature
+        st.session_state[POLICY_YEAR] = planning.default_policy_year(
+            base, last_data_year(base.region)
+        )
+    year = int(st.session_state[POLICY_YEAR])
     year = min(max(year, base.start_year + 1), base.end_year)
     st.session_state[POLICY_YEAR] = year
     return year

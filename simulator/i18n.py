@@ -40,6 +40,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "滑块设定的值从该年起生效,此前沿用预设情景的路径。",
         "Slider values apply from this year; earlier years keep the preset's path.",
     ),
+    "policy_after_targets": (
+        "政策调整起始年 {year} 晚于目标年份 {years}:滑块的改变不会影响这些年份的结果。"
+        "请把起始年调到 {latest} 或更早。",
+        "The policy year {year} comes after the target years {years}: moving a lever cannot"
+        " change their results. Set the policy year to {latest} or earlier.",
+    ),
     "levers": ("政策杠杆", "Policy levers"),
     "reset": ("恢复预设值", "Reset to preset"),
     "preset_value": ("预设值", "preset"),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -76,6 +77,17 @@ def render() -> None:
         widgets.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
+    observed, documented_targets = state.documented(scenario.region)
+    targets = app_logic.all_targets(scenario, documented_targets)
+    target_points = app_logic.targets_frame(targets)
+    open_targets, past_targets = planning.split_targets(
+        targets, state.last_data_year(scenario.region)
+    )
+    missed = planning.targets_before_policy(open_targets, year)
+    if missed:
+        years = sorted({t.year for t in missed})
+        st.warning(tr("policy_after_targets", year=year, years=", ".join(map(str, years)),
+                      latest=years[0]))
     accuracy = st.empty()  # filled last: the check costs a run at half the time step
 
     entries = catalogue.indicators(state.model())
@@ -90,9 +102,6 @@ def render() -> None:
             delta=f"{value - reference:+.3g}" if value != reference else None,
         )
 
-    observed, documented_targets = state.documented(scenario.region)
-    targets = app_logic.all_targets(scenario, documented_targets)
-    target_points = app_logic.targets_frame(targets)
     runs = (
         {tr("preset_value"): base_frame, scenario.name: frame}
         if scenario.name != base.name

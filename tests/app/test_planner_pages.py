@@ -1,0 +1,53 @@
+"""AppTest checks of issue #20: the app as a planner needs it (no traps, the latest facts)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+TIMEOUT = 120
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    if page and page != "explore":
+        at.switch_page(f"app/pages/{page}.py").run()
+    return at
+
+
+def _suining_plan(at: AppTest) -> AppTest:
+    at.selectbox(key="_region").set_value("suining").run()
+    at.radio(key="_preset").set_value("plan").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _simulated(at: AppTest, label: str, year: int) -> float:
+    """The scorecard's simulated value of a target (the first table on Explore)."""
+    table = at.dataframe[0].value
+    row = table[(table["指标"] == label) & (table["年份"] == year)]
+    return float(row["模拟"].iloc[0])
+
+
+def test_the_policy_year_defaults_before_the_plan_targets_and_levers_move_them():
+    at = _suining_plan(_app())
+    year = at.slider(key="_policy_year")
+    assert year.value <= 2025, "the policy year must not come after the 2025 target year"
+    assert not [w for w in at.warning if "2025" in w.value]
+    before = _simulated(at, "高新技术企业", 2025)
+    slider = at.slider(key="_lever_incubator_capacity")
+    slider.set_value(slider.value * 3).run()
+    assert not at.exception, at.exception
+    assert _simulated(at, "高新技术企业", 2025) != before, "a lever moves the 2025 result"
+
+
+def test_a_target_year_before_the_policy_year_is_warned_about():
+    at = _suining_plan(_app())
+    at.slider(key="_policy_year").set_value(2026).run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning if "2025" in w.value]
+    assert len(warnings) == 1 and "2026" in warnings[0], [w.value for w in at.warning]
