@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
-
-TIMEOUT = 120
-
-
-def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    assert not at.exception, at.exception
-    if page and page != "explore":
-        at.switch_page(f"app/pages/{page}.py").run()
-    return at
+from test_pages import _app  # noqa: E402 - the one way to open the app in a test
 
 
 def _suining_plan(at: AppTest) -> AppTest:
