@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import state
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.i18n import LANGUAGES, t
 from simulator.scenario import REGIONS
 
@@ -100,6 +101,29 @@ def indicator_chart(
             )
         )
     return alt.layer(*layers).properties(title=title, height=240)
+
+
+def past_targets(past: list, region: str | None) -> None:
+    """Draw past targets against their documented outcome (met, missed, not documented)."""
+    if not past:
+        return
+    label = "label_zh" if state.lang() == "zh" else "label_en"
+    table = planning.past_targets_table(past, state.actuals(region))
+    table["met"] = [tr("no_actual") if m is None else tr("yes" if m else "no")
+                    for m in table["met"]]
+    headers = {**app_logic.scorecard_headers(tr, label), "actual": tr("actual")}
+    shown = table[[label, "unit", "year", "bound", "target", "actual", "met", "source"]]
+    st.caption(tr("past_targets_note", year=state.last_data_year(region)))
+    st.dataframe(shown.rename(columns=headers), hide_index=True)
+
+
+def ran_scenario(scenario) -> None:
+    """Name the scenario a page ran, with its region."""
+    name = (scenario.title_zh if state.lang() == "zh" else scenario.title_en) or scenario.name
+    if name != scenario.name:
+        name = f"{name} · {scenario.name}"
+    st.caption(tr("ran_scenario", name=name,
+                  region=app_logic.region_label(scenario.region, state.lang())))
 
 
 def error_box(key: str, error: Exception) -> None:

@@ -80,6 +80,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("达成", "met"),
     "no": ("未达成", "missed"),
     "gap": ("差距", "Gap"),
+    "actual": ("实际", "Actual"),
+    "no_actual": ("无统计数据", "not documented"),
+    "past_targets": ("往年目标(对照实际统计)", "Past targets (against the documented outcome)"),
+    "past_targets_note": (
+        "这些目标年份已有统计(截至 {year} 年),按实际数据判断是否达成,不再给出模拟值或概率。",
+        "These target years are documented (data up to {year}): judged on the actual figure,"
+        " with no simulated value or probability.",
+    ),
+    "ran_scenario": (
+        "本页运行的情景:{name}({region})", "Scenario run on this page: {name} ({region})"
+    ),
     "first_year": ("首次达到年份", "First year reached"),
     "source": ("来源", "Source"),
     "run_error": ("模拟失败:{error}", "The run failed: {error}"),

@@ -41,3 +41,19 @@ def test_a_target_year_before_the_policy_year_is_warned_about():
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning if "2025" in w.value]
     assert len(warnings) == 1 and "2026" in warnings[0], [w.value for w in at.warning]
+
+
+def test_past_targets_show_the_documented_outcome_not_a_probability():
+    """Issue #20: the 2020 target "R&D ≥ 10亿" got 55.5%; past years are history."""
+    at = _suining_plan(_app())
+    at.switch_page("app/pages/uncertainty.py").run()
+    assert not at.exception and not at.error
+    assert any("suining-plan" in c.value for c in at.caption), "the page names its scenario"
+    probabilities, history = at.dataframe[0].value, at.dataframe[1].value
+    assert set(probabilities["年份"]) == {2025}, "only open targets get a probability"
+    assert "达成概率 %" not in history.columns and "实际" in history.columns
+    assert set(history["年份"]) == {2020, 2021, 2023}
+    hte = history[(history["指标"] == "高新技术企业") & (history["年份"] == 2023)]
+    assert hte["实际"].iloc[0] == 209 and hte["是否达成"].iloc[0] == "达成"
+    rd = history[(history["指标"] == "R&D经费投入") & (history["年份"] == 2020)]
+    assert rd["是否达成"].iloc[0] == "无统计数据"
