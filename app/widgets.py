@@ -56,12 +56,14 @@ def indicator_chart(
     observed: pd.DataFrame | None,
     targets: pd.DataFrame | None,
     band: pd.DataFrame | None = None,
+    holdout: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Return an Altair chart of one indicator: runs as lines, history as points, targets as marks.
 
     ``runs`` maps a series name to a results frame (index year), or is already
     long form (columns ``year``, ``series``, ``value``); ``band`` (optional)
-    has columns ``year``, ``low``, ``high``.
+    has columns ``year``, ``low``, ``high``; ``holdout`` (optional) holds the
+    hold-out figures (``planning.holdout_points``), drawn apart from the history.
     """
     series = runs if isinstance(runs, pd.DataFrame) else app_logic.long_series(runs, indicator)
     entry = catalogue.indicators(state.model())[indicator]
@@ -86,6 +88,7 @@ def indicator_chart(
     )
     for frame, key, shape, colour in (
         (observed, "observed", "circle", "#d62728"),
+        (holdout, "holdout_point", "diamond", "#ff7f0e"),
         (targets, "target", "triangle-up", "#2ca02c"),
     ):
         points = app_logic.chart_points(frame, indicator, tr(key))

@@ -58,8 +58,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "series": ("系列", "Series"),
     "chart_legend": (
-        "线:模拟;红点:有据可查的历史统计;绿色三角:规划目标。",
-        "Lines: simulated; red dots: documented history; green triangles: targets.",
+        "线:模拟;红点:有据可查的历史统计;橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
+        "Lines: simulated; red dots: documented history; orange diamonds: hold-out figures"
+        " (never fitted); green triangles: targets.",
     ),
     "scorecard": ("目标达成情况", "Target scorecard"),
     "scorecard_missing": (
@@ -81,6 +82,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no": ("未达成", "missed"),
     "gap": ("差距", "Gap"),
     "actual": ("实际", "Actual"),
+    "latest_actual": ("最新实际", "Latest actual"),
+    "latest_caption": ("最新实际 {value}({year} 年{kind})", "Latest actual {value} ({year}{kind})"),
+    "holdout_kind": (",留出检验数据", ", hold-out figure"),
+    "holdout_point": ("留出检验数据", "hold-out figure"),
     "no_actual": ("无统计数据", "not documented"),
     "past_targets": ("往年目标(对照实际统计)", "Past targets (against the documented outcome)"),
     "past_targets_note": (

@@ -91,6 +91,7 @@ def render() -> None:
     accuracy = st.empty()  # filled last: the check costs a run at half the time step
 
     entries = catalogue.indicators(state.model())
+    latest = planning.latest_actuals(state.actuals(scenario.region))
     end = scenario.end_year
     columns = st.columns(4)
     for i, name in enumerate(catalogue.KEY_INDICATORS):
@@ -101,6 +102,10 @@ def render() -> None:
             app_logic.fmt_number(value),
             delta=f"{value - reference:+.3g}" if value != reference else None,
         )
+        if name in latest:
+            year_seen, seen, holdout = latest[name]
+            columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
+                                      year=year_seen, kind=tr("holdout_kind") if holdout else ""))
 
     runs = (
         {tr("preset_value"): base_frame, scenario.name: frame}
@@ -109,13 +114,14 @@ def render() -> None:
     )
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
+    holdout = planning.holdout_points(state.actuals(scenario.region))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = widgets.indicator_chart(runs, name, observed, target_points)
+        chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
-    _scorecard(frame, targets)
+    _scorecard(frame, targets, latest)
 
     st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
     st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
@@ -135,7 +141,7 @@ def render() -> None:
         accuracy.warning(tr("time_step_warning", message=message))
 
 
-def _scorecard(frame, targets) -> None:
+def _scorecard(frame, targets, latest) -> None:
     lang = state.lang()
     if not targets:
         st.info(tr("no_targets"))
@@ -153,11 +159,17 @@ def _scorecard(frame, targets) -> None:
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
+    table["latest"] = [planning.latest_label(latest.get(n), app_logic.fmt_number)
+                       for n in table["indicator"]]
     # the indicator in the page's language, then the table's other columns in its order
     names = ("indicator", "label_zh", "label_en")
-    shown = table[[label, *(c for c in module.TABLE_COLUMNS if c not in names)]]
+    # the latest documented figure stands beside the target
+    order = [c for c in module.TABLE_COLUMNS if c not in names]
+    order.insert(order.index("target") + 1 if "target" in order else 0, "latest")
+    shown = table[[label, *order]]
     st.dataframe(
-        shown.rename(columns=app_logic.scorecard_headers(tr, label)),
+        shown.rename(columns={**app_logic.scorecard_headers(tr, label),
+                              "latest": tr("latest_actual")}),
         hide_index=True,
     )
 

@@ -69,7 +69,8 @@ def render() -> None:
         band = app_logic.band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
         chart = widgets.indicator_chart(
-            series, name, observed, app_logic.targets_frame(targets), band=band
+            series, name, observed, app_logic.targets_frame(targets), band=band,
+            holdout=planning.holdout_points(state.actuals(scenario.region)),
         )
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 

@@ -163,3 +163,18 @@ def headline_years(open_targets: list[Target], end_year: int) -> list[int]:
     return sorted({t.year for t in open_targets if t.year <= end_year}) + (
         [] if any(t.year == end_year for t in open_targets) else [end_year]
     )
+
+
+def latest_label(latest: tuple[int, float, bool] | None, fmt=None) -> str:
+    """Format a latest actual as ``"593 (2023)"`` (``"—"`` when there is none)."""
+    if latest is None:
+        return "—"
+    year, value, _holdout = latest
+    return f"{fmt(value) if fmt else f'{value:g}'} ({year})"
+
+
+def holdout_points(actuals: pd.DataFrame) -> pd.DataFrame:
+    """Return the hold-out rows of :func:`actuals_frame` as chart points (``bound`` equal)."""
+    rows = actuals[actuals["holdout"]]
+    return pd.DataFrame({"indicator": rows["indicator"], "year": rows["year"],
+                         "value": rows["value"], "bound": "equal"})

@@ -206,7 +206,9 @@ def test_scorecard_columns_follow_the_targets_table(monkeypatch):
 
     at = _plan(_app(), "yibin")
     shown = list(at.dataframe[0].value.columns)
-    assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 2  # one label, no name
+    # one label, no name, and the latest actual beside the target
+    assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 1
+    assert shown[shown.index("规划目标") + 1] == "最新实际"
     assert shown[-1] == "来源"
     shorter = tuple(c for c in targets.TABLE_COLUMNS if c != "source")
     monkeypatch.setattr(targets, "TABLE_COLUMNS", shorter)

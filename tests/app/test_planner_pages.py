@@ -57,3 +57,14 @@ def test_past_targets_show_the_documented_outcome_not_a_probability():
     assert hte["实际"].iloc[0] == 209 and hte["是否达成"].iloc[0] == "达成"
     rd = history[(history["指标"] == "R&D经费投入") & (history["年份"] == 2020)]
     assert rd["是否达成"].iloc[0] == "无统计数据"
+
+
+def test_the_latest_actuals_stand_beside_headlines_and_targets():
+    """Issue #20: 2023's 209 HTEs, 570 SMEs and 593亿 revenue appeared only on the Data page."""
+    at = _suining_plan(_app())
+    captions = [c.value for c in at.caption]
+    for figure in ("209", "570", "593"):
+        assert any(figure in c and "2023" in c for c in captions), (figure, captions)
+    table = at.dataframe[0].value
+    revenue = table[(table["指标"] == "高新技术产业营业收入") & (table["年份"] == 2025)]
+    assert revenue["最新实际"].iloc[0] == "593 (2023)"
