@@ -166,6 +166,20 @@ def presets() -> list[str]:
     return list(app_logic.PRESETS) + (["uploaded"] if UPLOADED in st.session_state else [])
 
 
+def change_region() -> None:
+    """Keep the new region (an ``on_change`` callback); an upload of another region is dropped.
+
+    An uploaded scenario belongs to its region: kept after a region change, the
+    sidebar would name one region while the pages run the other.
+    """
+    store(REGION)
+    uploaded = st.session_state.get(UPLOADED)
+    if uploaded is not None and uploaded.region != region():
+        del st.session_state[UPLOADED]
+        if st.session_state.get(PRESET) == "uploaded":
+            st.session_state[PRESET] = "baseline"
+
+
 def base_scenario() -> Scenario:
     """Return the chosen preset (or uploaded) scenario; note when the plan is missing."""
     chosen = st.session_state.get(PRESET, "baseline")
@@ -231,3 +245,8 @@ def scenarios() -> tuple[Scenario, Scenario]:
 def saved() -> dict[str, Scenario]:
     """Return the user's saved scenarios by name (this session)."""
     return st.session_state.setdefault(SAVED, {})
+
+
+def saved_here() -> dict[str, Scenario]:
+    """Return the saved scenarios of the chosen region (others are not compared with it)."""
+    return {name: s for name, s in saved().items() if s.region == region()}

@@ -33,8 +33,7 @@ def sidebar() -> None:
             REGIONS,
             format_func=lambda r: app_logic.region_label(r, code),
             key=state.kept(state.REGION, state.DEFAULT_REGION),
-            on_change=state.store,
-            args=(state.REGION,),
+            on_change=state.change_region,
         )
         presets = state.presets()
         if st.session_state.get(state.PRESET) not in presets:

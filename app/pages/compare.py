@@ -22,7 +22,7 @@ def _candidates() -> dict[str, Scenario]:
     }
     _, current = state.scenarios()
     out[f"{tr('current')}: {current.name}"] = current
-    out.update(state.saved())
+    out.update(state.saved_here())
     return out
 
 

@@ -123,7 +123,9 @@ def render() -> None:
     st.subheader(tr("scorecard"))
     _scorecard(frame, targets, latest)
 
-    st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
+    if st.session_state.get("save_name_of") != scenario.name:  # the name follows the scenario
+        st.session_state["save_name_of"] = st.session_state["_save_name"] = scenario.name
+    st.text_input(tr("save_as"), key="_save_name")
     st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
     kind, message = st.session_state.pop("save_message", (None, None))
     if kind == "error":

@@ -68,3 +68,51 @@ def test_the_latest_actuals_stand_beside_headlines_and_targets():
     table = at.dataframe[0].value
     revenue = table[(table["指标"] == "高新技术产业营业收入") & (table["年份"] == 2025)]
     assert revenue["最新实际"].iloc[0] == "593 (2023)"
+
+
+def _upload_suining(at: AppTest) -> AppTest:
+    from conftest import SCENARIOS_DIR
+
+    text = (SCENARIOS_DIR / "suining-plan.yaml").read_bytes().replace(
+        b"name: suining-plan", b"name: my-suining"
+    )
+    at.switch_page("app/pages/share.py").run()
+    at.file_uploader(key="_upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    at.switch_page("app/pages/explore.py").run()
+    assert "my-suining" in at.caption[0].value and "遂宁" in at.caption[0].value
+    return at
+
+
+def test_an_uploaded_scenario_does_not_survive_a_region_change():
+    """Issue #20: the sidebar said 宜宾 while Explore showed the uploaded 遂宁 scenario."""
+    at = _upload_suining(_app())
+    at.selectbox(key="_region").set_value("yibin").run()
+    assert not at.exception, at.exception
+    assert "宜宾" in at.caption[0].value and "my-suining" not in at.caption[0].value
+    assert "uploaded" not in at.radio(key="_preset").options
+    at.switch_page("app/pages/compare.py").run()
+    assert not at.exception, at.exception
+    assert not [o for o in at.multiselect(key="_compare_pick").options if "suining" in o]
+
+
+def test_saved_scenarios_of_another_region_are_not_compared():
+    at = _app()
+    at.slider(key="_lever_incubator_capacity").set_value(1200.0).run()
+    at.text_input(key="_save_name").set_value("ningxia-more").run()
+    at.button(key="_save").click().run()
+    at.selectbox(key="_region").set_value("yibin").run()
+    at.switch_page("app/pages/compare.py").run()
+    assert not at.exception, at.exception
+    assert "ningxia-more" not in at.multiselect(key="_compare_pick").options
+
+
+def test_the_save_as_name_follows_the_current_scenario():
+    """Issue #20: it read "ningxia-baseline" while the user worked on Suining."""
+    at = _app()
+    assert at.text_input(key="_save_name").value == "ningxia-baseline"
+    at = _suining_plan(at)
+    assert at.text_input(key="_save_name").value == "suining-plan"
+    slider = at.slider(key="_lever_incubator_capacity")
+    slider.set_value(slider.value * 2).run()
+    assert at.text_input(key="_save_name").value == "suining-plan-custom"
