@@ -191,6 +191,14 @@ def base_scenario() -> Scenario:
     return preset(region(), chosen)
 
 
+def baseline(scenario: Scenario) -> Scenario | None:
+    """Return the baseline preset of ``scenario``'s region (None without one)."""
+    region = scenario.region
+    if region and "baseline" in app_logic.available_presets(region):
+        return preset(region, "baseline")
+    return None
+
+
 def upload(scenario: Scenario) -> None:
     """Make a validated uploaded scenario the current one (its region becomes the region)."""
     st.session_state[UPLOADED] = scenario

@@ -105,6 +105,14 @@ def indicator_chart(
     return alt.layer(*layers).properties(title=title, height=240)
 
 
+def target_columns() -> dict:
+    """Column settings of a target table: the indicator wide enough, sources as links."""
+    return {
+        tr("indicator"): st.column_config.TextColumn(width="medium"),
+        tr("source"): st.column_config.LinkColumn(display_text=r"(?:https://)?([^/]+)/.*"),
+    }
+
+
 def past_targets(past: list, region: str | None) -> None:
     """Draw past targets against their documented outcome (met, missed, not documented)."""
     if not past:
@@ -114,9 +122,11 @@ def past_targets(past: list, region: str | None) -> None:
     table["met"] = [tr("no_actual") if m is None else tr("yes" if m else "no")
                     for m in table["met"]]
     headers = {**app_logic.scorecard_headers(tr, label), "actual": tr("actual")}
+    table["source"] = [planning.source_link(s) for s in table["source"]]
     shown = table[[label, "unit", "year", "bound", "target", "actual", "met", "source"]]
     st.caption(tr("past_targets_note", year=state.last_data_year(region)))
-    st.dataframe(shown.rename(columns=headers), hide_index=True)
+    st.dataframe(shown.rename(columns=headers), hide_index=True,
+                 column_config=target_columns())
 
 
 def ran_scenario(scenario) -> None:

@@ -51,6 +51,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "preset_value": ("预设值", "preset"),
     "valid_range": ("有效范围", "valid range"),
     "key_indicators": ("关键指标", "Key indicators"),
+    "headline_year": ("指标卡年份", "Headline year"),
+    "headline_note": (
+        "指标卡:{year} 年模拟值;箭头为相对{reference}的差值。",
+        "Headline cards: simulated values in {year}; arrows give the difference from the"
+        " {reference}.",
+    ),
+    "the_baseline": ("基线情景", "baseline"),
+    "never_reached": ("未达到", "not reached"),
+    "plan_targets": ("规划目标(尚未到期)", "Plan targets (still open)"),
     "simulated": ("模拟", "simulated"),
     "observed": ("历史统计", "documented"),
     "target": ("规划目标", "target"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app import state, widgets
@@ -92,14 +93,22 @@ def render() -> None:
 
     entries = catalogue.indicators(state.model())
     latest = planning.latest_actuals(state.actuals(scenario.region))
-    end = scenario.end_year
+    baseline = state.baseline(scenario)
+    baseline_frame = None if baseline is None else state.run(baseline)[0]
+    headline_years = planning.headline_years(open_targets, scenario.end_year)
+    if st.session_state.get("headline_years") != headline_years:  # new targets: their year first
+        st.session_state["headline_years"] = headline_years
+        st.session_state["_headline_year"] = headline_years[0]
+    end = st.selectbox(tr("headline_year"), headline_years, key="_headline_year")
+    st.caption(tr("headline_note", year=end, reference=tr("the_baseline")))
     columns = st.columns(4)
     for i, name in enumerate(catalogue.KEY_INDICATORS):
         entry = entries[name]
-        value, reference = frame.at[end, name], base_frame.at[end, name]
-        columns[i % 4].metric(
-            f"{app_logic.entry_label(entry, lang)} {end} [{entry.unit}]",
-            app_logic.fmt_number(value),
+        value = frame.at[end, name]
+        reference = value if baseline_frame is None else baseline_frame.at[end, name]
+        columns[i % 4].metric(  # short label, unit beside the number: nothing is cut off
+            f"{app_logic.entry_label(entry, lang)} {end}",
+            f"{app_logic.fmt_number(value)} {entry.unit}",
             delta=f"{value - reference:+.3g}" if value != reference else None,
         )
         if name in latest:
@@ -107,11 +116,12 @@ def render() -> None:
             columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
                                       year=year_seen, kind=tr("holdout_kind") if holdout else ""))
 
-    runs = (
-        {tr("preset_value"): base_frame, scenario.name: frame}
-        if scenario.name != base.name
-        else {scenario.name: frame}
-    )
+    runs = {}  # the baseline drawn behind the preset and the planner's scenario
+    if baseline is not None and baseline.name != scenario.name:
+        runs[tr("the_baseline")] = baseline_frame
+    if scenario.name != base.name and (baseline is None or base.name != baseline.name):
+        runs[tr("preset_value")] = base_frame
+    runs[scenario.name] = frame
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
     holdout = planning.holdout_points(state.actuals(scenario.region))
@@ -121,7 +131,10 @@ def render() -> None:
 
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
-    _scorecard(frame, targets, latest)
+    _scorecard(frame, open_targets, latest, any_targets=bool(targets))
+    if past_targets:
+        with st.expander(tr("past_targets"), expanded=False):
+            widgets.past_targets(past_targets, scenario.region)
 
     if st.session_state.get("save_name_of") != scenario.name:  # the name follows the scenario
         st.session_state["save_name_of"] = st.session_state["_save_name"] = scenario.name
@@ -143,10 +156,11 @@ def render() -> None:
         accuracy.warning(tr("time_step_warning", message=message))
 
 
-def _scorecard(frame, targets, latest) -> None:
+def _scorecard(frame, targets, latest, any_targets=True) -> None:
     lang = state.lang()
     if not targets:
-        st.info(tr("no_targets"))
+        if not any_targets:
+            st.info(tr("no_targets"))
         return
     module = app_logic.optional_module("simulator.targets")
     if module is None:
@@ -161,6 +175,11 @@ def _scorecard(frame, targets, latest) -> None:
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
+    table["first_year_reached"] = [tr("never_reached") if pd.isna(y) else str(y)
+                                   for y in table["first_year_reached"]]
+    table = table.round({"value": 2, "gap": 2, "gap_pct": 1})
+    if "source" in table:
+        table["source"] = [planning.source_link(s) for s in table["source"]]
     table["latest"] = [planning.latest_label(latest.get(n), app_logic.fmt_number)
                        for n in table["indicator"]]
     # the indicator in the page's language, then the table's other columns in its order
@@ -173,6 +192,7 @@ def _scorecard(frame, targets, latest) -> None:
         shown.rename(columns={**app_logic.scorecard_headers(tr, label),
                               "latest": tr("latest_actual")}),
         hide_index=True,
+        column_config=widgets.target_columns(),
     )
 
 

@@ -178,3 +178,16 @@ def holdout_points(actuals: pd.DataFrame) -> pd.DataFrame:
     rows = actuals[actuals["holdout"]]
     return pd.DataFrame({"indicator": rows["indicator"], "year": rows["year"],
                          "value": rows["value"], "bound": "equal"})
+
+
+def source_link(source: str) -> str:
+    """Return a source as a link: web addresses get ``https://``, files (``seeds/...``) stay.
+
+    Examples
+    --------
+    >>> source_link("skjj.suining.gov.cn/x.html"), source_link("seeds/002_a.txt")
+    ('https://skjj.suining.gov.cn/x.html', 'seeds/002_a.txt')
+    """
+    if not source or source.startswith(("seeds/", "http://", "https://")):
+        return source
+    return f"https://{source}"

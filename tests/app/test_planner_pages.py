@@ -116,3 +116,31 @@ def test_the_save_as_name_follows_the_current_scenario():
     slider = at.slider(key="_lever_incubator_capacity")
     slider.set_value(slider.value * 2).run()
     assert at.text_input(key="_save_name").value == "suining-plan-custom"
+
+
+def test_headlines_are_at_the_plan_target_year_against_the_baseline():
+    """Issue #20: headlines were for 2035, and their deltas against the preset itself."""
+    at = _suining_plan(_app())
+    year = at.selectbox(key="_headline_year")
+    assert year.value == 2025 and list(year.options) == ["2025", "2035"]
+    labels = [m.label for m in at.metric]
+    assert all(label.endswith(" 2025") for label in labels), labels
+    # the plan pays a 2% R&D post-subsidy from 2022 that the baseline does not
+    rd = next(m for m in at.metric if m.label.startswith("R&D经费投入"))
+    assert rd.delta and rd.delta.startswith("+"), "the delta is against the baseline"
+    year.set_value(2035).run()
+    assert all(m.label.endswith(" 2035") for m in at.metric)
+    at.radio(key="_preset").set_value("baseline").run()
+    assert all(m.delta in (None, "") for m in at.metric), "the baseline against itself"
+
+
+def test_the_scorecard_shows_the_plan_targets_first_and_collapses_the_past_ones():
+    """Issue #20: 21 rows mixing the 2025 plan with past work plans, and a literal None."""
+    at = _suining_plan(_app())
+    plan = at.dataframe[0].value
+    assert set(plan["年份"]) == {2025} and len(plan) == 5
+    assert not plan.isna().any().any(), "no empty cell shows as None"
+    assert (plan["首次达到年份"] != "None").all()
+    assert any(e.label.startswith("往年目标") for e in at.expander)
+    history = at.dataframe[1].value
+    assert set(history["年份"]) == {2020, 2021, 2023} and "实际" in history.columns
