@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
+from simulator.app_logic import planning
 from simulator.engine.model import load_model
 from simulator.i18n import t
 from simulator.runner import run_scenario
@@ -27,11 +28,13 @@ from simulator.scenario import Scenario
 from simulator.time_step_advice import check_time_step
 
 DEFAULT_REGION = "ningxia"
-DEFAULT_POLICY_YEAR = 2026  # first year of the 15th Five-Year Plan period (2026-2030)
+#: Policy year without documented figures (see ``planning.default_policy_year``).
+DEFAULT_POLICY_YEAR = planning.FALLBACK_POLICY_YEAR
 
 #: Session-state keys (widget keys are these with a leading ``_``).
 LANG, REGION, PRESET, POLICY_YEAR = "lang", "region", "preset", "policy_year"
 UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
+POLICY_BASE = "policy_base"
 
 
 def lever_key(name: str) -> str:
@@ -98,6 +101,17 @@ def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | 
     return report.documented_points(region) if region else (None, None)
 
 
+@st.cache_data(show_spinner=False)
+def actuals(region: str | None) -> pd.DataFrame:
+    """Return a region's documented outcomes with the hold-out years (``planning``)."""
+    return planning.actuals_frame(region)
+
+
+def last_data_year(region: str | None) -> int | None:
+    """Return the region's last documented year (None without data)."""
+    return planning.last_data_year(actuals(region))
+
+
 def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
     """Return the scenario the sliders set on ``base`` (validated on a cache miss only)."""
     return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base)
@@ -152,6 +166,20 @@ def presets() -> list[str]:
     return list(app_logic.PRESETS) + (["uploaded"] if UPLOADED in st.session_state else [])
 
 
+def change_region() -> None:
+    """Keep the new region (an ``on_change`` callback); an upload of another region is dropped.
+
+    An uploaded scenario belongs to its region: kept after a region change, the
+    sidebar would name one region while the pages run the other.
+    """
+    store(REGION)
+    uploaded = st.session_state.get(UPLOADED)
+    if uploaded is not None and uploaded.region != region():
+        del st.session_state[UPLOADED]
+        if st.session_state.get(PRESET) == "uploaded":
+            st.session_state[PRESET] = "baseline"
+
+
 def base_scenario() -> Scenario:
     """Return the chosen preset (or uploaded) scenario; note when the plan is missing."""
     chosen = st.session_state.get(PRESET, "baseline")
@@ -163,6 +191,14 @@ def base_scenario() -> Scenario:
     return preset(region(), chosen)
 
 
+def baseline(scenario: Scenario) -> Scenario | None:
+    """Return the baseline preset of ``scenario``'s region (None without one)."""
+    region = scenario.region
+    if region and "baseline" in app_logic.available_presets(region):
+        return preset(region, "baseline")
+    return None
+
+
 def upload(scenario: Scenario) -> None:
     """Make a validated uploaded scenario the current one (its region becomes the region)."""
     st.session_state[UPLOADED] = scenario
@@ -172,8 +208,18 @@ def upload(scenario: Scenario) -> None:
 
 
 def policy_year(base: Scenario) -> int:
-    """Return the policy year, kept inside ``base``'s horizon."""
-    year = int(st.session_state.get(POLICY_YEAR, DEFAULT_POLICY_YEAR))
+    """Return the policy year, kept inside ``base``'s horizon.
+
+    A new preset, upload or region starts at its default: the first year after
+    the region's documented figures, never after an open target's year.
+    """
+    signature = (base.region, base.name, base.start_year, base.end_year)
+    if st.session_state.get(POLICY_BASE) != signature or POLICY_YEAR not in st.session_state:
+        st.session_state[POLICY_BASE] = signature
+        st.session_state[POLICY_YEAR] = planning.default_policy_year(
+            base, last_data_year(base.region)
+        )
+    year = int(st.session_state[POLICY_YEAR])
     year = min(max(year, base.start_year + 1), base.end_year)
     st.session_state[POLICY_YEAR] = year
     return year
@@ -207,3 +253,8 @@ def scenarios() -> tuple[Scenario, Scenario]:
 def saved() -> dict[str, Scenario]:
     """Return the user's saved scenarios by name (this session)."""
     return st.session_state.setdefault(SAVED, {})
+
+
+def saved_here() -> dict[str, Scenario]:
+    """Return the saved scenarios of the chosen region (others are not compared with it)."""
+    return {name: s for name, s in saved().items() if s.region == region()}

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import state
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.i18n import LANGUAGES, t
 from simulator.scenario import REGIONS
 
@@ -32,8 +33,7 @@ def sidebar() -> None:
             REGIONS,
             format_func=lambda r: app_logic.region_label(r, code),
             key=state.kept(state.REGION, state.DEFAULT_REGION),
-            on_change=state.store,
-            args=(state.REGION,),
+            on_change=state.change_region,
         )
         presets = state.presets()
         if st.session_state.get(state.PRESET) not in presets:
@@ -108,12 +108,14 @@ def indicator_chart(
     observed: pd.DataFrame | None,
     targets: pd.DataFrame | None,
     band: pd.DataFrame | None = None,
+    holdout: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """Return an Altair chart of one indicator: runs as lines, history as points, targets as marks.
 
     ``runs`` maps a series name to a results frame (index year), or is already
     long form (columns ``year``, ``series``, ``value``); ``band`` (optional)
-    has columns ``year``, ``low``, ``high``.
+    has columns ``year``, ``low``, ``high``; ``holdout`` (optional) holds the
+    hold-out figures (``planning.holdout_points``), drawn apart from the history.
     """
     series = runs if isinstance(runs, pd.DataFrame) else long_series(runs, indicator)
     entry = catalogue.indicators(state.model())[indicator]
@@ -138,6 +140,7 @@ def indicator_chart(
     )
     for frame, key, shape, colour in (
         (observed, "observed", "circle", "#d62728"),
+        (holdout, "holdout_point", "diamond", "#ff7f0e"),
         (targets, "target", "triangle-up", "#2ca02c"),
     ):
         points = chart_points(frame, indicator, tr(key))
@@ -153,6 +156,39 @@ def indicator_chart(
             )
         )
     return alt.layer(*layers).properties(title=title, height=240)
+
+
+def target_columns() -> dict:
+    """Column settings of a target table: the indicator wide enough, sources as links."""
+    return {
+        tr("indicator"): st.column_config.TextColumn(width="medium"),
+        tr("source"): st.column_config.LinkColumn(display_text=r"(?:https://)?([^/]+)/.*"),
+    }
+
+
+def past_targets(past: list, region: str | None) -> None:
+    """Draw past targets against their documented outcome (met, missed, not documented)."""
+    if not past:
+        return
+    label = "label_zh" if state.lang() == "zh" else "label_en"
+    table = planning.past_targets_table(past, state.actuals(region))
+    table["met"] = [tr("no_actual") if m is None else tr("yes" if m else "no")
+                    for m in table["met"]]
+    headers = {**app_logic.scorecard_headers(tr, label), "actual": tr("actual")}
+    table["source"] = [planning.source_link(s) for s in table["source"]]
+    shown = table[[label, "unit", "year", "bound", "target", "actual", "met", "source"]]
+    st.caption(tr("past_targets_note", year=state.last_data_year(region)))
+    st.dataframe(shown.rename(columns=headers), hide_index=True,
+                 column_config=target_columns())
+
+
+def ran_scenario(scenario) -> None:
+    """Name the scenario a page ran, with its region."""
+    name = (scenario.title_zh if state.lang() == "zh" else scenario.title_en) or scenario.name
+    if name != scenario.name:
+        name = f"{name} · {scenario.name}"
+    st.caption(tr("ran_scenario", name=name,
+                  region=app_logic.region_label(scenario.region, state.lang())))
 
 
 def error_box(key: str, error: Exception) -> None:

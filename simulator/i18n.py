@@ -40,11 +40,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "滑块设定的值从该年起生效,此前沿用预设情景的路径。",
         "Slider values apply from this year; earlier years keep the preset's path.",
     ),
+    "policy_after_targets": (
+        "政策调整起始年 {year} 晚于目标年份 {years}:滑块的改变不会影响这些年份的结果。"
+        "请把起始年调到 {latest} 或更早。",
+        "The policy year {year} comes after the target years {years}: moving a lever cannot"
+        " change their results. Set the policy year to {latest} or earlier.",
+    ),
     "levers": ("政策杠杆", "Policy levers"),
     "reset": ("恢复预设值", "Reset to preset"),
     "preset_value": ("预设值", "preset"),
     "valid_range": ("有效范围", "valid range"),
     "key_indicators": ("关键指标", "Key indicators"),
+    "headline_year": ("指标卡年份", "Headline year"),
+    "headline_note": (
+        "指标卡:{year} 年模拟值;箭头为相对{reference}的差值。",
+        "Headline cards: simulated values in {year}; arrows give the difference from the"
+        " {reference}.",
+    ),
+    "the_baseline": ("基线情景", "baseline"),
+    "never_reached": ("未达到", "not reached"),
+    "plan_targets": ("规划目标(尚未到期)", "Plan targets (still open)"),
     "simulated": ("模拟", "simulated"),
     "observed": ("历史统计", "documented"),
     "target": ("规划目标", "target"),
@@ -52,8 +67,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "series": ("系列", "Series"),
     "chart_legend": (
-        "线:模拟;红点:有据可查的历史统计;绿色三角:规划目标。",
-        "Lines: simulated; red dots: documented history; green triangles: targets.",
+        "线:模拟;红点:有据可查的历史统计;橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
+        "Lines: simulated; red dots: documented history; orange diamonds: hold-out figures"
+        " (never fitted); green triangles: targets.",
     ),
     "scorecard": ("目标达成情况", "Target scorecard"),
     "scorecard_missing": (
@@ -74,6 +90,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("达成", "met"),
     "no": ("未达成", "missed"),
     "gap": ("差距", "Gap"),
+    "actual": ("实际", "Actual"),
+    "latest_actual": ("最新实际", "Latest actual"),
+    "latest_caption": ("最新实际 {value}({year} 年{kind})", "Latest actual {value} ({year}{kind})"),
+    "holdout_kind": (",留出检验数据", ", hold-out figure"),
+    "holdout_point": ("留出检验数据", "hold-out figure"),
+    "no_actual": ("无统计数据", "not documented"),
+    "past_targets": ("往年目标(对照实际统计)", "Past targets (against the documented outcome)"),
+    "past_targets_note": (
+        "这些目标年份已有统计(截至 {year} 年),按实际数据判断是否达成,不再给出模拟值或概率。",
+        "These target years are documented (data up to {year}): judged on the actual figure,"
+        " with no simulated value or probability.",
+    ),
+    "ran_scenario": (
+        "本页运行的情景:{name}({region})", "Scenario run on this page: {name} ({region})"
+    ),
     "first_year": ("首次达到年份", "First year reached"),
     "source": ("来源", "Source"),
     "run_error": ("模拟失败:{error}", "The run failed: {error}"),

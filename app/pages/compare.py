@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.scenario import Scenario
 
@@ -21,7 +22,7 @@ def _candidates() -> dict[str, Scenario]:
     }
     _, current = state.scenarios()
     out[f"{tr('current')}: {current.name}"] = current
-    out.update(state.saved())
+    out.update(state.saved_here())
     return out
 
 
@@ -78,7 +79,8 @@ def render() -> None:
     observed = state.documented(region)[0]
     columns = st.columns(2)
     for i, name in enumerate(names):
-        chart = widgets.indicator_chart(frames, name, observed, app_logic.targets_frame(targets))
+        chart = widgets.indicator_chart(frames, name, observed, app_logic.targets_frame(targets),
+                                        holdout=planning.holdout_points(state.actuals(region)))
         columns[i % 2].altair_chart(chart, width="stretch")
 
     st.subheader(tr("compare_table"))

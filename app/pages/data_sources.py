@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -35,7 +36,7 @@ def _sources_table(frame: pd.DataFrame) -> None:
         "source_quote",
     ]
     table = frame[columns].copy()
-    table["source"] = [s if s.startswith("seeds/") else f"https://{s}" for s in table["source"]]
+    table["source"] = [planning.source_link(s) for s in table["source"]]
     st.dataframe(
         table.rename(
             columns={

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -76,40 +78,68 @@ def render() -> None:
         widgets.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
-    accuracy = st.empty()  # filled last: the check costs a run at half the time step
-
-    entries = catalogue.indicators(state.model())
-    end = scenario.end_year
-    columns = st.columns(4)
-    for i, name in enumerate(catalogue.KEY_INDICATORS):
-        entry = entries[name]
-        value, reference = frame.at[end, name], base_frame.at[end, name]
-        columns[i % 4].metric(
-            f"{app_logic.entry_label(entry, lang)} {end} [{entry.unit}]",
-            app_logic.fmt_number(value),
-            delta=f"{value - reference:+.3g}" if value != reference else None,
-        )
-
     observed, documented_targets = state.documented(scenario.region)
     # the sliders move levers, never targets: the preset's targets are the slider scenario's
     targets = app_logic.all_targets(base, documented_targets)
     target_points = app_logic.targets_frame(targets)
-    runs = (
-        {tr("preset_value"): base_frame, scenario.name: frame}
-        if scenario.name != base.name
-        else {scenario.name: frame}
+    open_targets, past_targets = planning.split_targets(
+        targets, state.last_data_year(scenario.region)
     )
+    missed = planning.targets_before_policy(open_targets, year)
+    if missed:
+        years = sorted({t.year for t in missed})
+        st.warning(tr("policy_after_targets", year=year, years=", ".join(map(str, years)),
+                      latest=years[0]))
+    accuracy = st.empty()  # filled last: the check costs a run at half the time step
+
+    entries = catalogue.indicators(state.model())
+    latest = planning.latest_actuals(state.actuals(scenario.region))
+    baseline = state.baseline(scenario)
+    baseline_frame = None if baseline is None else state.run(baseline)[0]
+    headline_years = planning.headline_years(open_targets, scenario.end_year)
+    if st.session_state.get("headline_years") != headline_years:  # new targets: their year first
+        st.session_state["headline_years"] = headline_years
+        st.session_state["_headline_year"] = headline_years[0]
+    end = st.selectbox(tr("headline_year"), headline_years, key="_headline_year")
+    st.caption(tr("headline_note", year=end, reference=tr("the_baseline")))
+    columns = st.columns(4)
+    for i, name in enumerate(catalogue.KEY_INDICATORS):
+        entry = entries[name]
+        value = frame.at[end, name]
+        reference = value if baseline_frame is None else baseline_frame.at[end, name]
+        columns[i % 4].metric(  # short label, unit beside the number: nothing is cut off
+            f"{app_logic.entry_label(entry, lang)} {end}",
+            f"{app_logic.fmt_number(value)} {entry.unit}",
+            delta=f"{value - reference:+.3g}" if value != reference else None,
+        )
+        if name in latest:
+            year_seen, seen, holdout = latest[name]
+            columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
+                                      year=year_seen, kind=tr("holdout_kind") if holdout else ""))
+
+    runs = {}  # the baseline drawn behind the preset and the planner's scenario
+    if baseline is not None and baseline.name != scenario.name:
+        runs[tr("the_baseline")] = baseline_frame
+    if scenario.name != base.name and (baseline is None or base.name != baseline.name):
+        runs[tr("preset_value")] = base_frame
+    runs[scenario.name] = frame
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
+    holdout = planning.holdout_points(state.actuals(scenario.region))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = widgets.indicator_chart(runs, name, observed, target_points)
+        chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
-    _scorecard(frame, targets)
+    _scorecard(frame, open_targets, latest, any_targets=bool(targets))
+    if past_targets:
+        with st.expander(tr("past_targets"), expanded=False):
+            widgets.past_targets(past_targets, scenario.region)
 
-    st.text_input(tr("save_as"), value=scenario.name, key="_save_name")
+    if st.session_state.get("save_name_of") != scenario.name:  # the name follows the scenario
+        st.session_state["save_name_of"] = st.session_state["_save_name"] = scenario.name
+    st.text_input(tr("save_as"), key="_save_name")
     st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
     kind, message = st.session_state.pop("save_message", (None, None))
     if kind == "error":
@@ -127,10 +157,11 @@ def render() -> None:
         accuracy.warning(tr("time_step_warning", message=message))
 
 
-def _scorecard(frame, targets) -> None:
+def _scorecard(frame, targets, latest, any_targets=True) -> None:
     lang = state.lang()
     if not targets:
-        st.info(tr("no_targets"))
+        if not any_targets:
+            st.info(tr("no_targets"))
         return
     module = app_logic.optional_module("simulator.targets")
     if module is None:
@@ -145,12 +176,24 @@ def _scorecard(frame, targets) -> None:
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
+    table["first_year_reached"] = [tr("never_reached") if pd.isna(y) else str(y)
+                                   for y in table["first_year_reached"]]
+    table = table.round({"value": 2, "gap": 2, "gap_pct": 1})
+    if "source" in table:
+        table["source"] = [planning.source_link(s) for s in table["source"]]
+    table["latest"] = [planning.latest_label(latest.get(n), app_logic.fmt_number)
+                       for n in table["indicator"]]
     # the indicator in the page's language, then the table's other columns in its order
     names = ("indicator", "label_zh", "label_en")
-    shown = table[[label, *(c for c in module.TABLE_COLUMNS if c not in names)]]
+    # the latest documented figure stands beside the target
+    order = [c for c in module.TABLE_COLUMNS if c not in names]
+    order.insert(order.index("target") + 1 if "target" in order else 0, "latest")
+    shown = table[[label, *order]]
     st.dataframe(
-        shown.rename(columns=app_logic.scorecard_headers(tr, label)),
+        shown.rename(columns={**app_logic.scorecard_headers(tr, label),
+                              "latest": tr("latest_actual")}),
         hide_index=True,
+        column_config=widgets.target_columns(),
     )
 
 

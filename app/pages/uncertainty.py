@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import planning
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.scenario import Scenario
 
@@ -55,18 +56,21 @@ def render() -> None:
     except Exception as error:  # noqa: BLE001 - shown in the page, never as a traceback
         widgets.error_box("run_error", error)
         return
+    widgets.ran_scenario(scenario)
     for note in notes:
         st.caption(note)
     st.caption(tr("band_note"))
     observed, documented_targets = state.documented(scenario.region)
     targets = app_logic.all_targets(scenario, documented_targets)
+    open_targets, past = planning.split_targets(targets, state.last_data_year(scenario.region))
 
     chart_columns = st.columns(2)
     for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
         band = app_logic.band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
         chart = widgets.indicator_chart(
-            series, name, observed, app_logic.targets_frame(targets), band=band
+            series, name, observed, app_logic.targets_frame(targets), band=band,
+            holdout=planning.holdout_points(state.actuals(scenario.region)),
         )
         chart_columns[i % 2].altair_chart(chart, width="stretch")
 
@@ -76,8 +80,8 @@ def render() -> None:
         st.info(tr("no_targets"))
     elif module is None:
         st.info(tr("scorecard_missing"))
-    else:
-        table = module.track_ensemble(years, values, targets)
+    elif open_targets:
+        table = module.track_ensemble(years, values, open_targets)
         label = "label_zh" if lang == "zh" else "label_en"
         table["p_met"] = (100 * table["p_met"]).round(1)
         st.dataframe(
@@ -97,6 +101,9 @@ def render() -> None:
             ].rename(columns=app_logic.scorecard_headers(tr, label)),
             hide_index=True,
         )
+    if past:
+        st.subheader(tr("past_targets"))
+        widgets.past_targets(past, scenario.region)
 
 
 render()

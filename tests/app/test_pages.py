@@ -46,7 +46,7 @@ def test_explore_shows_every_lever_grouped_with_units():
     assert {f"_lever_{name}" for name in catalogue.levers()} <= keys
     labels = {s.label for s in at.slider}
     assert "孵化器在孵容量 [家]" in labels
-    assert [e.label for e in at.expander][:2] == ["研发投入与财税", "企业培育"]
+    assert [e.label for e in at.sidebar.expander][:2] == ["研发投入与财税", "企业培育"]
 
 
 def test_moving_a_lever_changes_the_displayed_indicator():
@@ -193,8 +193,8 @@ def _plan(at: AppTest, region: str) -> AppTest:
 
 
 def test_plan_scorecard_shows_met_gap_and_first_year():
-    """Plan scorecard shows met gap and first year."""
-    at = _plan(_app(), "yibin")
+    """Plan scorecard shows met gap and first year (Suining: 2025, still open)."""
+    at = _plan(_app(), "suining")
     table = at.dataframe[0].value
     assert {"是否达成", "差距", "首次达到年份"} <= set(table.columns)
     assert set(table["是否达成"]) <= {"达成", "未达成"} and len(table) >= 3
@@ -204,19 +204,24 @@ def test_scorecard_columns_follow_the_targets_table(monkeypatch):
     """The scorecard shows targets.TABLE_COLUMNS in order, the label in the page's language."""
     from simulator import targets
 
-    at = _plan(_app(), "yibin")
+    at = _plan(_app(), "suining")
     shown = list(at.dataframe[0].value.columns)
-    assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 2  # one label, no name
+    # one label, no name, and the latest actual beside the target
+    assert shown[0] == "指标" and len(shown) == len(targets.TABLE_COLUMNS) - 1
+    assert shown[shown.index("规划目标") + 1] == "最新实际"
     assert shown[-1] == "来源"
     shorter = tuple(c for c in targets.TABLE_COLUMNS if c != "source")
     monkeypatch.setattr(targets, "TABLE_COLUMNS", shorter)
-    at = _plan(_app(), "yibin")
+    at = _plan(_app(), "suining")
     assert list(at.dataframe[0].value.columns) == shown[:-1]
 
 
 def test_uncertainty_gives_probabilities_between_0_and_100():
-    """Uncertainty gives probabilities between 0 and 100."""
-    at = _plan(_app(), "yibin")
+    """Open targets get probabilities between 0 and 100 (Hechuan's plan: 2026 and 2027).
+
+    Yibin's targets (2020, 2022) are all documented years now: history, no probability.
+    """
+    at = _plan(_app(), "hechuan")
     at.switch_page("app/pages/uncertainty.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
