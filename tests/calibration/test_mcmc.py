@@ -1,0 +1,64 @@
+"""MCMC calibration (calibration/mcmc.py): tiny runs only (seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calibration import cli
+from calibration.mcmc import check_options, sample_posterior, save_posterior
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # arviz's refactor notice
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    # Hechuan fits one parameter and has one informative series: the smallest run.
+    return sample_posterior("hechuan", walkers=8, steps=30, burn=10, seed=7)
+
+
+def test_same_seed_same_draws(tiny):
+    again = sample_posterior("hechuan", walkers=8, steps=30, burn=10, seed=7)
+    np.testing.assert_array_equal(tiny.chain, again.chain)
+
+
+def test_summary_has_diagnostics_and_series_errors(tiny):
+    assert tiny.chain.shape == (20, 8, len(tiny.names))
+    assert tiny.names[0] == "gdp_growth_rate"
+    assert any(n.startswith("sigma:") for n in tiny.names)
+    assert {"r_hat", "ess_bulk", "ess_tail", "at_bound", "identified"} <= set(tiny.summary)
+    assert np.isfinite(tiny.log_prob).all()
+    assert (tiny.draws().filter(like="sigma:") > 0).all().all()
+
+
+def test_posterior_file_round_trip(tiny, tmp_path):
+    import pandas as pd
+
+    path = save_posterior(tiny, tmp_path / "hechuan.csv", command="test")
+    assert path.read_text().startswith("# mcmc posterior: {")
+    frame = pd.read_csv(path, comment="#")
+    assert list(frame.columns) == tiny.names
+
+
+@pytest.mark.parametrize(
+    ("walkers", "steps", "burn", "match"),
+    [(3, 100, 0, "--walkers 3"), (9, 100, 0, "--walkers 9"), (8, 5, 0, "--steps 5"),
+     (8, 100, 100, "--burn 100")],
+)
+def test_bad_options_refused(walkers, steps, burn, match):
+    with pytest.raises(ValueError, match=match):
+        check_options(walkers, steps, burn)
+
+
+def test_too_few_walkers_for_the_dimensions():
+    with pytest.raises(ValueError, match="even number from 24"):
+        check_options(8, 100, 0, ndim=12)
+
+
+@pytest.mark.parametrize(
+    "argv", [["ningxia", "--method", "mcmc", "--walkers", "3"], ["ningxia", "--steps", "100"]]
+)
+def test_cli_refuses_in_one_line(argv, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
