@@ -62,3 +62,35 @@ def test_cli_refuses_in_one_line(argv, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def _posterior_scenario():
+    from simulator import paths
+    from simulator.scenario import Scenario
+    from simulator.yaml_input import read_yaml
+
+    data = read_yaml(paths.SCENARIOS_DIR / "hechuan-baseline.yaml", "scenario file")
+    data["uncertainty"] = {"source": "posterior"}
+    return Scenario.from_dict(data)
+
+
+def test_ensemble_opts_in_to_the_posterior(tiny, tmp_path, monkeypatch):
+    from simulator import paths
+    from simulator.ensemble import draw_parameters
+
+    monkeypatch.setattr(paths, "POSTERIORS_DIR", tmp_path)
+    save_posterior(tiny, tmp_path / "hechuan.csv")
+    draws, _, notes = draw_parameters(_posterior_scenario(), 6, 3)
+    kept = set(np.round(tiny.draws()["gdp_growth_rate"], 12))
+    assert {round(d["gdp_growth_rate"], 12) for d in draws} <= kept
+    assert any("MCMC posterior" in note for note in notes)
+
+
+def test_ensemble_posterior_missing_file(tmp_path, monkeypatch):
+    from simulator import paths
+    from simulator.ensemble import draw_parameters
+    from simulator.errors import ScenarioError
+
+    monkeypatch.setattr(paths, "POSTERIORS_DIR", tmp_path)
+    with pytest.raises(ScenarioError, match="no MCMC posterior for 'hechuan'"):
+        draw_parameters(_posterior_scenario(), 2, 1)
