@@ -401,6 +401,17 @@ class Objective:
         return ((values[1:] - values[0]) / step[:, None]).T
 
 
+#: Share of a parameter's fitting-space range within which an estimate counts as at
+#: its bound [-] (the optimiser stops within rounding of it). assumption.
+AT_BOUND_TOLERANCE = 1e-3
+
+
+def at_bound(prior: Prior, z: float) -> bool:
+    """Whether a fitting-space estimate sits at a bound of its prior (not identified)."""
+    span = AT_BOUND_TOLERANCE * (prior.upper - prior.lower)
+    return bool(z - prior.lower < span or prior.upper - z < span)
+
+
 def _extend(value, start: int, end: int):
     """Extend a lever series sampled on the fitting grid to a longer horizon (held flat)."""
     if not isinstance(value, pd.Series):
@@ -518,7 +529,8 @@ def fit_region(
             prior_mean=float(p.from_space(p.mean)),
             prior_sd=float(p.sd),
             posterior_sd=post_sd,
-            identified=bool(post_sd < 0.5 * p.sd),
+            # at a bound the Laplace sd is invalid and the data do not pin the value (#18)
+            identified=bool(post_sd < 0.5 * p.sd) and not at_bound(p, z_hat[j]),
         )
         entries[name] = entry
 

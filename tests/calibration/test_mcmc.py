@@ -94,3 +94,21 @@ def test_ensemble_posterior_missing_file(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "POSTERIORS_DIR", tmp_path)
     with pytest.raises(ScenarioError, match="no MCMC posterior for 'hechuan'"):
         draw_parameters(_posterior_scenario(), 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("region", "name"), [("ningxia", "hte_renewal_pass_rate"), ("chengdu", "hte_application_rate")]
+)
+def test_map_estimates_at_a_bound_are_not_identified(region, name):
+    # issue #18: the two parameters at their bounds were reported as identified
+    from calibration.report import _bound_note
+    from simulator.data.profile import load_profile
+
+    assert _bound_note(load_profile(region), name).startswith("no: at its upper bound")
+
+
+def test_at_bound():
+    from calibration.fitting import Prior, at_bound
+
+    prior = Prior("p", "linear", 0.5, 0.25, 0.0, 1.0)
+    assert at_bound(prior, 1.0) and at_bound(prior, 0.0) and not at_bound(prior, 0.5)
