@@ -40,7 +40,9 @@ def _covered(low: float, high: float, value: float, bound: str) -> bool:
     return bool(high >= value) if bound == "at_least" else bool(low <= value <= high)
 
 
-def holdout_coverage(n: int = 1000, seed: int = 20261204) -> pd.DataFrame:
+def holdout_coverage(
+    n: int = 1000, seed: int = 20261204, regions: list[str] | None = None
+) -> pd.DataFrame:
     """One row per hold-out figure: the value and the bands before and after.
 
     Parameters
@@ -49,6 +51,8 @@ def holdout_coverage(n: int = 1000, seed: int = 20261204) -> pd.DataFrame:
         Runs per region and method.
     seed : int
         Seed of the ensemble draws, the posterior resampling and the errors.
+    regions : list of str, optional
+        Default: every region with a hold-out figure.
 
     Returns
     -------
@@ -63,6 +67,8 @@ def holdout_coverage(n: int = 1000, seed: int = 20261204) -> pd.DataFrame:
         region=hold["region"].str.lower(),
         model_indicator=hold["indicator"].map(lambda i: MODEL_INDICATOR.get(i, i)),
     )
+    if regions is not None:
+        hold = hold[hold["region"].isin(regions)]
     rows = []
     for region, figures in hold.groupby("region", sort=True):
         scenario = load_scenario(paths.SCENARIOS_DIR / f"{region}-baseline.yaml")
@@ -139,15 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = Parser(prog="python -m calibration.coverage", description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="runs per region and method")
     parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--regions", nargs="+", help="default: every region with hold-out figures")
     parser.add_argument("--out", default="docs/calibration", help="report folder")
 
     def run(args: argparse.Namespace) -> int:
         if args.n < 20:
             raise ValueError(f"--n {args.n} is too small for a 90% band: give at least 20")
-        table = holdout_coverage(args.n, args.seed)
+        table = holdout_coverage(args.n, args.seed, args.regions)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        command = f"python -m calibration.coverage --n {args.n} --seed {args.seed}"
+        command = f"python -m calibration.coverage --n {args.n} --seed {args.seed}" + (
+            f" --regions {' '.join(args.regions)}" if args.regions else ""
+        )
         atomic_write_text(out / "holdout-coverage.csv", table.to_csv(index=False))
         atomic_write_text(out / "holdout-coverage.md", markdown(table, command))
         print(f"wrote {out}/holdout-coverage.md")

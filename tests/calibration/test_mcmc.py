@@ -112,3 +112,12 @@ def test_at_bound():
 
     prior = Prior("p", "linear", 0.5, 0.25, 0.0, 1.0)
     assert at_bound(prior, 1.0) and at_bound(prior, 0.0) and not at_bound(prior, 0.5)
+
+
+def test_coverage_rules_and_bad_n(capsys):
+    from calibration import coverage
+
+    assert coverage._covered(1.0, 2.0, 1.5, "equal") and not coverage._covered(1, 2, 3, "equal")
+    assert coverage._covered(1.0, 2.0, 0.5, "at_least")  # a floor below the band is met
+    assert coverage.main(["--n", "5"]) == 2
+    assert "at least 20" in capsys.readouterr().err
