@@ -32,6 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " ~/.local/share/innovation-dynamics/reports/calibration)",
     )
     parser.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
+    parser.add_argument(
+        "--method", choices=("map", "mcmc"), default="map",
+        help="map: the MAP fit and its profile (default); mcmc: sample the posterior with emcee"
+        " on the batch engine and write simulator/data/posteriors/<region>.csv beside the profile",
+    )
+    parser.add_argument("--walkers", type=int, help="mcmc: walkers (even; default 32)")
+    parser.add_argument("--steps", type=int, help="mcmc: steps per walker (default 3000)")
+    parser.add_argument("--burn", type=int, help="mcmc: steps discarded first (default 1000)")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
     parser.add_argument(
         "--no-save", action="store_true",
@@ -51,12 +59,50 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give one REGION or --all")
     regions = list(REGIONS) if args.all else [args.region]
     until = args.until if args.until is not None else FIT_END_YEAR
+    mcmc_options = {"walkers": args.walkers, "steps": args.steps, "burn": args.burn}
+    if args.method == "mcmc":
+        return _run_mcmc(args, regions, until, mcmc_options)
+    given = [f"--{k}" for k, v in mcmc_options.items() if v is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to --method mcmc only")
     for region in regions:
         profile = fit_region(region, until=until, n_starts=args.starts, seed=args.seed)
         if until == FIT_END_YEAR and not args.no_save:
             print(f"wrote {save_profile(profile)}")
         folder = write_report(profile, args.report or paths.reports_root() / "calibration")
         print(f"wrote {folder}/fit.md")
+    return 0
+
+
+def _run_mcmc(args: argparse.Namespace, regions: list[str], until: int, options: dict) -> int:
+    """Sample each region's posterior; save its draws and write its MCMC report."""
+    from pathlib import Path
+
+    from calibration.mcmc import check_options, report_markdown, sample_posterior, save_posterior
+    from simulator.data.observations import FIT_END_YEAR
+    from simulator.results import atomic_write_text
+
+    options = {
+        "walkers": 32 if options["walkers"] is None else options["walkers"],
+        "steps": 3000 if options["steps"] is None else options["steps"],
+        "burn": 1000 if options["burn"] is None else options["burn"],
+    }
+    check_options(**options)  # refuse bad options before any model run
+    for region in regions:
+        command = (
+            f"python -m calibration {region} --method mcmc --walkers {options['walkers']}"
+            f" --steps {options['steps']} --burn {options['burn']} --seed {args.seed}"
+            + (f" --until {until}" if until != FIT_END_YEAR else "")
+        )
+        posterior = sample_posterior(region, until=until, seed=args.seed, **options)
+        if until == FIT_END_YEAR and not args.no_save:
+            print(f"wrote {save_posterior(posterior, command=command)}")
+        suffix = "" if until == FIT_END_YEAR else f"-until-{until}"
+        folder = Path(args.report or paths.reports_root() / "calibration") / f"{region}{suffix}"
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "mcmc_summary.csv", posterior.summary.to_csv(index=False))
+        atomic_write_text(folder / "mcmc.md", report_markdown(posterior, command))
+        print(f"wrote {folder}/mcmc.md")
     return 0
 
 

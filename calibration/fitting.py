@@ -319,6 +319,35 @@ class Objective:
         supports the model, else PySD row by row; returns shape ``(k, n_obs)``.
         """
         z = np.atleast_2d(z)
+        years, out = self._run_many(z, self.inputs, self.columns, self.end_year)
+        columns = [self.columns[i] for i in self.obs["indicator"]]
+        index = [years.index(y) for y in self.obs["year"]]
+        return (
+            np.column_stack([out[c][:, t] for c, t in zip(columns, index)])
+            if len(columns)
+            else np.zeros((len(z), 0))
+        )
+
+    def forecast_many(
+        self, z: np.ndarray, end_year: int, indicators: Iterable[str]
+    ) -> tuple[list[int], dict[str, np.ndarray]]:
+        """Run every row of ``z`` to ``end_year`` in one batch call (as :meth:`forecast`).
+
+        Returns
+        -------
+        years : list of int
+        values : dict of str to numpy.ndarray
+            Indicator to shape ``(len(z), len(years))``.
+        """
+        entries = catalogue.indicators(self.model)
+        columns = {name: entries[name].vensim_name for name in indicators}
+        inputs = {k: _extend(v, self.spec.base_year, end_year) for k, v in self.inputs.items()}
+        years, out = self._run_many(np.atleast_2d(z), inputs, columns, end_year)
+        return years, {name: out[column] for name, column in columns.items()}
+
+    def _run_many(
+        self, z: np.ndarray, inputs: dict, columns: dict[str, str], end_year: int
+    ) -> tuple[list[int], dict[str, np.ndarray]]:
         k = len(z)
         self.evaluations += k
         params = {
@@ -327,7 +356,7 @@ class Objective:
                 if isinstance(value, pd.Series)
                 else value
             )
-            for name, value in self.inputs.items()
+            for name, value in inputs.items()
         }
         for j, p in enumerate(self.priors):
             params[p.name] = np.exp(z[:, j]) if p.transform == "log" else z[:, j]
@@ -336,19 +365,12 @@ class Objective:
             params,
             k,
             initial_time=self.spec.base_year,
-            final_time=self.end_year,
+            final_time=end_year,
             time_step=self.time_step,
             saveper=1.0,
-            columns=list(self.columns.values()),
+            columns=list(columns.values()),
         )
-        years = list(np.rint(times).astype(int))
-        columns = [self.columns[i] for i in self.obs["indicator"]]
-        index = [years.index(y) for y in self.obs["year"]]
-        return (
-            np.column_stack([out[c][:, t] for c, t in zip(columns, index)])
-            if len(columns)
-            else np.zeros((k, 0))
-        )
+        return list(np.rint(times).astype(int)), out
 
     def residuals_many(self, z: np.ndarray) -> np.ndarray:
         """Return data residuals followed by prior residuals, one row per row of ``z``."""
@@ -377,6 +399,17 @@ class Objective:
         points = np.clip(points, lower, upper)
         values = self.residuals_many(points)
         return ((values[1:] - values[0]) / step[:, None]).T
+
+
+#: Share of a parameter's fitting-space range within which an estimate counts as at
+#: its bound [-] (the optimiser stops within rounding of it). assumption.
+AT_BOUND_TOLERANCE = 1e-3
+
+
+def at_bound(prior: Prior, z: float) -> bool:
+    """Whether a fitting-space estimate sits at a bound of its prior (not identified)."""
+    span = AT_BOUND_TOLERANCE * (prior.upper - prior.lower)
+    return bool(z - prior.lower < span or prior.upper - z < span)
 
 
 def _extend(value, start: int, end: int):
@@ -496,7 +529,8 @@ def fit_region(
             prior_mean=float(p.from_space(p.mean)),
             prior_sd=float(p.sd),
             posterior_sd=post_sd,
-            identified=bool(post_sd < 0.5 * p.sd),
+            # at a bound the Laplace sd is invalid and the data do not pin the value (#18)
+            identified=bool(post_sd < 0.5 * p.sd) and not at_bound(p, z_hat[j]),
         )
         entries[name] = entry
 

@@ -163,6 +163,7 @@ def _markdown(
             else f"[{e['low']}, {e['high']}]" if e.get("status") == "assumed" else ""
         )
         ident = (
+            _bound_note(profile, name) or
             ("yes" if e.get("identified") else "no: stays near its prior") if e.get("fitted")
             else ""
         )
@@ -197,6 +198,19 @@ def _markdown(
     lines += ["", "Convention: the model's value at time Y is compared with the figure published"
                   " for year Y.", ""]
     return "\n".join(lines)
+
+
+def _bound_note(profile: Profile, name: str) -> str:
+    """``no: at its ... bound`` for a fitted value at a bound (the Laplace sd is invalid there)."""
+    if name not in profile.bounds:
+        return ""
+    low, high = profile.bounds[name]
+    value, span = profile.values[name], 1e-3 * (high - low)
+    if profile.transforms.get(name) == "log":
+        value, low, high = math.log(value), math.log(low), math.log(high)
+        span = 1e-3 * (high - low)
+    side = "lower" if value - low < span else "upper" if high - value < span else ""
+    return f"no: at its {side} bound (posterior sd not valid)" if side else ""
 
 
 def _fit_notes(region: str) -> dict[str, str]:

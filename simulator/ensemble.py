@@ -155,7 +155,19 @@ def draw_parameters(
     draws: list[dict[str, float]] = [{} for _ in range(n)]
     used = []
     profile_draws, failure = _sample_profile(name, n, seed) if path is not None else (None, "")
-    if failure and spec["source"] == "profile":
+    if path is not None and not failure and spec["source"] == "posterior":
+        from simulator.data.profile import sample_posterior
+
+        try:
+            posterior = sample_posterior(name, n, int(seed))
+        except (OSError, KeyError, ValueError) as error:
+            raise ScenarioError(f"scenario {scenario.name!r}: {error}") from None
+        for mine, theirs in zip(profile_draws, posterior):
+            mine.update(theirs)
+        notes.append(
+            f"fitted parameters: MCMC posterior draws of {name!r} ({sorted(posterior[0])})"
+        )
+    if failure and spec["source"] in ("profile", "posterior"):
         raise ScenarioError(f"scenario {scenario.name!r}: {failure}")
     if failure:
         notes.append(f"{failure}; falling back to the stated distributions")
@@ -168,10 +180,10 @@ def draw_parameters(
             f"parameter draws: calibration profile '{path.name}' ({len(drawn)} parameters)"
         )
         used.append("profile")
-    elif spec["source"] == "profile":
+    elif spec["source"] in ("profile", "posterior"):
         raise ScenarioError(
-            f"scenario {scenario.name!r} asks for uncertainty source 'profile' but there is no"
-            " calibration"
+            f"scenario {scenario.name!r} asks for uncertainty source {spec['source']!r} but there"
+            " is no calibration"
             f" profile for {name!r}; use source 'auto' or 'stated', or calibrate the region first"
         )
     else:

@@ -32,6 +32,7 @@ OBSERVATIONS_CSV = DATA_DIR / "observations.csv"
 HOLDOUT_CSV = DATA_DIR / "holdout.csv"
 #: Fitted region profiles, ``<region>.yaml``, written by ``python -m simulator calibrate``.
 PROFILES_DIR = DATA_DIR / "profiles"
+POSTERIORS_DIR = DATA_DIR / "posteriors"  # MCMC draws per region (calibration --method mcmc)
 
 #: Environment variable that overrides the cache root.
 CACHE_ENV_VAR = "INNOVATION_DYNAMICS_CACHE"

@@ -5,7 +5,10 @@ say where their draws come from::
 
     uncertainty:
       source: auto        # auto: the calibration profile when there is one, else the stated
-                          # distributions; "profile": the profile only; "stated": never the profile
+                          # distributions; "profile": the profile only; "stated": never the profile;
+                          # "posterior": as "profile", but the fitted parameters from the MCMC
+                          # draws (simulator/data/posteriors/<region>.csv) instead of the Laplace
+                          # approximation
       parameters:
         initial_tech_smes: {distribution: uniform, min: 250, max: 750}
         gdp_growth_rate: {distribution: normal, mean: 0.0768, sd: 0.01, min: 0.05, max: 0.1}
@@ -39,7 +42,7 @@ from simulator.errors import (
 )
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
-SOURCES = ("auto", "profile", "stated")
+SOURCES = ("auto", "profile", "stated", "posterior")
 #: The marker for a parameter drawn from the calibration profile.
 FROM_PROFILE = "profile"
 

@@ -290,3 +290,40 @@ def _undated(data) -> object:
     if isinstance(provenance, dict):
         out["provenance"] = {k: v for k, v in provenance.items() if k != "created"}
     return yaml.safe_load(yaml.safe_dump(out, allow_unicode=True, sort_keys=False))
+
+
+def sample_posterior(region: str, n: int, seed: int) -> list[dict[str, float]]:
+    """Draw ``n`` parameter sets from a region's MCMC posterior (issue #18).
+
+    The draws (``simulator/data/posteriors/<region>.csv``, written by
+    ``python -m calibration REGION --method mcmc``) are resampled with
+    replacement, so that fitted parameters keep their joint posterior; the
+    series errors (``sigma:*`` columns) are left out.
+
+    Parameters
+    ----------
+    region : str
+    n : int
+        Number of draws.
+    seed : int
+        Seed of the resampling (``numpy.random.default_rng``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the region has no posterior file.
+    """
+    import pandas as pd
+
+    from simulator.paths import POSTERIORS_DIR
+
+    path = POSTERIORS_DIR / f"{region}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no MCMC posterior for {region!r} ({path}); run `python -m calibration {region}"
+            " --method mcmc` first, or use uncertainty source 'auto'"
+        )
+    draws = pd.read_csv(path, comment="#")
+    params = draws[[c for c in draws.columns if not c.startswith("sigma:")]]
+    rows = np.random.default_rng(seed).integers(0, len(params), size=n)
+    return params.iloc[rows].to_dict("records")

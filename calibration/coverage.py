@@ -1,0 +1,170 @@
+"""Hold-out coverage of 90% bands, before (profile ensembles) and after (MCMC), issue #18.
+
+``python -m calibration.coverage [--n N] [--seed S] [--out DIR]`` compares, for
+every figure of ``simulator/data/holdout.csv`` (2023-24, never fitted):
+
+- **before**: the 5-95% band of the region's baseline ensemble as it is today
+  (:func:`simulator.ensemble.run_ensemble`: fitted parameters from the
+  profile's Laplace approximation, assumed ones from their stated ranges);
+- **after**: the 5-95% band of the posterior predictive: the baseline scenario
+  run with the MCMC draws of ``simulator/data/posteriors/<region>.csv``
+  (parameters and series errors drawn together), times a log-normal
+  observation error with the draw's ``sigma`` of that series. A series that
+  has no in-sample figure has no estimated error; its sigma is drawn from the
+  half-normal prior (:data:`calibration.mcmc.SIGMA_PRIOR_SCALE`). Assumed
+  parameters stay at their profile values, on which the posterior is
+  conditional. ``after, no obs. error`` is the same band without that error.
+
+An ``at_least`` figure (a floor) is covered when the band's top reaches it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.fitting import MODEL_INDICATOR
+from calibration.mcmc import SIGMA_PRIOR_SCALE, posterior_path
+from simulator import paths
+from simulator.data.observations import load_holdout
+
+#: The band compared with the hold-out [-].
+BAND = (0.05, 0.95)
+
+
+def _covered(low: float, high: float, value: float, bound: str) -> bool:
+    return bool(high >= value) if bound == "at_least" else bool(low <= value <= high)
+
+
+def holdout_coverage(
+    n: int = 1000, seed: int = 20261204, regions: list[str] | None = None
+) -> pd.DataFrame:
+    """One row per hold-out figure: the value and the bands before and after.
+
+    Parameters
+    ----------
+    n : int
+        Runs per region and method.
+    seed : int
+        Seed of the ensemble draws, the posterior resampling and the errors.
+    regions : list of str, optional
+        Default: every region with a hold-out figure.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from simulator.ensemble import run_ensemble
+    from simulator.runner import run_variants
+    from simulator.scenario import load_scenario
+
+    hold = load_holdout()
+    hold = hold.assign(
+        region=hold["region"].str.lower(),
+        model_indicator=hold["indicator"].map(lambda i: MODEL_INDICATOR.get(i, i)),
+    )
+    if regions is not None:
+        hold = hold[hold["region"].isin(regions)]
+    rows = []
+    for region, figures in hold.groupby("region", sort=True):
+        scenario = load_scenario(paths.SCENARIOS_DIR / f"{region}-baseline.yaml")
+        indicators = sorted(set(figures["model_indicator"]))
+        before = run_ensemble(scenario, n, seed, indicators=indicators)
+        draws = pd.read_csv(posterior_path(region), comment="#")
+        rng = np.random.default_rng(seed)
+        pick = draws.iloc[rng.integers(0, len(draws), size=n)].reset_index(drop=True)
+        params = [c for c in pick.columns if not c.startswith("sigma:")]
+        years, values = run_variants(
+            scenario, pick[params].to_dict("records"), indicators=indicators
+        )
+        years = list(np.asarray(years))
+        for fig in figures.itertuples():
+            name, t = fig.model_indicator, years.index(int(fig.year))
+            sim = values[name][:, t]
+            column = f"sigma:{name}"
+            sigma = (
+                pick[column].to_numpy() if column in pick
+                else np.abs(rng.normal(0.0, SIGMA_PRIOR_SCALE, size=n))
+            )
+            predictive = sim * np.exp(sigma * rng.standard_normal(n))
+            b = np.quantile(before.values[name][:, list(before.years).index(int(fig.year))], BAND)
+            a = np.quantile(predictive, BAND)
+            a0 = np.quantile(sim, BAND)
+            value = float(fig.value_model)
+            rows.append({
+                "region": region, "indicator": fig.indicator, "year": int(fig.year),
+                "value": value, "bound": fig.bound,
+                "before_q05": b[0], "before_q95": b[1],
+                "before_covered": _covered(*b, value, fig.bound),
+                "after_q05": a[0], "after_q95": a[1],
+                "after_covered": _covered(*a, value, fig.bound),
+                "after_no_error_q05": a0[0], "after_no_error_q95": a0[1],
+                "after_no_error_covered": _covered(*a0, value, fig.bound),
+                "sigma_source": "posterior" if column in pick else "prior (no in-sample figure)",
+            })
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, command: str) -> str:
+    """Write the coverage report (markdown)."""
+    lines = [
+        "# Hold-out coverage of the 90% bands · 样本外覆盖率", "",
+        f"Command: `{command}`", "",
+        f"- before (profile ensembles, Laplace): {int(table['before_covered'].sum())} of "
+        f"{len(table)} covered",
+        f"- after (MCMC posterior predictive, estimated observation error): "
+        f"{int(table['after_covered'].sum())} of {len(table)} covered",
+        f"- after, without the observation error: {int(table['after_no_error_covered'].sum())}"
+        f" of {len(table)} covered", "",
+        "| region | indicator | year | figure | before 5-95% | after 5-95% | after, no error |"
+        " sigma |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    mark = {True: "yes", False: "**no**"}
+    for r in table.itertuples():
+        floor = " (floor)" if r.bound == "at_least" else ""
+        lines.append(
+            f"| {r.region} | {r.indicator} | {r.year} | {r.value:.4g}{floor} "
+            f"| {r.before_q05:.4g}-{r.before_q95:.4g} {mark[r.before_covered]} "
+            f"| {r.after_q05:.4g}-{r.after_q95:.4g} {mark[r.after_covered]} "
+            f"| {r.after_no_error_q05:.4g}-{r.after_no_error_q95:.4g} "
+            f"{mark[r.after_no_error_covered]} | {r.sigma_source} |"
+        )
+    return "\n".join(lines + ["", __doc__.split("\n\n", 1)[1].strip(), ""])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write ``holdout-coverage.md`` and ``.csv``; return the exit code."""
+    from simulator.cli import Parser, run_command
+    from simulator.results import atomic_write_text
+
+    parser = Parser(prog="python -m calibration.coverage", description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="runs per region and method")
+    parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--regions", nargs="+", help="default: every region with hold-out figures")
+    parser.add_argument("--out", default="docs/calibration", help="report folder")
+
+    def run(args: argparse.Namespace) -> int:
+        if args.n < 20:
+            raise ValueError(f"--n {args.n} is too small for a 90% band: give at least 20")
+        table = holdout_coverage(args.n, args.seed, args.regions)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        command = f"python -m calibration.coverage --n {args.n} --seed {args.seed}" + (
+            f" --regions {' '.join(args.regions)}" if args.regions else ""
+        )
+        atomic_write_text(out / "holdout-coverage.csv", table.to_csv(index=False))
+        atomic_write_text(out / "holdout-coverage.md", markdown(table, command))
+        print(f"wrote {out}/holdout-coverage.md")
+        return 0
+
+    parser.set_defaults(func=run)
+    return run_command(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
