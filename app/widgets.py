@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import state
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning
+from simulator.app_logic import planning, terms
 from simulator.i18n import LANGUAGES, t
 from simulator.scenario import REGIONS
 
@@ -176,6 +176,7 @@ def past_targets(past: list, region: str | None) -> None:
                     for m in table["met"]]
     headers = {**app_logic.scorecard_headers(tr, label), "actual": tr("actual")}
     table["source"] = [planning.source_link(s) for s in table["source"]]
+    table["bound"] = [terms.bound_label(b, state.lang()) for b in table["bound"]]
     shown = table[[label, "unit", "year", "bound", "target", "actual", "met", "source"]]
     st.caption(tr("past_targets_note", year=state.last_data_year(region)))
     st.dataframe(shown.rename(columns=headers), hide_index=True,

@@ -96,6 +96,11 @@ def regions() -> dict[str, dict[str, str]]:
 REGIONS: tuple[str, ...] = tuple(regions())
 
 
+def variable_names_zh() -> dict[str, str]:
+    """Return the Chinese names of the model's variables, by Vensim name."""
+    return dict(_labels().get("variable_names_zh", {}))
+
+
 def groups() -> dict[str, dict[str, str]]:
     """Policy-area groups with their Chinese and English labels."""
     return dict(_labels()["groups"])

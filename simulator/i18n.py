@@ -139,6 +139,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         " green triangles: targets.",
     ),
     "median": ("中位数", "median"),
+    "draws_source": ("参数抽样来源:{source}", "Parameter draws: {source}"),
+    "vensim_name": ("模型变量名(Vensim)", "Vensim name"),
     "probability": ("达成概率", "Probability of meeting"),
     "run_ensemble": ("运行集合模拟", "Run the ensemble"),
     # model

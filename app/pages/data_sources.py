@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning
+from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -23,6 +23,12 @@ def _figures(region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return data[data["region"] == name], holdout[holdout["region"] == name]
 
 
+def _indicator_label(name: str, lang: str) -> str:
+    """Return an indicator's label; names the model does not report stay as published."""
+    entry = catalogue.indicators(state.model()).get(name)
+    return name if entry is None else app_logic.entry_label(entry, lang)
+
+
 def _sources_table(frame: pd.DataFrame) -> None:
     columns = [
         "indicator",
@@ -36,6 +42,10 @@ def _sources_table(frame: pd.DataFrame) -> None:
         "source_quote",
     ]
     table = frame[columns].copy()
+    lang = state.lang()
+    table["kind"] = [terms.kind_label(k, lang) for k in table["kind"]]
+    table["bound"] = [terms.bound_label(b, lang) for b in table["bound"]]
+    table["indicator"] = [_indicator_label(n, lang) for n in table["indicator"]]
     table["source"] = [planning.source_link(s) for s in table["source"]]
     st.dataframe(
         table.rename(
@@ -74,7 +84,11 @@ def _profile(region: str) -> None:
         key: tr(f"profile_{key}")
         for key in ("parameter", "value", "status", "source", "low", "high", "reason")
     }
-    st.dataframe(pd.DataFrame(rows).rename(columns=headers), hide_index=True)
+    table = pd.DataFrame(rows)
+    table = table.astype(object).where(table.notna(), "—").astype(str)  # "—", not "None"
+    if "status" in table:
+        table["status"] = [terms.kind_label(k, state.lang()) for k in table["status"]]
+    st.dataframe(table.rename(columns=headers), hide_index=True)
 
 
 def _report(region: str) -> None:
@@ -84,7 +98,8 @@ def _report(region: str) -> None:
         st.info(tr("report_missing", region=region))
         return
     if "fit_statistics.csv" in files:
-        st.dataframe(pd.read_csv(files["fit_statistics.csv"]), hide_index=True)
+        st.dataframe(pd.read_csv(files["fit_statistics.csv"]).rename(
+            columns=terms.fit_headers(state.lang())), hide_index=True)
     if "fit.png" in files:
         st.image(str(files["fit.png"]))
     if "forecast.csv" in files:
@@ -125,7 +140,9 @@ def render() -> None:
 
     outcomes = figures[figures["kind"] == "outcome"]
     table = fit_table(frame, outcomes, region=app_logic.REGION_NAMES[region][1])
-    st.dataframe(table, hide_index=True)
+    table["region"] = app_logic.region_label(region, state.lang())
+    table["indicator"] = [_indicator_label(n, state.lang()) for n in table["indicator"]]
+    st.dataframe(table.rename(columns=terms.fit_headers(state.lang())), hide_index=True)
     fitted = [n for n in catalogue.KEY_INDICATORS if n in set(outcomes["indicator"])]
     if fitted:
         st.image(state.charts_png(base))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning
+from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -44,11 +44,13 @@ def _levers(base, specs) -> None:
                     valid = f"{low}–{high}"
                     help_text = (
                         f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
-                        f"[{entry.unit}] · {tr('preset_value')}: {spec.value:g}"
+                        f"[{terms.unit_label(entry.unit, lang)}] · {tr('preset_value')}:"
+                        f" {spec.value:g}"
                     )
                     key = state.lever_key(entry.name)
                     st.slider(
-                        f"{app_logic.entry_label(entry, lang)} [{entry.unit}]",
+                        f"{app_logic.entry_label(entry, lang)}"
+                        f" [{terms.unit_label(entry.unit, lang)}]",
                         min_value=spec.low,
                         max_value=spec.high,
                         step=spec.step,
@@ -176,6 +178,7 @@ def _scorecard(frame, targets, latest, any_targets=True) -> None:
     table = module.track_targets(frame, targets)
     label = "label_zh" if lang == "zh" else "label_en"
     table["met"] = table["met"].map({True: tr("yes"), False: tr("no")})
+    table["bound"] = [terms.bound_label(b, lang) for b in table["bound"]]
     table["first_year_reached"] = [tr("never_reached") if pd.isna(y) else str(y)
                                    for y in table["first_year_reached"]]
     table = table.round({"value": 2, "gap": 2, "gap_pct": 1})

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, battery, model_diagram
+from simulator.app_logic import terms
 
 tr = state.tr
 
@@ -35,7 +36,7 @@ def render() -> None:
     model = state.model()
     st.title(tr("page_model"))
     graph = _graph(model.sha256)
-    names = {name: model.variables[name].vensim_name for name in graph}
+    names = {name: terms.variable_label(model.variables[name].vensim_name, lang) for name in graph}
 
     st.subheader(tr("stock_flow"))
     views = model_diagram.view_names(model.path)
@@ -63,7 +64,9 @@ def render() -> None:
     info = model.variables[focus]
     equation = model.equations.get(info.vensim_name, "")
     st.markdown(
-        f"**{info.vensim_name}** · {tr('kind')}: {info.kind} · {tr('unit')}: `{info.unit or '—'}`"
+        f"**{names[focus]}** ({info.vensim_name}) · {tr('kind')}:"
+        f" {terms.kind_label(info.kind, lang)}"
+        f" · {tr('unit')}: `{terms.unit_label(info.unit, lang)}`"
     )
     st.code(f"{info.vensim_name} = {equation}", language=None)
     st.caption(f"{tr('comment')}: {info.comment or '—'}")
@@ -84,10 +87,14 @@ def render() -> None:
 
     st.subheader(tr("variables"))
     table = app_logic.variables_table(model)
+    table.insert(0, "name", [terms.variable_label(v, lang) for v in table["variable"]])
+    table["kind"] = [terms.kind_label(k, lang) for k in table["kind"]]
+    table["unit"] = [terms.unit_label(u, lang) for u in table["unit"]]
     st.dataframe(
         table.rename(
             columns={
-                "variable": tr("variables"),
+                "name": tr("variables"),
+                "variable": tr("vensim_name"),
                 "kind": tr("kind"),
                 "unit": tr("unit"),
                 "equation": tr("equation"),

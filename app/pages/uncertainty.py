@@ -8,7 +8,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning
+from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.scenario import Scenario
 
@@ -57,8 +57,11 @@ def render() -> None:
         widgets.error_box("run_error", error)
         return
     widgets.ran_scenario(scenario)
-    for note in notes:
-        st.caption(note)
+    if lang == "en":  # the ensemble's notes are English; the zh page names the draws' source
+        for note in notes:
+            st.caption(note)
+    else:
+        st.caption(tr("draws_source", source=terms.draws_source(notes[0], lang)))
     st.caption(tr("band_note"))
     observed, documented_targets = state.documented(scenario.region)
     targets = app_logic.all_targets(scenario, documented_targets)
@@ -84,6 +87,10 @@ def render() -> None:
         table = module.track_ensemble(years, values, open_targets)
         label = "label_zh" if lang == "zh" else "label_en"
         table["p_met"] = (100 * table["p_met"]).round(1)
+        table["bound"] = [terms.bound_label(b, lang) for b in table["bound"]]
+        table["first_year_reached_q50"] = [
+            tr("never_reached") if pd.isna(y) else str(y) for y in table["first_year_reached_q50"]
+        ]
         st.dataframe(
             table[
                 [

@@ -145,10 +145,11 @@ def dot_source(
         if info.kind == "Constant" and not show_constants and name != focus:
             continue
         shown.add(name)
-        label = info.vensim_name
         entry = levers.get(name) or by_vensim.get(info.vensim_name)
-        if entry is not None and lang == "zh":
-            label = f"{entry.label_zh}\\n{info.vensim_name}"
+        label = info.vensim_name
+        if lang == "zh":
+            label = entry.label_zh if entry is not None else catalogue.variable_names_zh().get(
+                info.vensim_name, info.vensim_name)
         style = {
             "Stateful": 'shape=box, style=filled, fillcolor="#dbe9f6"',
             "Constant": "shape=plaintext, fontcolor=grey40",

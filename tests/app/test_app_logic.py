@@ -319,7 +319,9 @@ def test_dot_source_marks_stocks_constants_and_focus():
     graph = app_logic.causal_graph()
     nodes = app_logic.neighbourhood(graph, "rd_capital", 2)
     dot = app_logic.dot_source(graph, nodes, lang="zh", focus="rd_capital")
-    assert '"rd_capital" [label="R&D资本存量\\nRD capital", shape=box' in dot
+    # zh: the Chinese name only (catalogue.yaml), also for variables that are not indicators
+    assert '"rd_capital" [label="R&D资本存量", shape=box' in dot
+    assert '"rd_capital_formation" [label="R&D资本形成"' in dot
     assert "color=red" in dot and '"rd_capital_formation" -> "rd_capital";' in dot
     hidden = app_logic.dot_source(graph, nodes, lang="en", show_constants=False)
     assert '"rd_depreciation_rate"' not in hidden and '"rd_depreciation_rate"' in dot

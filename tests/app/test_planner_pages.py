@@ -144,3 +144,35 @@ def test_the_scorecard_shows_the_plan_targets_first_and_collapses_the_past_ones(
     assert any(e.label.startswith("往年目标") for e in at.expander)
     history = at.dataframe[1].value
     assert set(history["年份"]) == {2020, 2021, 2023} and "实际" in history.columns
+
+
+#: Identifiers of the code and the model that the zh interface must not show (issue #20.8).
+ENGLISH_IDENTIFIERS = ("equal", "at_least", "at_most", "Dmnl", "/Year", "Stateful", "Auxiliary",
+                       "mape", "rmspe", "theil_u", "outcome", "profile+stated", "None")
+
+
+def _visible_text(at: AppTest) -> list[str]:
+    """Labels, values, captions and table cells and headers of the page."""
+    out = [str(e.value) for kind in ("title", "subheader", "caption", "markdown", "info",
+                                     "warning") for e in getattr(at, kind)
+           if not str(e.value).startswith("# Fit report")]  # the bilingual fit.md document
+    out += [w.label for kind in ("slider", "selectbox", "radio", "metric", "expander")
+            for w in getattr(at, kind)]
+    for frame in at.dataframe:
+        table = frame.value
+        out += [str(c) for c in table.columns]
+        out += [str(v) for column in table.columns if table[column].dtype == object
+                for v in table[column]]
+    return out
+
+
+@pytest.mark.parametrize("page", ["explore", "uncertainty", "model_structure", "data_sources"])
+def test_the_zh_pages_show_no_english_identifiers(page):
+    at = _suining_plan(_app())
+    if page != "explore":
+        at.switch_page(f"app/pages/{page}.py").run()
+    assert not at.exception, at.exception
+    found = {(word, text[:80]) for text in _visible_text(at) for word in ENGLISH_IDENTIFIERS
+             if word in text.split() or (word.startswith("/") and word in text)
+             or word in text.replace("[", " ").replace("]", " ").split()}
+    assert not found, sorted(found)[:20]
