@@ -34,6 +34,8 @@ MAX_SCENARIO_BYTES = MAX_YAML_BYTES
 
 REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
+#: Smallest time step accepted [year]: 2^-10, about 8.6 hours.
+MIN_TIME_STEP = 2.0**-10
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
     "start_year", "end_year", "time_step", "parameters", "levers", "targets", "uncertainty",
@@ -120,6 +122,16 @@ class Scenario:
                 f"a scenario must be a mapping of keys to values, got {type(data).__name__}"
             )
         check_keys(data, _TOP_KEYS, of="a scenario")
+        for key in ("name", "title_zh", "title_en", "description"):
+            if key in data and not isinstance(data[key], (str, int, float)):
+                raise ScenarioError(
+                    f"{key} must be a text, got {type(data[key]).__name__} {data[key]!r}"[:200]
+                )
+        if not isinstance(data.get("targets") or [], list):
+            raise ScenarioError(
+                f"targets must be a list of {{indicator, year, value}} mappings, got"
+                f" {data['targets']!r}"[:200]
+            )
         model = model or load_model()
         lever_entries = catalogue.levers(model)
         param_entries = catalogue.parameters(model)
@@ -137,7 +149,12 @@ class Scenario:
         if end <= start:
             raise ScenarioError(f"end_year {end} must be after start_year {start}")
         time_step = as_finite_number(data.get("time_step", model.control["time_step"]), "time_step")
-        if not 0 < time_step <= 1 or abs(1 / time_step - round(1 / time_step)) > 1e-9:
+        if not MIN_TIME_STEP <= time_step <= 1:
+            raise ScenarioError(
+                f"time_step {time_step:g} is out of range: valid {MIN_TIME_STEP:g} (2^-10) to 1"
+                " [year]"
+            )
+        if abs(1 / time_step - round(1 / time_step)) > 1e-9:
             raise ScenarioError(
                 f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.0625) so that"
                 " yearly output and the 3-year certificate conveyor fall on the grid"
@@ -310,6 +327,10 @@ def _mapping(value: object, what: str) -> dict:
         raise ScenarioError(
             f"{what!r} must be a mapping of names to values, got {type(value).__name__}"
         )
+    for key in value:
+        if not isinstance(key, str):
+            raise ScenarioError(f"{what!r}: the key {key!r} must be a name (text), e.g."
+                                " 'post_subsidy_rate'")
     return value
 
 
