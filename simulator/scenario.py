@@ -36,6 +36,8 @@ REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
 #: Smallest time step accepted [year]: 2^-10, about 8.6 hours.
 MIN_TIME_STEP = 2.0**-10
+#: Years a lever path may name before the start or after the end of the run.
+YEAR_MARGIN = 100
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
     "start_year", "end_year", "time_step", "parameters", "levers", "targets", "uncertainty",
@@ -178,6 +180,7 @@ class Scenario:
                     )
                 raise unknown_name("lever", name, lever_entries)
             path = parse_path(name, spec, lever_entries[name].default)
+            _check_years(name, path, start, end)
             for value in path.all_values():
                 check_range(lever_entries[name], value)
             levers[name] = path
@@ -318,6 +321,19 @@ def _whole_year(value: object, what: str) -> int:
     if number != int(number) or not 1950 <= number <= 2100:
         raise ScenarioError(f"{what} must be a whole year between 1950 and 2100, got {value!r}")
     return int(number)
+
+
+def _check_years(name: str, path: LeverPath, start: int, end: int) -> None:
+    """Refuse a lever path whose years fall outside a window around the run's horizon."""
+    low, high = start - YEAR_MARGIN, end + YEAR_MARGIN
+    years = {"step": [path.year], "ramp": [path.start_year, path.end_year]}.get(
+        path.kind, list(path.yearly or ()))
+    for year in years:
+        if not low <= year <= high:
+            raise ScenarioError(
+                f"lever {name!r}: year {year:g} is outside the valid window {low} to {high}"
+                f" (the run's {start}-{end}, widened by {YEAR_MARGIN} years)"
+            )
 
 
 def _mapping(value: object, what: str) -> dict:
