@@ -156,8 +156,10 @@ def _cmd_catalogue(kind: str):
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from simulator.engine.model import load_model
     from simulator.engine.units import check_units
 
+    load_model(args.model)  # parse errors and undefined references first, one line (#22)
     issues = check_units(args.model)
     for issue in issues:
         print(issue.message)
