@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if args.all == bool(args.region):
         raise ValueError("give one REGION or --all")
     regions = list(REGIONS) if args.all else [args.region]
+    if args.starts < 1:
+        raise ValueError(f"--starts must be at least 1 optimiser start, got {args.starts}")
     until = args.until if args.until is not None else FIT_END_YEAR
     mcmc_options = {"walkers": args.walkers, "steps": args.steps, "burn": args.burn}
     if args.method == "mcmc":

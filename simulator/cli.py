@@ -30,6 +30,9 @@ EXIT_BAD_INPUT = 2
 VALIDATION_CHECKS = ("signs", "conservation", "time_step", "steady_state", "reality_checks",
                      "extremes")
 
+#: Most members ``targets --ensemble`` accepts: all are held in memory at once.
+MAX_ENSEMBLE = 100_000
+
 # OSError last: a full disk or a vanished folder while writing is one line too.
 _USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError,
                 FileNotFoundError, IsADirectoryError, PermissionError, OSError)
@@ -153,8 +156,10 @@ def _cmd_catalogue(kind: str):
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from simulator.engine.model import load_model
     from simulator.engine.units import check_units
 
+    load_model(args.model)  # parse errors and undefined references first, one line (#22)
     issues = check_units(args.model)
     for issue in issues:
         print(issue.message)
@@ -183,6 +188,11 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     else:
         if args.seed is None:
             raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
+        if args.seed < 0:
+            raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
+        if not 1 <= args.ensemble <= MAX_ENSEMBLE:
+            raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
+                             f" (the bound that fits in memory), got {args.ensemble}")
         from simulator.ensemble import run_ensemble
 
         ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,

@@ -142,7 +142,11 @@ def as_finite_number(value: object, what: str) -> float:
         except ValueError:
             raise TypeError(f"{what} must be a number, got {value!r}") from None
     elif isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int of hundreds of digits (issue #22)
+            raise ValueError(f"{what} must be finite, got an integer of {len(str(value))}"
+                             " digits") from None
     else:
         try:
             number = float(value)  # numpy scalars

@@ -34,6 +34,10 @@ MAX_SCENARIO_BYTES = MAX_YAML_BYTES
 
 REGIONS = catalogue.REGIONS  # re-exported: the one list is the catalogue's
 
+#: Smallest time step accepted [year]: 2^-10, about 8.6 hours.
+MIN_TIME_STEP = 2.0**-10
+#: Years a lever path may name before the start or after the end of the run.
+YEAR_MARGIN = 100
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
     "start_year", "end_year", "time_step", "parameters", "levers", "targets", "uncertainty",
@@ -120,6 +124,16 @@ class Scenario:
                 f"a scenario must be a mapping of keys to values, got {type(data).__name__}"
             )
         check_keys(data, _TOP_KEYS, of="a scenario")
+        for key in ("name", "title_zh", "title_en", "description"):
+            if key in data and not isinstance(data[key], (str, int, float)):
+                raise ScenarioError(
+                    f"{key} must be a text, got {type(data[key]).__name__} {data[key]!r}"[:200]
+                )
+        if not isinstance(data.get("targets") or [], list):
+            raise ScenarioError(
+                f"targets must be a list of {{indicator, year, value}} mappings, got"
+                f" {data['targets']!r}"[:200]
+            )
         model = model or load_model()
         lever_entries = catalogue.levers(model)
         param_entries = catalogue.parameters(model)
@@ -137,7 +151,12 @@ class Scenario:
         if end <= start:
             raise ScenarioError(f"end_year {end} must be after start_year {start}")
         time_step = as_finite_number(data.get("time_step", model.control["time_step"]), "time_step")
-        if not 0 < time_step <= 1 or abs(1 / time_step - round(1 / time_step)) > 1e-9:
+        if not MIN_TIME_STEP <= time_step <= 1:
+            raise ScenarioError(
+                f"time_step {time_step:g} is out of range: valid {MIN_TIME_STEP:g} (2^-10) to 1"
+                " [year]"
+            )
+        if abs(1 / time_step - round(1 / time_step)) > 1e-9:
             raise ScenarioError(
                 f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.0625) so that"
                 " yearly output and the 3-year certificate conveyor fall on the grid"
@@ -161,6 +180,7 @@ class Scenario:
                     )
                 raise unknown_name("lever", name, lever_entries)
             path = parse_path(name, spec, lever_entries[name].default)
+            _check_years(name, path, start, end)
             for value in path.all_values():
                 check_range(lever_entries[name], value)
             levers[name] = path
@@ -303,6 +323,19 @@ def _whole_year(value: object, what: str) -> int:
     return int(number)
 
 
+def _check_years(name: str, path: LeverPath, start: int, end: int) -> None:
+    """Refuse a lever path whose years fall outside a window around the run's horizon."""
+    low, high = start - YEAR_MARGIN, end + YEAR_MARGIN
+    years = {"step": [path.year], "ramp": [path.start_year, path.end_year]}.get(
+        path.kind, list(path.yearly or ()))
+    for year in years:
+        if not low <= year <= high:
+            raise ScenarioError(
+                f"lever {name!r}: year {year:g} is outside the valid window {low} to {high}"
+                f" (the run's {start}-{end}, widened by {YEAR_MARGIN} years)"
+            )
+
+
 def _mapping(value: object, what: str) -> dict:
     if value is None:
         return {}
@@ -310,6 +343,10 @@ def _mapping(value: object, what: str) -> dict:
         raise ScenarioError(
             f"{what!r} must be a mapping of names to values, got {type(value).__name__}"
         )
+    for key in value:
+        if not isinstance(key, str):
+            raise ScenarioError(f"{what!r}: the key {key!r} must be a name (text), e.g."
+                                " 'post_subsidy_rate'")
     return value
 
 

@@ -195,11 +195,27 @@ def _check_size(root: yaml.Node, what: str) -> None:
             continue
         if key in done:
             continue
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, what)
         if key in active:
             raise YamlInputError(f"{what}: an alias refers to a node that contains it")
         active.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in done)
+
+
+def _check_duplicates(node: yaml.MappingNode, what: str) -> None:
+    """Refuse a mapping that gives one key twice (PyYAML would keep the last silently)."""
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        line = key.start_mark.line + 1
+        if key.value in seen:
+            raise YamlInputError(
+                f"{what}: duplicate key {key.value!r} at lines {seen[key.value]} and {line}"
+            )
+        seen[key.value] = line
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

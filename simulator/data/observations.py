@@ -209,28 +209,40 @@ def _read(path: Path) -> list[dict]:
         raise FileNotFoundError(f"Observations file not found: {path}")
     rows: list[dict] = []
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise _fail(path, 1, f"file is empty; expected the header {','.join(COLUMNS)}")
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        if tuple(header) != COLUMNS:
-            missing = [c for c in COLUMNS if c not in header]
-            extra = [c for c in header if c not in COLUMNS]
-            raise _fail(path, 1, f"header {header!r} does not match the expected columns "
-                        f"{list(COLUMNS)!r} (missing {missing!r}, unexpected {extra!r}).")
-        line = reader.line_num + 1  # first physical line of the next record
-        for record in reader:
-            if not any(field.strip() for field in record):
-                line = reader.line_num + 1
-                continue
-            if len(record) != len(COLUMNS):
-                raise _fail(path, line, f"expected {len(COLUMNS)} fields "
-                            f"({','.join(COLUMNS)}), found {len(record)}.")
-            rows.append(_parse_row(path, line, dict(zip(COLUMNS, record))))
-            line = reader.line_num + 1
+        reader = csv.reader(handle, strict=True)
+        try:
+            _read_records(path, reader, rows)
+        except UnicodeDecodeError as error:
+            raise _fail(path, reader.line_num + 1, f"not UTF-8 text ({error.reason} at byte"
+                        f" {error.start} of the block read)") from None
+        except csv.Error as error:
+            raise _fail(path, reader.line_num, f"not valid CSV ({error}); is a quote"
+                        " unclosed?") from None
     _check_conflicts(path, rows)
     return rows
+
+
+def _read_records(path: Path, reader, rows: list[dict]) -> None:
+    """Parse the header and the records of ``reader`` into ``rows``."""
+    header = next(reader, None)
+    if header is None:
+        raise _fail(path, 1, f"file is empty; expected the header {','.join(COLUMNS)}")
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if tuple(header) != COLUMNS:
+        missing = [c for c in COLUMNS if c not in header]
+        extra = [c for c in header if c not in COLUMNS]
+        raise _fail(path, 1, f"header {header!r} does not match the expected columns "
+                    f"{list(COLUMNS)!r} (missing {missing!r}, unexpected {extra!r}).")
+    line = reader.line_num + 1  # first physical line of the next record
+    for record in reader:
+        if not any(field.strip() for field in record):
+            line = reader.line_num + 1
+            continue
+        if len(record) != len(COLUMNS):
+            raise _fail(path, line, f"expected {len(COLUMNS)} fields "
+                        f"({','.join(COLUMNS)}), found {len(record)}.")
+        rows.append(_parse_row(path, line, dict(zip(COLUMNS, record))))
+        line = reader.line_num + 1
 
 
 def _check_conflicts(path: Path, rows: list[dict]) -> None:

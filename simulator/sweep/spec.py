@@ -255,6 +255,11 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
     if size_key not in data:
         raise ScenarioError(f"a {method} design needs {size_key!r}")
     size = _whole(data[size_key], f"design {size_key!r}", minimum=2 if method == "grid" else 1)
+    if method != "grid" and size > MAX_DESIGN_N:
+        raise ScenarioError(
+            f"design 'n' = {size} is over the bound of {MAX_DESIGN_N:,} runs a design may draw"
+            " (the design is held in memory while it is written)"
+        )
     if method == "sobol" and size & (size - 1):
         raise ScenarioError(
             "design 'n' of a sobol design must be a power of 2 (Sobol' sequence balance), got"
@@ -262,6 +267,10 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
         )
     num_levels = _whole(data.get("num_levels", 4), "design 'num_levels'", minimum=2)
     return method, size, seed, num_levels
+
+
+#: Largest design 'n' accepted (issue #22): 10^7 draws; 10^9 would need 7-16 GiB.
+MAX_DESIGN_N = 10**7
 
 
 def spec_from_dict(
