@@ -344,7 +344,7 @@ def _write(tmp_path, name, equations):
     [
         ("Region: GET XLS SUBSCRIPT('a.xlsx', 'x', 'A1', 'A2', '') ~~|\nPop[Region] = 1 ~~|\n",
          "Region", "subscript ranges read from files"),
-        ("Noise = RANDOM UNIFORM(0, 1, 3) ~~|\n", "Noise", "the function RANDOM UNIFORM"),
+        ("Noise = RANDOM POISSON(0, 10, 5, 1, 0, 3) ~~|\n", "Noise", "the function RANDOM POISSON"),
         ("Data Var := GET XLS DATA('a.xlsx', 'x', '1', 'B2') ~~|\n", "Data Var",
          "GET XLS/DIRECT DATA"),
         ("Ext = GET XLS CONSTANTS('a.xlsx', 'x', 'B2') ~~|\n", "Ext", "GET XLS/DIRECT CONSTANTS"),

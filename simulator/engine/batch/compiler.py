@@ -15,6 +15,7 @@ order as PySD's builder, so they equal the names of ``pysd.load`` models.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import warnings
@@ -37,6 +38,8 @@ from .expr import Expr, active_initial, call, constant, python_object, reference
 CLOCK = "time"
 #: Python names of the control variables.
 CONTROLS = ("initial_time", "final_time", "time_step", "saveper")
+#: Nodes of a run's random streams: each scenario's index in the whole run, the run seed's key.
+SCENARIOS, NOISE_KEY = "_scenario_index", "_noise_key"
 
 
 def _fold_left(functions: list, args: list) -> Expr:
@@ -162,6 +165,8 @@ class Program:
     dims : dict
         Python name -> subscript dimensions (``((range, elements), ...)``) of
         each subscripted variable; unsubscripted ones are absent.
+    stochastic : bool
+        True if the model calls a RANDOM function.
     nan_ok : set
         Python names whose NaN values are the model's, not arithmetic faults:
         ``:NA:``, cells no equation defines (as PySD leaves them), and what
@@ -176,6 +181,7 @@ class Program:
     lookups: dict = field(default_factory=dict)
     dims: dict = field(default_factory=dict)
     nan_ok: set = field(default_factory=set)
+    stochastic: bool = False
 
 
 class _ElementCompiler:
@@ -398,6 +404,8 @@ class _ElementCompiler:
             return _lookup_call(self.program.lookups[py_name], argument), dims
         if function == "elmcount":
             return self.elmcount(node)
+        if function in fn.RANDOM_FUNCTIONS:
+            return self.random(node, function)
         if function in sb.REDUCTIONS:
             if self.subscripts is None or len(node.arguments) != 1:
                 raise self.unsupported(f"{function.upper()} without a subscripted argument")
@@ -428,6 +436,33 @@ class _ElementCompiler:
             clock = [reference(CLOCK), reference("time_step")]
             return call(function_, clock + args), dims
         raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
+
+    def random(self, node: ae.CallStructure, function: str) -> tuple:
+        """Compile a RANDOM call: :func:`fn.noise` draws, shaped as the equation's cells.
+
+        The seed argument must be an integer constant. A non-zero seed names
+        the call's stream (the same seed, the same stream, as in Vensim); a
+        zero or absent seed gives a stream of the call's own, keyed by the
+        variable's name and the run's seed. Either way the scenario's index
+        in the run enters every draw, so each scenario has its own stream.
+        """
+        draw, count = fn.RANDOM_FUNCTIONS[function]
+        name = function.upper().replace("_", " ")
+        if len(node.arguments) not in (count, count + 1):
+            raise self.unsupported(f"{name} with {len(node.arguments)} arguments")
+        seed = node.arguments[count] if len(node.arguments) > count else 0
+        if not isinstance(seed, numbers.Real) or seed != int(seed):
+            raise self.unsupported(f"{name} with a seed that is not an integer constant")
+        self.count += 1
+        self.program.stochastic = True
+        site = f"{self.py_name}/{self.count}".encode()
+        entropy = int(seed) if seed else int.from_bytes(hashlib.sha256(site).digest()[:8])
+        u = call(fn.noise, [reference(CLOCK), reference(SCENARIOS), reference(NOISE_KEY),
+                            python_object(fn.stream_key(abs(entropy))),
+                            python_object(bool(seed)),
+                            python_object(sb.shape_of(self.context))])
+        args = [self.align(self.typed(arg), self.context) for arg in node.arguments[:count]]
+        return call(draw, [u, *args]), self.context
 
     def subscripted_lookup(self, py_name: str, function, argument: tuple) -> tuple:
         """Call a subscripted lookup: each cell's own table on the argument's matching cells."""

@@ -119,6 +119,11 @@ class BatchModel:
                 ) from error
 
     @property
+    def stochastic(self) -> bool:
+        """True if the model calls a RANDOM function (see :meth:`run`'s ``seed``)."""
+        return self.program.stochastic
+
+    @property
     def nan_by_design(self) -> frozenset:
         """Vensim names of the variables whose NaN values are the model's own.
 
@@ -302,6 +307,8 @@ class BatchModel:
         time_step: float | None = None,
         saveper: float | None = None,
         return_columns: list | None = None,
+        seed: int = 0,
+        first_scenario: int = 0,
     ) -> dict:
         """Run N scenarios at once with Euler integration.
 
@@ -319,6 +326,15 @@ class BatchModel:
             Control overrides [model time unit].
         return_columns : list of str, optional
             Variables to return; default all.
+        seed : int, default 0
+            Seed of the RANDOM functions that have no seed argument of their
+            own (a non-zero seed argument fixes its call's stream, as in
+            Vensim). Vensim's own generator is not reproduced: the draws
+            follow the same distributions, not the same numbers.
+        first_scenario : int, default 0
+            Index of the first scenario in a larger run split into calls:
+            scenario ``first_scenario + i`` has its own random stream, so
+            results do not depend on how the run is split.
 
         Returns
         -------
@@ -338,8 +354,10 @@ class BatchModel:
         grid, save = clock(controls)
         n, fixed, varying = self._prepare(params, n, len(grid))
         names, py_names = self._outputs(return_columns)
+        _check_streams(seed, first_scenario)
         results = self._runner.integrate(
-            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
+            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names)),
+            seed=int(seed), first=int(first_scenario),
         )
         return {name: _scenario_first(results[py]) for name, py in zip(names, py_names)}
 
@@ -374,10 +392,12 @@ class BatchModel:
         """
         if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
             raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns"}
+        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns", "seed", "first_scenario"}
         if unexpected:
             raise TypeError(f"run_chunked() got unexpected keyword arguments {sorted(unexpected)}")
         controls = self.control_values(**{k: kwargs.get(k) for k in CONTROLS})
+        seed, first_scenario = kwargs.get("seed", 0), kwargs.get("first_scenario", 0)
+        _check_streams(seed, first_scenario)
         grid, save = clock(controls)
         n, _, _ = self._prepare(params, n, len(grid))
         if n <= chunk_size:
@@ -393,7 +413,8 @@ class BatchModel:
             chunk = {k: (a[start:stop] if a.ndim > ndims[k] else a) for k, a in arrays.items()}
             size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
             into = {py: store[py][:, start:stop] for py in outputs}
-            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into)
+            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into,
+                                   seed=int(seed), first=int(first_scenario) + start)
         return {name: _scenario_first(store[py]) for name, py in zip(names, py_names)}
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
@@ -425,6 +446,14 @@ class BatchModel:
                 label = ",".join(elements[i] for (_, elements), i in zip(dims, cell))
                 columns[f"{name}[{label}]"] = values[(0, slice(None)) + cell]
         return pd.DataFrame(columns, index=index)
+
+
+def _check_streams(seed, first_scenario) -> None:
+    """Refuse a seed or first scenario index that is not a non-negative integer."""
+    for name, value in (("seed", seed), ("first_scenario", first_scenario)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and value >= 0):
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
 def _scenario_first(result: np.ndarray) -> np.ndarray:
