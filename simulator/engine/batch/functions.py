@@ -239,9 +239,10 @@ def lookup(x, xs, ys, method="interpolate"):
         Input [x unit].
     xs, ys : numpy.ndarray
         Table abscissae (sorted ascending) and ordinates [y unit].
-    method : {"interpolate", "hold_backward", "extrapolate"}, default "interpolate"
+    method : {"interpolate", "hold_backward", "look_forward", "extrapolate"}
         Linear interpolation holding the end values outside the table (the
-        Vensim behaviour), step interpolation, or linear extrapolation
+        Vensim behaviour, the default), the last value at or before ``x``,
+        the first value at or after ``x`` (data), or linear extrapolation
         outside the table (XMILE).
 
     Returns
@@ -253,6 +254,8 @@ def lookup(x, xs, ys, method="interpolate"):
     if method == "hold_backward":
         index = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 1)
         return ys[index]
+    if method == "look_forward":
+        return ys[np.clip(np.searchsorted(xs, x, side="left"), 0, len(xs) - 1)]
     value = np.interp(x, xs, ys)
     if method == "extrapolate" and len(xs) > 1:
         low = ys[0] + (ys[1] - ys[0]) / (xs[1] - xs[0]) * (x - xs[0])

@@ -63,16 +63,31 @@ def compile_model(path: str | os.PathLike) -> "BatchModel":
     )
 
     model_path, kind = check_model_path(path)
-    key = (kind, file_sha256(model_path))
-    if key not in _COMPILED:
-        # The compiled program is cached on disk too, keyed by the compiler's
-        # own source, so that a changed compiler never loads an old program.
-        program = cached_pickle(
-            model_path, f"batch-program-{_compiler_digest()}.pickle",
-            lambda: build_program(abstract_model(model_path)),
-        )
-        _COMPILED[key] = BatchModel(program, model_path)
+    root = model_path.resolve().parent
+    key = (kind, file_sha256(model_path), str(root))
+    if key in _COMPILED and not _stale(_COMPILED[key].program):
+        return _COMPILED[key]
+    # The compiled program is cached on disk too, keyed by the compiler's own
+    # source (a changed compiler never loads an old program) and the model's
+    # folder (external files are read from there at compile time).
+    import hashlib
+
+    where = hashlib.sha256(str(root).encode()).hexdigest()[:8]
+    program = cached_pickle(
+        model_path, f"batch-program-{_compiler_digest()}-{where}.pickle",
+        lambda: build_program(abstract_model(model_path), root),
+    )
+    if _stale(program):  # a data file changed since: read it again
+        program = build_program(abstract_model(model_path), root)
+    _COMPILED[key] = BatchModel(program, model_path)
     return _COMPILED[key]
+
+
+def _stale(program: Program) -> bool:
+    """Tell whether a file the program read at compile time has changed since."""
+    from .external import fingerprint
+
+    return any(fingerprint("/", path)[1] != sha for path, sha in program.external.items())
 
 
 class BatchModel:
