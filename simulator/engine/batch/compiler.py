@@ -715,9 +715,9 @@ def _lookup_cells(manager, element, dims: tuple, root: Path, py_name: str,
         ids[np.ix_(*index)] = len(tables)
         tables.append(lookup_table(component.ast, element.name))
     if np.any(ids < 0):
-        raise UnsupportedConstructError(
-            element.name, "a subscripted lookup without a table for every element"
-        )
+        # cells no equation defines give NaN, as PySD's (and the model must not call them)
+        ids[ids < 0] = len(tables)
+        tables.append((np.zeros(1), np.full(1, np.nan), "interpolate"))
     return ids, tuple(tables)
 
 
