@@ -72,6 +72,8 @@ def test_batch_refused_for_a_model_it_cannot_compile(tmp_path):
     path.write_text(
         "{UTF-8}\nRegion: north, south\n\t~\t\n\t~\t\n\t|\n\n"
         "Population[Region]=\n\t1, 2\n\t~\tpeople\n\t~\t\n\t|\n\n"
+        # subscripts compile now; VECTOR SORT ORDER is still refused
+        "Order[Region]=\n\tVECTOR SORT ORDER(Population[Region], 1)\n\t~\t\n\t~\t\n\t|\n\n"
         "FINAL TIME = 10\n\t~\tYear\n\t~\t\n\t|\n\nINITIAL TIME = 0\n\t~\tYear\n\t~\t\n\t|\n\n"
         "SAVEPER = 1\n\t~\tYear\n\t~\t\n\t|\n\nTIME STEP = 1\n\t~\tYear\n\t~\t\n\t|\n\n",
         encoding="utf-8",
