@@ -17,6 +17,12 @@ print about six significant digits). Each run ends in one of:
     The engine could not translate, initialise or run the model.
 ``no reference``
     The run completed, but the folder holds no Vensim output to compare.
+``stochastic``
+    The run completed, but the model calls RANDOM functions: Vensim's
+    generator cannot be reproduced (PySD's draws differ from Vensim's too,
+    and the batch engine's from both), so the values are not compared.
+    The batch engine's draws are checked against their distributions in
+    ``tests/test_batch_random.py`` instead.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 
 from simulator.engine.dispatch import ENGINES as _ALL_ENGINES
 
-STATUSES = ("reproduces", "refused", "mismatch", "error", "no reference")
+STATUSES = ("reproduces", "refused", "mismatch", "error", "no reference", "stochastic")
 #: The engines compared: every engine a user can name, but not "auto" (a choice between them).
 ENGINES = tuple(engine for engine in _ALL_ENGINES if engine != "auto")
 
@@ -95,6 +101,8 @@ def run_model(model: Path, engine: str, root: Path) -> Outcome:
     reference = reference_output(model)
     if reference is None:
         return outcome("no reference")
+    if _stochastic(model):
+        return outcome("stochastic", "RANDOM functions: not compared value for value")
     try:
         expected = read_vensim_output(reference)
     except Exception as error:  # noqa: BLE001
@@ -104,6 +112,16 @@ def run_model(model: Path, engine: str, root: Path) -> Outcome:
         # Some canonical files print Time rounded to six digits (SIR).
         problems = compare_to_reference(run, expected, align_time_index=True)
     return outcome("mismatch", problems[0]) if problems else outcome("reproduces")
+
+
+def _stochastic(model: Path) -> bool:
+    """Tell whether a model calls RANDOM functions (as the batch compiler finds them)."""
+    from simulator.engine.batch import compile_model
+
+    try:
+        return compile_model(model).stochastic
+    except Exception:  # noqa: BLE001 - a model the batch engine refuses is judged as it is
+        return False
 
 
 def _run_job(job):

@@ -344,10 +344,12 @@ def _write(tmp_path, name, equations):
     [
         ("Region: GET XLS SUBSCRIPT('a.xlsx', 'x', 'A1', 'A2', '') ~~|\nPop[Region] = 1 ~~|\n",
          "Region", "subscript ranges read from files"),
-        ("Noise = RANDOM UNIFORM(0, 1, 3) ~~|\n", "Noise", "the function RANDOM UNIFORM"),
+        ("Noise = RANDOM POISSON(0, 10, 5, 1, 0, 3) ~~|\n", "Noise", "the function RANDOM POISSON"),
+        # external files are read at compile time; a.xlsx is absent
         ("Data Var := GET XLS DATA('a.xlsx', 'x', '1', 'B2') ~~|\n", "Data Var",
-         "GET XLS/DIRECT DATA"),
-        ("Ext = GET XLS CONSTANTS('a.xlsx', 'x', 'B2') ~~|\n", "Ext", "GET XLS/DIRECT CONSTANTS"),
+         "an external file that cannot be read"),
+        ("Ext = GET XLS CONSTANTS('a.xlsx', 'x', 'B2') ~~|\n", "Ext",
+         "an external file that cannot be read"),
         ("Region: North, South ~~|\nShares = 1 ~~|\nTotal = SUM(Shares[Region!]) ~~|\n",
          "Total", "subscripts"),
         ("Ratio = XIDZ(1, 2) ~~|\n", "Ratio", "XIDZ with 2 arguments"),  # a malformed call

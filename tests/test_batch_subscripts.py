@@ -238,3 +238,15 @@ def _same_as_pysd_nan(path) -> pd.DataFrame:
     assert list(batch.columns) == list(pysd.columns)
     np.testing.assert_array_equal(batch.to_numpy(float), pysd.to_numpy(float))
     return batch
+
+
+@pytest.mark.filterwarnings("ignore:PySD. Dimension given by subscripts")  # South has no table
+def test_a_lookup_with_tables_for_some_elements(tmp_path):
+    """A subscripted lookup defined for some elements runs where it is called, as in PySD."""
+    path = _write(tmp_path, """
+Region: North, South ~~|
+Effect[North]((0, 1), (4, 5)) ~~|
+Called[Region] = Effect[North](Time) ~~|
+""")
+    frame = _same_as_pysd(path)
+    np.testing.assert_allclose(frame["Called[North]"], 1 + np.arange(5))

@@ -68,15 +68,17 @@ def test_bad_variants_and_engines(scenario):
 def test_batch_refused_for_a_model_it_cannot_compile(tmp_path):
     from simulator.engine.model import load_model
 
-    # GET TIME VALUE: a function PySD runs and the batch engine refuses by name
-    path = tmp_path / "unsupported.mdl"
+    path = tmp_path / "subscripted.mdl"
     path.write_text(
-        "{UTF-8}\nNow=\n\tGET TIME VALUE(0, 0, 0)\n\t~\tYear\n\t~\t\n\t|\n\n"
+        "{UTF-8}\nRegion: north, south\n\t~\t\n\t~\t\n\t|\n\n"
+        "Population[Region]=\n\t1, 2\n\t~\tpeople\n\t~\t\n\t|\n\n"
+        # subscripts compile now; VECTOR SORT ORDER is still refused
+        "Order[Region]=\n\tVECTOR SORT ORDER(Population[Region], 1)\n\t~\t\n\t~\t\n\t|\n\n"
         "FINAL TIME = 10\n\t~\tYear\n\t~\t\n\t|\n\nINITIAL TIME = 0\n\t~\tYear\n\t~\t\n\t|\n\n"
         "SAVEPER = 1\n\t~\tYear\n\t~\t\n\t|\n\nTIME STEP = 1\n\t~\tYear\n\t~\t\n\t|\n\n",
         encoding="utf-8",
     )
     model = load_model(path)
     assert resolve_engine("auto", model) == "pysd"
-    with pytest.raises(ValueError, match="batch engine cannot run unsupported.mdl"):
+    with pytest.raises(ValueError, match="batch engine cannot run subscripted.mdl"):
         resolve_engine("batch", model)

@@ -15,6 +15,7 @@ order as PySD's builder, so they equal the names of ``pysd.load`` models.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import warnings
@@ -26,6 +27,7 @@ from pysd.builders.python.namespace import NamespaceManager
 from pysd.translators.structures import abstract_expressions as ae
 from pysd.translators.structures import abstract_model as am
 
+import simulator.engine.batch.external as ext
 import simulator.engine.batch.functions as fn
 import simulator.engine.batch.statefuls as st
 import simulator.engine.batch.subscripts as sb
@@ -37,6 +39,8 @@ from .expr import Expr, active_initial, call, constant, python_object, reference
 CLOCK = "time"
 #: Python names of the control variables.
 CONTROLS = ("initial_time", "final_time", "time_step", "saveper")
+#: Nodes of a run's random streams: each scenario's index in the whole run, the run seed's key.
+SCENARIOS, NOISE_KEY = "_scenario_index", "_noise_key"
 
 
 def _fold_left(functions: list, args: list) -> Expr:
@@ -162,6 +166,10 @@ class Program:
     dims : dict
         Python name -> subscript dimensions (``((range, elements), ...)``) of
         each subscripted variable; unsubscripted ones are absent.
+    stochastic : bool
+        True if the model calls a RANDOM function.
+    external : dict
+        Path -> SHA-256 of each file read at compile time (GET XLS/DIRECT).
     nan_ok : set
         Python names whose NaN values are the model's, not arithmetic faults:
         ``:NA:``, cells no equation defines (as PySD leaves them), and what
@@ -176,6 +184,8 @@ class Program:
     lookups: dict = field(default_factory=dict)
     dims: dict = field(default_factory=dict)
     nan_ok: set = field(default_factory=set)
+    stochastic: bool = False
+    external: dict = field(default_factory=dict)
 
 
 class _ElementCompiler:
@@ -195,6 +205,8 @@ class _ElementCompiler:
         self.count = 0
         self.subscripts = subscripts  # PySD's SubscriptManager, None without subscripts
         self.context: tuple = sb.SCALAR  # dimensions of the equation being compiled
+        self.root = Path(".")  # folder of the model: external files are read from there
+        self.keyword = None  # of the equation being compiled (data interpolation)
 
     def unsupported(self, construct: str):
         return UnsupportedConstructError(self.name, construct)
@@ -256,6 +268,15 @@ class _ElementCompiler:
             return _lookup_call((xs, ys, method), argument), dims
         if type(node) in _STATEFUL_KINDS:
             return self.stateful(node)
+        if isinstance(node, (ae.GetConstantsStructure, ae.GetDataStructure)):
+            self.program.external.update([ext.fingerprint(self.root, node.file)])
+        if isinstance(node, ae.GetConstantsStructure):
+            values = ext.constants(node, self.context, self.root, self.name, self.py_name)
+            if not self.context:
+                return constant(float(values)), sb.SCALAR
+            return python_object(values), self.context
+        if isinstance(node, ae.GetDataStructure):
+            return self.data(node)
         if isinstance(node, np.ndarray):
             if not self.context:
                 raise self.unsupported("subscripted (array) values")
@@ -398,6 +419,8 @@ class _ElementCompiler:
             return _lookup_call(self.program.lookups[py_name], argument), dims
         if function == "elmcount":
             return self.elmcount(node)
+        if function in fn.RANDOM_FUNCTIONS:
+            return self.random(node, function)
         if function in sb.REDUCTIONS:
             if self.subscripts is None or len(node.arguments) != 1:
                 raise self.unsupported(f"{function.upper()} without a subscripted argument")
@@ -428,6 +451,47 @@ class _ElementCompiler:
             clock = [reference(CLOCK), reference("time_step")]
             return call(function_, clock + args), dims
         raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
+
+    def data(self, node: ae.GetDataStructure) -> tuple:
+        """Compile GET XLS/DIRECT DATA: the file's series, read now, as a table over time."""
+        method = ext.DATA_METHODS.get(self.keyword)
+        if method is None:
+            raise self.unsupported(f"data with the interpolation keyword {self.keyword!r}")
+        xs, ys = ext.tables(node, self.context, self.root, self.name, self.py_name, method)
+        if not self.context:
+            return _lookup_call((xs, ys, method), reference(CLOCK)), sb.SCALAR
+        shape = sb.shape_of(self.context)
+        cells = tuple((xs, ys[(slice(None),) + cell], method) for cell in np.ndindex(*shape))
+        ids = np.arange(len(cells)).reshape(shape)
+        return call(sb.lookup_cells, [reference(CLOCK), python_object(ids),
+                                      python_object(cells), python_object(shape)]), self.context
+
+    def random(self, node: ae.CallStructure, function: str) -> tuple:
+        """Compile a RANDOM call: :func:`fn.noise` draws, shaped as the equation's cells.
+
+        The seed argument must be an integer constant. A non-zero seed names
+        the call's stream (the same seed, the same stream, as in Vensim); a
+        zero or absent seed gives a stream of the call's own, keyed by the
+        variable's name and the run's seed. Either way the scenario's index
+        in the run enters every draw, so each scenario has its own stream.
+        """
+        draw, count = fn.RANDOM_FUNCTIONS[function]
+        name = function.upper().replace("_", " ")
+        if len(node.arguments) not in (count, count + 1):
+            raise self.unsupported(f"{name} with {len(node.arguments)} arguments")
+        seed = node.arguments[count] if len(node.arguments) > count else 0
+        if not isinstance(seed, numbers.Real) or seed != int(seed):
+            raise self.unsupported(f"{name} with a seed that is not an integer constant")
+        self.count += 1
+        self.program.stochastic = True
+        site = f"{self.py_name}/{self.count}".encode()
+        entropy = int(seed) if seed else int.from_bytes(hashlib.sha256(site).digest()[:8])
+        u = call(fn.noise, [reference(CLOCK), reference(SCENARIOS), reference(NOISE_KEY),
+                            python_object(fn.stream_key(abs(entropy))),
+                            python_object(bool(seed)),
+                            python_object(sb.shape_of(self.context))])
+        args = [self.align(self.typed(arg), self.context) for arg in node.arguments[:count]]
+        return call(draw, [u, *args]), self.context
 
     def subscripted_lookup(self, py_name: str, function, argument: tuple) -> tuple:
         """Call a subscripted lookup: each cell's own table on the argument's matching cells."""
@@ -505,6 +569,7 @@ class _ElementCompiler:
         whole = None
         for component in components:
             subs, excepts = component.subscripts
+            self.keyword = getattr(component, "keyword", None)
             self.context = tuple(
                 (name, tuple(coords)) for name, coords in manager.make_coord_dict(subs).items()
             )
@@ -626,7 +691,8 @@ def _element_dims(manager, element) -> tuple:
     return tuple((name, tuple(coords)) for name, coords in manager.make_coord_dict(merged).items())
 
 
-def _lookup_cells(manager, element, dims: tuple) -> tuple:
+def _lookup_cells(manager, element, dims: tuple, root: Path, py_name: str,
+                  external: dict) -> tuple:
     """Return ``(ids, tables)`` of a subscripted lookup: each cell's index into ``tables``."""
     ids = np.full(sb.shape_of(dims), -1)
     tables = []
@@ -634,14 +700,24 @@ def _lookup_cells(manager, element, dims: tuple) -> tuple:
         subs, excepts = component.subscripts
         if excepts:
             raise UnsupportedConstructError(element.name, "subscripted lookups with :EXCEPT:")
-        coords = manager.make_coord_dict(subs).values()
-        index = [[own.index(c) for c in cell] for cell, (_, own) in zip(coords, dims)]
+        coords = manager.make_coord_dict(subs)
+        index = [[own.index(c) for c in cell] for cell, (_, own) in zip(coords.values(), dims)]
+        if isinstance(component.ast, ae.GetLookupsStructure):
+            external.update([ext.fingerprint(root, component.ast.file)])
+            own = tuple((dim, tuple(cells)) for dim, cells in coords.items())
+            xs, ys = ext.tables(component.ast, own, root, element.name, py_name)
+            block = np.empty(sb.shape_of(own), dtype=int)
+            for cell in np.ndindex(*block.shape):
+                block[cell] = len(tables)
+                tables.append((xs, ys[(slice(None),) + cell], "interpolate"))
+            ids[np.ix_(*index)] = block
+            continue
         ids[np.ix_(*index)] = len(tables)
         tables.append(lookup_table(component.ast, element.name))
     if np.any(ids < 0):
-        raise UnsupportedConstructError(
-            element.name, "a subscripted lookup without a table for every element"
-        )
+        # cells no equation defines give NaN, as PySD's (and the model must not call them)
+        ids[ids < 0] = len(tables)
+        tables.append((np.zeros(1), np.full(1, np.nan), "interpolate"))
     return ids, tuple(tables)
 
 
@@ -649,20 +725,24 @@ def _kind(element, components) -> str:
     if isinstance(element, am.AbstractControlElement):
         return "control"
     asts = [component.ast for component in components]
-    if all(isinstance(a, (numbers.Number, np.ndarray)) for a in asts):
+    if all(isinstance(a, (numbers.Number, np.ndarray, ae.GetConstantsStructure)) for a in asts):
         return "constant"
     if all(type(a) in _STATEFUL_KINDS and not isinstance(a, ae.InitialStructure) for a in asts):
         return "stateful"
     return "auxiliary"
 
 
-def build_program(abstract_model: am.AbstractModel) -> Program:
+def build_program(abstract_model: am.AbstractModel, root=None) -> Program:
     """Compile a PySD abstract model.
 
     Parameters
     ----------
     abstract_model : pysd.translators.structures.abstract_model.AbstractModel
         Output of ``VensimFile(path).parse(); .get_abstract_model()``.
+    root : path-like, optional
+        Folder the model's external files are read from; default that of
+        the path the abstract model was translated from (a cached abstract
+        model may come from a copy elsewhere: pass the model's own folder).
 
     Returns
     -------
@@ -683,23 +763,31 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
     namespace = NamespaceManager(section.params)
     for element in section.elements:
         namespace.add_to_namespace(element.name)
-    manager = _subscript_manager(section, str(getattr(abstract_model, "original_path", "")))
+    original = Path(str(getattr(abstract_model, "original_path", "")))
+    root = Path(root) if root is not None else original.parent
+    manager = _subscript_manager(section, str(root / original.name))
     program = Program()
     pending = []
     for element in section.elements:
         py_name = namespace.namespace[element.name]
         components = element.components
         dims = _element_dims(manager, element)
-        if any(isinstance(c, am.AbstractData) for c in components):
-            data = next(c for c in components if isinstance(c, am.AbstractData))
-            raise UnsupportedConstructError(element.name, construct_name(data.ast))
+        data = [c for c in components if isinstance(c, am.AbstractData)]
+        readable = (ae.GetDataStructure, ae.GetConstantsStructure)
+        if any(not isinstance(c.ast, readable) for c in data):
+            raise UnsupportedConstructError(element.name, construct_name(data[0].ast))
         if any(isinstance(c, am.AbstractLookup) for c in components):
             program.kinds[py_name] = "lookup"
             program.names[py_name] = element.name
             program.units[py_name] = element.units
             if dims:
                 program.dims[py_name] = dims
-                program.lookups[py_name] = _lookup_cells(manager, element, dims)
+                program.lookups[py_name] = _lookup_cells(manager, element, dims, root, py_name,
+                                                         program.external)
+            elif isinstance(components[0].ast, ae.GetLookupsStructure):
+                program.external.update([ext.fingerprint(root, components[0].ast.file)])
+                xs, ys = ext.tables(components[0].ast, (), root, element.name, py_name)
+                program.lookups[py_name] = (xs, ys, "interpolate")
             else:
                 program.lookups[py_name] = lookup_table(components[0].ast, element.name)
             continue
@@ -712,6 +800,8 @@ def build_program(abstract_model: am.AbstractModel) -> Program:
     for element, py_name, components, dims in pending:
         compiler = _ElementCompiler(program, namespace.cleanspace, element.name, py_name,
                                     manager)
+        compiler.root = root
+        compiler.keyword = getattr(components[0], "keyword", None)
         if dims:
             program.exprs[py_name] = compiler.element(components, dims)
         else:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .codegen import build_loop
-from .compiler import CLOCK, CONTROLS, Program
+from .compiler import CLOCK, CONTROLS, NOISE_KEY, SCENARIOS, Program
+from .functions import stream_key
 
 #: Relative precision of PySD's clock comparisons (``Time.rprec``).
 TIME_RPREC = 1e-5
@@ -161,15 +162,17 @@ class Runner:
         )
         return _remember(self._schedules, key, schedule)
 
-    def initial_state(self, schedule: Schedule, controls, grid, n, fixed, varying
-                      ) -> tuple[dict, dict]:
+    def initial_state(self, schedule: Schedule, controls, grid, n, fixed, varying,
+                      streams=None) -> tuple[dict, dict]:
         """Return the static values (constants and what depends on them) and initial states.
 
-        Arguments as for :meth:`integrate`; the first dictionary also holds
-        the controls, ``fixed`` and the clock at ``grid[0]``.
+        Arguments as for :meth:`integrate`, ``streams`` the nodes of the random
+        streams; the first dictionary also holds the controls, ``fixed`` and
+        the clock at ``grid[0]``.
         """
         program, statefuls = self.program, self.program.statefuls
-        v = {**controls, **fixed, CLOCK: grid[0]}
+        streams = streams or {}
+        v = {**controls, **fixed, **streams, CLOCK: grid[0]}
         v.update({name: path[:, 0] for name, path in varying.items()})
         states = {}
         for node in schedule.init_order:
@@ -181,7 +184,7 @@ class Runner:
             else:
                 v[node] = program.exprs[node].init_fn(v)
 
-        v = {**controls, **fixed, CLOCK: grid[0]}
+        v = {**controls, **fixed, **streams, CLOCK: grid[0]}
         for node in schedule.static_order:
             if node in statefuls:
                 v[node] = statefuls[node].output(states[node], {})
@@ -189,7 +192,8 @@ class Runner:
                 v[node] = program.exprs[node].fn(v)
         return v, states
 
-    def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None) -> dict:
+    def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None,
+                  seed: int = 0, first: int = 0) -> dict:
         """Initialise and integrate; return ``{py name: array (n_saved, n, *shape)}``.
 
         Parameters
@@ -211,6 +215,11 @@ class Runner:
         into : dict, optional
             Python name -> array ``(n_saved, n, *shape)`` to fill (e.g. a column range
             of a larger result); default new arrays.
+        seed : int, default 0
+            Seed of the random streams (RANDOM functions without a seed of their own).
+        first : int, default 0
+            Index of the first scenario in the whole run: scenario ``first + i``
+            draws the same random numbers whatever chunk it is run in.
         """
         program = self.program
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
@@ -223,7 +232,10 @@ class Runner:
                              build_loop(program, schedule, varying, outputs, CLOCK, tables))
         dt = controls["time_step"]
         with np.errstate(all="ignore"):
-            v, states = self.initial_state(schedule, controls, grid, n, fixed, varying)
+            streams = {SCENARIOS: np.arange(first, first + n, dtype=np.uint64),
+                       NOISE_KEY: stream_key(seed)}
+            v, states = self.initial_state(schedule, controls, grid, n, fixed, varying,
+                                           streams)
             # time-major storage keeps each saved row contiguous
             results = into or {
                 name: np.empty((int(sum(save)), n) + self.shape(name)) for name in outputs

@@ -239,9 +239,10 @@ def lookup(x, xs, ys, method="interpolate"):
         Input [x unit].
     xs, ys : numpy.ndarray
         Table abscissae (sorted ascending) and ordinates [y unit].
-    method : {"interpolate", "hold_backward", "extrapolate"}, default "interpolate"
+    method : {"interpolate", "hold_backward", "look_forward", "extrapolate"}
         Linear interpolation holding the end values outside the table (the
-        Vensim behaviour), step interpolation, or linear extrapolation
+        Vensim behaviour, the default), the last value at or before ``x``,
+        the first value at or after ``x`` (data), or linear extrapolation
         outside the table (XMILE).
 
     Returns
@@ -253,6 +254,8 @@ def lookup(x, xs, ys, method="interpolate"):
     if method == "hold_backward":
         index = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, len(xs) - 1)
         return ys[index]
+    if method == "look_forward":
+        return ys[np.clip(np.searchsorted(xs, x, side="left"), 0, len(xs) - 1)]
     value = np.interp(x, xs, ys)
     if method == "extrapolate" and len(xs) > 1:
         low = ys[0] + (ys[1] - ys[0]) / (xs[1] - xs[0]) * (x - xs[0])
@@ -301,4 +304,108 @@ TIME_FUNCTIONS = {
     "pulse": (pulse, (2,)),
     "pulse_train": (pulse_train, (4,)),
     "ramp": (ramp, (3,)),
+}
+
+
+# Random numbers. Vensim's generator cannot be reproduced bit for bit (nor does
+# PySD try: it calls NumPy's global generator and ignores the seed), so the
+# engine draws its own: counter-based, a SplitMix64 hash of (stream key,
+# scenario index, time, cell). A draw depends on nothing else, so results are
+# identical whatever the chunk size, the number of workers or the evaluation
+# order, and each scenario has its own independent stream.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment (Steele et al. 2014)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z):
+    """Apply SplitMix64's finaliser to uint64 arrays.
+
+    Steele, Lea and Flood (2014), doi:10.1145/2714064.2660195.
+    """
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def stream_key(entropy: int) -> np.uint64:
+    """Return a 64-bit stream key drawn from ``numpy.random.SeedSequence(entropy)``."""
+    return np.random.SeedSequence(int(entropy)).generate_state(1, np.uint64)[0]
+
+
+def noise(time, scenarios, run_key, site_key, fixed: bool, shape: tuple):
+    """Uniform draws in (0, 1), one per scenario and cell, a pure function of its inputs.
+
+    Parameters
+    ----------
+    time : float or numpy.ndarray
+        Model time [time unit] (a column of times when tabulated for all steps).
+    scenarios : numpy.ndarray of uint64
+        Index of each scenario in the whole run, shape ``(N,)``.
+    run_key : numpy.uint64
+        Key of the run's seed (:func:`stream_key`).
+    site_key : numpy.uint64
+        Key of the call: of its seed argument, or of where it stands in the model.
+    fixed : bool
+        True when the call has a non-zero seed argument: its stream is that
+        seed's, whatever the run's seed (as Vensim gives it the same noise
+        in every run).
+    shape : tuple of int
+        Subscript shape of the draw.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(N, *shape)`` (``(steps, N)`` for a column of times).
+    """
+    with np.errstate(over="ignore"):
+        key = site_key if fixed else _mix(run_key ^ site_key)
+        cases = np.asarray(scenarios, dtype=np.uint64).reshape((-1,) + (1,) * len(shape))
+        bits = np.ascontiguousarray(time, dtype=np.float64).view(np.uint64)
+        z = _mix(key + (cases + np.uint64(1)) * _GOLDEN)
+        z = _mix(z ^ (bits * _GOLDEN))
+        cells = np.arange(int(np.prod(shape)), dtype=np.uint64).reshape(shape)
+        z = _mix(z + (cells + np.uint64(1)) * _GOLDEN)
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def random_0_1(u):
+    """Vensim ``RANDOM 0 1``: uniform on (0, 1) from the draws ``u`` of :func:`noise`."""
+    return u
+
+
+def random_uniform(u, low, high):
+    """Vensim ``RANDOM UNIFORM(min, max, seed)``: uniform on [min, max] [unit of min]."""
+    return low + (high - low) * u
+
+
+def random_normal(u, low, high, mean, sd):
+    """Vensim ``RANDOM NORMAL(min, max, mean, sd, seed)``: a normal truncated to [min, max].
+
+    Drawn by inverting the truncated CDF, as ``scipy.stats.truncnorm`` (PySD's
+    formula) defines the distribution.
+    """
+    from scipy.special import ndtr, ndtri
+
+    a = ndtr(xidz_checked(near_zero(sd), low - mean, sd, -np.inf))
+    b = ndtr(xidz_checked(near_zero(sd), high - mean, sd, np.inf))
+    return mean + sd * ndtri(a + u * (b - a))
+
+
+def random_exponential(u, low, high, shift, stretch):
+    """Vensim ``RANDOM EXPONENTIAL(min, max, shift, stretch, seed)``, truncated as in PySD.
+
+    ``scipy.stats.truncexpon(b, loc=max(min, shift), scale=stretch)`` with
+    ``b = (max - loc)/stretch``, drawn by inverting its CDF.
+    """
+    loc = np.maximum(low, shift)
+    b = xidz_checked(near_zero(stretch), high - loc, stretch, np.inf)
+    return loc - stretch * np.log1p(-u * -np.expm1(-b))
+
+
+#: Vensim random functions (PySD clean name) -> (callable on draws, distribution arguments).
+RANDOM_FUNCTIONS = {
+    "random_0_1": (random_0_1, 0),
+    "random_uniform": (random_uniform, 2),
+    "random_normal": (random_normal, 4),
+    "random_exponential": (random_exponential, 4),
 }

@@ -63,16 +63,31 @@ def compile_model(path: str | os.PathLike) -> "BatchModel":
     )
 
     model_path, kind = check_model_path(path)
-    key = (kind, file_sha256(model_path))
-    if key not in _COMPILED:
-        # The compiled program is cached on disk too, keyed by the compiler's
-        # own source, so that a changed compiler never loads an old program.
-        program = cached_pickle(
-            model_path, f"batch-program-{_compiler_digest()}.pickle",
-            lambda: build_program(abstract_model(model_path)),
-        )
-        _COMPILED[key] = BatchModel(program, model_path)
+    root = model_path.resolve().parent
+    key = (kind, file_sha256(model_path), str(root))
+    if key in _COMPILED and not _stale(_COMPILED[key].program):
+        return _COMPILED[key]
+    # The compiled program is cached on disk too, keyed by the compiler's own
+    # source (a changed compiler never loads an old program) and the model's
+    # folder (external files are read from there at compile time).
+    import hashlib
+
+    where = hashlib.sha256(str(root).encode()).hexdigest()[:8]
+    program = cached_pickle(
+        model_path, f"batch-program-{_compiler_digest()}-{where}.pickle",
+        lambda: build_program(abstract_model(model_path), root),
+    )
+    if _stale(program):  # a data file changed since: read it again
+        program = build_program(abstract_model(model_path), root)
+    _COMPILED[key] = BatchModel(program, model_path)
     return _COMPILED[key]
+
+
+def _stale(program: Program) -> bool:
+    """Tell whether a file the program read at compile time has changed since."""
+    from .external import fingerprint
+
+    return any(fingerprint("/", path)[1] != sha for path, sha in program.external.items())
 
 
 class BatchModel:
@@ -117,6 +132,11 @@ class BatchModel:
                     self.program.names.get(key, key),
                     f"a control variable that is not a constant expression ({error})",
                 ) from error
+
+    @property
+    def stochastic(self) -> bool:
+        """True if the model calls a RANDOM function (see :meth:`run`'s ``seed``)."""
+        return self.program.stochastic
 
     @property
     def nan_by_design(self) -> frozenset:
@@ -302,6 +322,8 @@ class BatchModel:
         time_step: float | None = None,
         saveper: float | None = None,
         return_columns: list | None = None,
+        seed: int = 0,
+        first_scenario: int = 0,
     ) -> dict:
         """Run N scenarios at once with Euler integration.
 
@@ -319,6 +341,15 @@ class BatchModel:
             Control overrides [model time unit].
         return_columns : list of str, optional
             Variables to return; default all.
+        seed : int, default 0
+            Seed of the RANDOM functions that have no seed argument of their
+            own (a non-zero seed argument fixes its call's stream, as in
+            Vensim). Vensim's own generator is not reproduced: the draws
+            follow the same distributions, not the same numbers.
+        first_scenario : int, default 0
+            Index of the first scenario in a larger run split into calls:
+            scenario ``first_scenario + i`` has its own random stream, so
+            results do not depend on how the run is split.
 
         Returns
         -------
@@ -338,8 +369,10 @@ class BatchModel:
         grid, save = clock(controls)
         n, fixed, varying = self._prepare(params, n, len(grid))
         names, py_names = self._outputs(return_columns)
+        _check_streams(seed, first_scenario)
         results = self._runner.integrate(
-            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names))
+            controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names)),
+            seed=int(seed), first=int(first_scenario),
         )
         return {name: _scenario_first(results[py]) for name, py in zip(names, py_names)}
 
@@ -374,10 +407,12 @@ class BatchModel:
         """
         if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
             raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns"}
+        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns", "seed", "first_scenario"}
         if unexpected:
             raise TypeError(f"run_chunked() got unexpected keyword arguments {sorted(unexpected)}")
         controls = self.control_values(**{k: kwargs.get(k) for k in CONTROLS})
+        seed, first_scenario = kwargs.get("seed", 0), kwargs.get("first_scenario", 0)
+        _check_streams(seed, first_scenario)
         grid, save = clock(controls)
         n, _, _ = self._prepare(params, n, len(grid))
         if n <= chunk_size:
@@ -393,7 +428,8 @@ class BatchModel:
             chunk = {k: (a[start:stop] if a.ndim > ndims[k] else a) for k, a in arrays.items()}
             size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
             into = {py: store[py][:, start:stop] for py in outputs}
-            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into)
+            self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into,
+                                   seed=int(seed), first=int(first_scenario) + start)
         return {name: _scenario_first(store[py]) for name, py in zip(names, py_names)}
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
@@ -425,6 +461,14 @@ class BatchModel:
                 label = ",".join(elements[i] for (_, elements), i in zip(dims, cell))
                 columns[f"{name}[{label}]"] = values[(0, slice(None)) + cell]
         return pd.DataFrame(columns, index=index)
+
+
+def _check_streams(seed, first_scenario) -> None:
+    """Refuse a seed or first scenario index that is not a non-negative integer."""
+    for name, value in (("seed", seed), ("first_scenario", first_scenario)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and value >= 0):
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
 def _scenario_first(result: np.ndarray) -> np.ndarray:
