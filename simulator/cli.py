@@ -97,9 +97,24 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
             "converged_at": None if advice is None else advice.converged_at}
 
 
+def _check_ensemble_options(args: argparse.Namespace) -> None:
+    """Refuse ``--ensemble`` without a seed, a negative seed or a size that does not fit."""
+    if args.seed is None:
+        raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if not 1 <= args.ensemble <= MAX_ENSEMBLE:
+        raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
+                         f" (the bound that fits in memory), got {args.ensemble}")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
 
+    if args.ensemble is not None:
+        return _run_ensemble(args)
+    if args.seed is not None:
+        raise ValueError("--seed is the seed of --ensemble N draws; give --ensemble too")
     if args.out:  # before the run, not after it
         from simulator.results import check_output_path
 
@@ -124,6 +139,46 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         plot_results(results, args.plot, title=scenario.title_zh or scenario.name)
         print(f"wrote {args.plot}")
+    return 0
+
+
+def _run_ensemble(args: argparse.Namespace) -> int:
+    """``run --ensemble N --seed S``: quantiles per indicator and year, in long form."""
+    _check_ensemble_options(args)
+    if args.plot:
+        raise ValueError("--plot draws one run; with --ensemble, write the quantiles with --out"
+                         " FILE.csv and chart those")
+    if args.out:  # before the run, not after it
+        from simulator.results import check_output_path
+
+        check_output_path(args.out)
+    from simulator.catalogue import KEY_INDICATORS
+    from simulator.engine.dispatch import resolve_engine
+    from simulator.engine.model import load_model
+    from simulator.ensemble import QUANTILES, run_ensemble
+    from simulator.runner import provenance
+
+    scenario = _load_scenario(args)
+    ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine)
+    for note in ensemble.notes:
+        print(note)
+    _check_time_step(scenario, args)  # of the scenario's own parameters
+    table = ensemble.quantiles_long(QUANTILES)
+    if not args.out:
+        key = table[table["indicator"].isin(KEY_INDICATORS)]
+        wide = key.pivot_table(index=["indicator", "year"], columns="quantile", values="value")
+        print(wide.round(2).to_string())
+        return 0
+    from simulator.results import write_table
+
+    model = load_model()
+    meta = provenance(model.path, model.sha256, scenario.to_dict(),
+                      resolve_engine(args.engine, model))
+    meta["ensemble"] = {"n": args.ensemble, "seed": args.seed, "source": ensemble.source,
+                        "quantiles": list(QUANTILES), "notes": list(ensemble.notes)}
+    write_table(args.out, table, meta)
+    print(f"wrote {args.out} ({len(table)} rows: year, indicator, quantile, value;"
+          f" {args.ensemble} members, seed {args.seed})")
     return 0
 
 
@@ -186,13 +241,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         result = run_scenario(scenario, engine=args.engine, indicators=indicators)
         table = track_targets(result.frame, scenario.targets)
     else:
-        if args.seed is None:
-            raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
-        if args.seed < 0:
-            raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
-        if not 1 <= args.ensemble <= MAX_ENSEMBLE:
-            raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
-                             f" (the bound that fits in memory), got {args.ensemble}")
+        _check_ensemble_options(args)
         from simulator.ensemble import run_ensemble
 
         ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
@@ -312,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", help="write results to FILE.csv or FILE.parquet")
     run.add_argument("--plot", help="write a chart of the key indicators to FILE.png")
+    run.add_argument(
+        "--ensemble", type=int, metavar="N",
+        help="run N parameter draws and give the 5/25/50/75/95%% quantiles of every indicator"
+             " by year (with --out: long form year, indicator, quantile, value)",
+    )
+    run.add_argument("--seed", type=int, metavar="S",
+                     help="seed of the ensemble's draws (required with --ensemble)")
     run.add_argument(
         "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model)",

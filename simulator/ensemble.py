@@ -32,6 +32,8 @@ from simulator.uncertainty import FROM_PROFILE, draw_stated, stated_parameters
 
 #: Quantiles of the uncertainty band the app draws [-].
 BAND = (0.05, 0.5, 0.95)
+#: Quantiles ``run --ensemble`` writes: the 50% and 90% bands and the median [-].
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,27 @@ class Ensemble:
         frame = pd.DataFrame(blocks, index=pd.Index(self.years, name="year"))
         frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["indicator", "q"])
         return frame
+
+    def quantiles_long(self, q: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+        """Quantiles of every indicator by year in long form, for scripts that check bands.
+
+        Parameters
+        ----------
+        q : tuple of float
+            Quantile levels in [0, 1] (default 5, 25, 50, 75 and 95%).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``year``, ``indicator``, ``quantile`` and ``value`` [unit of
+            the indicator], one row per (year, indicator, quantile), sorted by
+            indicator, year and quantile.
+        """
+        wide = self.quantiles(q)
+        long = wide.stack(["indicator", "q"], future_stack=True).rename("value").reset_index()
+        long = long.rename(columns={"q": "quantile"})
+        return long.sort_values(["indicator", "year", "quantile"], ignore_index=True)[
+            ["year", "indicator", "quantile", "value"]]
 
 
 def profile_file(name: str) -> Path | None:

@@ -14,7 +14,7 @@ from conftest import ROOT, SCENARIOS_DIR
 from simulator.cli import main
 from simulator.engine.translation import file_sha256
 from simulator.results import read_results
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, load_scenario
 
 KEY = [
     "gdp",
@@ -97,6 +97,14 @@ def test_catalogue_json(capsys):
         ),
         (["simulate", "{ningxia}", "--out", "x.csv"], "error: unsupported model file"),
         (["nonsense"], "error: argument command: invalid choice: 'nonsense'"),
+        (["run", "{ningxia}", "--ensemble", "10"], "error: --ensemble needs --seed S"),
+        (["run", "{ningxia}", "--seed", "3"], "error: --seed is the seed of --ensemble N"),
+        (["run", "{ningxia}", "--ensemble", "0", "--seed", "1"],
+         "error: --ensemble must be between 1 and 100,000 members"),
+        (["run", "{ningxia}", "--ensemble", "5", "--seed", "-1"],
+         "error: --seed must be a whole number >= 0, got -1"),
+        (["run", "{ningxia}", "--ensemble", "5", "--seed", "1", "--plot", "x.png"],
+         "error: --plot draws one run; with --ensemble"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(argv, message, capsys):
@@ -361,3 +369,42 @@ def test_calibrate_without_the_calibration_package_says_what_is_missing(monkeypa
     assert main(["calibrate", "yibin", "--all"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the calibrate command needs the calibration package"), err
+
+
+def test_run_ensemble_writes_quantiles_in_long_form(tmp_path, capsys):
+    """``run --ensemble N --seed S --out`` (issue #18): year, indicator, quantile, value."""
+    scenario = str(SCENARIOS_DIR / "suining-plan.yaml")
+    out, again = tmp_path / "q.csv", tmp_path / "again.csv"
+    for path in (out, again):
+        argv = ["run", scenario, "--ensemble", "40", "--seed", "7", "--out", str(path),
+                "--no-time-step-check"]
+        assert main(argv) == 0
+    table = read_results(out).frame.reset_index()
+    assert list(table.columns) == ["year", "indicator", "quantile", "value"]
+    assert sorted(table["quantile"].unique()) == [0.05, 0.25, 0.5, 0.75, 0.95]
+    assert set(KEY) <= set(table["indicator"])
+    assert table["year"].min() == 2018 and table["year"].max() == 2035
+    # five quantiles per indicator and year, rising with the level
+    wide = table.pivot_table(index=["indicator", "year"], columns="quantile", values="value")
+    assert wide.notna().all().all() and (wide.diff(axis=1).iloc[:, 1:] >= -1e-12).all().all()
+    # the band is a band: members differ, so the 5% and 95% quantiles of R&D differ by 2035
+    rd = wide.loc[("rd_expenditure", 2035)]
+    assert rd[0.95] > rd[0.05]
+    # the same seed gives the same numbers; the provenance names the draws
+    pd.testing.assert_frame_equal(read_results(again).frame, read_results(out).frame)
+    meta = read_results(out).metadata
+    assert meta["ensemble"]["n"] == 40 and meta["ensemble"]["seed"] == 7
+    assert meta["ensemble"]["quantiles"] == [0.05, 0.25, 0.5, 0.75, 0.95]
+
+
+def test_run_ensemble_quantiles_match_the_members(capsys):
+    """The long table holds the quantiles of the ensemble's own runs (known answer)."""
+    from simulator.ensemble import run_ensemble
+
+    scenario = load_scenario(SCENARIOS_DIR / "yibin-baseline.yaml")
+    ensemble = run_ensemble(scenario, 21, 3, indicators=["gdp"])
+    long = ensemble.quantiles_long((0.0, 0.5, 1.0))
+    last = long[long["year"] == ensemble.years[-1]].set_index("quantile")["value"]
+    runs = ensemble.values["gdp"][:, -1]
+    assert last[0.0] == runs.min() and last[1.0] == runs.max()
+    assert last[0.5] == sorted(runs)[10]  # 21 members: the 11th is the median
