@@ -34,6 +34,7 @@ import simulator.engine.batch.subscripts as sb
 
 from .errors import UnsupportedConstructError
 from .expr import Expr, active_initial, call, constant, python_object, reference
+from .macros import expand_macros
 
 #: Nodes every expression may read without scheduling: the model clock.
 CLOCK = "time"
@@ -752,14 +753,10 @@ def build_program(abstract_model: am.AbstractModel, root=None) -> Program:
     Raises
     ------
     UnsupportedConstructError
-        For macros, data or external inputs, the subscript constructs and
-        functions the engine does not implement.
+        For the macro, data, subscript and function constructs the engine
+        does not implement (each named).
     """
-    main = [s for s in abstract_model.sections if s.type == "main"]
-    others = [s for s in abstract_model.sections if s.type != "main"]
-    if others:
-        raise UnsupportedConstructError(others[0].name, "macros")
-    section = main[0]
+    section = expand_macros(abstract_model)  # macro calls become elements of their own
     namespace = NamespaceManager(section.params)
     for element in section.elements:
         namespace.add_to_namespace(element.name)
