@@ -119,3 +119,21 @@ def test_a_vensim_output_file_in_latin_1_is_read(tmp_path):
     path.write_bytes("Time\tcaf\xe9\n0\t1\n1\t2\n".encode("latin-1"))
     frame = read_vensim_output(path)
     assert frame["caf\xe9"].tolist() == [1.0, 2.0]
+
+
+def test_get_time_value_of_the_model_clock_runs_on_both_engines(tmp_path):
+    """GET TIME VALUE(0, offset, 0) is the model time plus the offset (Vensim, PySD)."""
+    from simulator.engine.batch import UnsupportedConstructError, compile_model
+
+    path = tmp_path / "time_value.mdl"
+    path.write_text(MODEL.replace("GET DIRECT CONSTANTS('rates.csv', ',', 'B2')",
+                                  "GET TIME VALUE(0, 0.25, 0) / 10"), encoding="utf-8")
+    runs = {engine: simulate_file(path, engine=engine) for engine in ("batch", "pysd")}
+    for frame in runs.values():
+        assert list(frame["growth rate"]) == pytest.approx([0.025, 0.125, 0.225], rel=1e-15)
+    assert list(runs["batch"]["stock"]) == list(runs["pysd"]["stock"])
+    # the computer clock or the initial time are refused by name, so auto falls back
+    path.write_text(MODEL.replace("GET DIRECT CONSTANTS('rates.csv', ',', 'B2')",
+                                  "GET TIME VALUE(2, 0, 1)"), encoding="utf-8")
+    with pytest.raises(UnsupportedConstructError, match=r"GET TIME VALUE\(2, ..., 1\)"):
+        compile_model(path)

@@ -52,6 +52,10 @@ def _fold_left(functions: list, args: list) -> Expr:
     return result
 
 
+def _is_number(node) -> bool:
+    return isinstance(node, numbers.Real) and not isinstance(node, bool)
+
+
 def _is_negative_literal(node) -> bool:
     """Tell whether the parser made a number negative (``-2`` in ``-2^2``), -0.0 included."""
     return (isinstance(node, numbers.Real) and not isinstance(node, bool)
@@ -429,6 +433,8 @@ class _ElementCompiler:
             axes = tuple(i - len(dims) for i, (name, _) in enumerate(dims) if name.endswith("!"))
             kept = tuple(d for d in dims if not d[0].endswith("!"))
             return call(sb.REDUCTIONS[function], [expr, python_object(axes)]), kept
+        if function == "get_time_value":
+            return self.get_time_value(node)
         args, dims = self.combine([self.typed(arg) for arg in node.arguments])
         if function in ("xidz", "zidz"):
             if len(args) != (3 if function == "xidz" else 2):
@@ -452,6 +458,24 @@ class _ElementCompiler:
             clock = [reference(CLOCK), reference("time_step")]
             return call(function_, clock + args), dims
         raise self.unsupported(f"the function {function.upper().replace('_', ' ')}")
+
+    def get_time_value(self, node: ae.CallStructure) -> tuple:
+        """Compile GET TIME VALUE(0, offset, 0): the model time plus ``offset``.
+
+        That is the case PySD implements with the model clock (``relativeto`` 0,
+        ``measure`` 0: units of model time); the others read the initial time in a
+        way PySD leaves unimplemented, or the computer clock, and are refused.
+        """
+        if len(node.arguments) != 3:
+            raise self.unsupported(f"GET TIME VALUE with {len(node.arguments)} arguments")
+        relative_to, offset, measure = node.arguments
+        if not (_is_number(relative_to) and _is_number(measure)
+                and relative_to == 0 and measure == 0):
+            raise self.unsupported(
+                f"GET TIME VALUE({relative_to!r}, ..., {measure!r}): only relativeto 0 and"
+                " measure 0 (the model time plus an offset) are supported")
+        offset_expr, dims = self.typed(offset)
+        return call(np.add, [reference(CLOCK), offset_expr]), dims
 
     def data(self, node: ae.GetDataStructure) -> tuple:
         """Compile GET XLS/DIRECT DATA: the file's series, read now, as a table over time."""
