@@ -164,6 +164,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loops_found": ("共找到 {n} 个回路(长度不超过 {k})。", "{n} loops found (length up to {k})."),
     "loop_length": ("长度", "Length"),
     "loop": ("回路", "Loop"),
+    "loop_polarity": ("极性", "Polarity"),
+    "loop_polarity_caption": (
+        "R:增强回路;B:调节回路。每条因果链的符号(+/−)由模型方程在默认值和各地区基准情景的运行上"
+        "逐时点测得;±:符号随状态变化;0:该链在这些运行中不起作用(如存量排空保护),其回路记为 0。",
+        "R: reinforcing; B: balancing. Each link's sign (+/−) is measured on the model's equations"
+        " over runs at the model's values and each region's baseline, at every saved time; ±: the"
+        " sign depends on the state; 0: the link changes nothing in those runs (e.g. a drain"
+        " guard), and its loops are marked 0.",
+    ),
+    "loop_counts": ("增强回路 {r} 个,调节回路 {b} 个,未定 {u} 个,未起作用 {z} 个。",
+                    "{r} reinforcing, {b} balancing, {u} undetermined, {z} inactive."),
     "variables": ("变量说明", "Variables"),
     "equation": ("方程", "Equation"),
     "kind": ("类型", "Type"),

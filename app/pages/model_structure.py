@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app import state, widgets
@@ -21,6 +20,12 @@ def _graph(sha256: str) -> dict[str, set[str]]:
 @st.cache_data(show_spinner=False)
 def _loops(sha256: str, max_length: int) -> list[list[str]]:
     return app_logic.simple_cycles(_graph(sha256), max_length)
+
+
+@st.cache_data(show_spinner=False)
+def _links(sha256: str) -> dict:
+    """Each causal link's measured polarity (cached by the model's hash)."""
+    return app_logic.link_polarity(_graph(sha256), state.model())
 
 
 @st.cache_data(show_spinner=False)
@@ -75,15 +80,14 @@ def render() -> None:
     max_length = st.slider(tr("max_loop_length"), 2, 12, 8, key="_model_loop_length")
     loops = _loops(model.sha256, max_length)
     st.write(tr("loops_found", n=len(loops), k=max_length))
-    st.dataframe(
-        pd.DataFrame(
-            {
-                tr("loop_length"): [len(loop) for loop in loops],
-                tr("loop"): [" → ".join(names[n] for n in loop + loop[:1]) for loop in loops],
-            }
-        ),
-        hide_index=True,
-    )
+    table = app_logic.loops_table(loops, _links(model.sha256), names)
+    counts = table["polarity"].value_counts()
+    st.write(tr("loop_counts", r=counts.get("R", 0), b=counts.get("B", 0), u=counts.get("?", 0),
+                z=counts.get("0", 0)))
+    st.dataframe(table.rename(columns={"polarity": tr("loop_polarity"),
+                                       "length": tr("loop_length"), "loop": tr("loop")}),
+                 hide_index=True)
+    st.caption(tr("loop_polarity_caption"))
 
     st.subheader(tr("variables"))
     table = app_logic.variables_table(model)

@@ -38,7 +38,10 @@ from simulator.app_logic.scenarios import (  # noqa: F401
 from simulator.app_logic.structure import (  # noqa: F401
     causal_graph,
     dot_source,
+    link_polarity,
+    loops_table,
     neighbourhood,
+    polarity_cases,
     simple_cycles,
     variables_table,
 )

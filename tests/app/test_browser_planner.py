@@ -59,4 +59,7 @@ def test_browser_an_upload_does_not_survive_a_region_change(page, tmp_path):
     page.get_by_text("遂宁 · my-suining").wait_for()
     _pick_region(page, "宜宾")
     page.get_by_text("宜宾 · yibin-baseline").wait_for()
-    assert "my-suining" not in page.inner_text("body")
+    # the page reruns in parts: wait (with Playwright's retrying assertion) until it has
+    # settled rather than read it once while the old region's elements may still show
+    playwright.expect(page.locator("body")).not_to_contain_text("my-suining",
+                                                                 timeout=TIMEOUT_MS)

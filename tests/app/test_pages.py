@@ -156,7 +156,9 @@ def test_model_page_lists_loops_and_equations():
     """Model page lists loops and equations."""
     at = _app("model_structure")
     loops = at.dataframe[0].value
-    assert len(loops) > 0 and loops.iloc[0, 0] >= 1
+    assert list(loops.columns) == ["极性", "长度", "回路"]
+    assert len(loops) > 0 and loops["长度"].min() >= 1
+    assert set(loops["极性"]) <= {"R", "B", "?", "0"} and {"R", "B"} <= set(loops["极性"])
     variables = at.dataframe[1].value
     assert variables.shape[0] > 100
 
