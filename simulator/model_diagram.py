@@ -46,6 +46,12 @@ _VIEW_HEAD = (
 _GROUP = re.compile(r"^\*{10,}\s*\n\s*\.(?P<name>[^\n]+?)\s*\n\*{10,}~", re.M)
 _NAME = re.compile(r"^(?P<name>[A-Za-z][^=(~\n]*?)\s*(?:=|\(|:)", re.M)
 
+#: An arrow's polarity field: the character code Vensim shows at its head ("+" 43, "-" 45;
+#: 0 none), as in the SDXorg test models' Vensim sketches. Links whose sign depends on the
+#: state ("±") or that are inactive ("0") carry none.
+POLARITY_CODES = {"+": 43, "−": 45}
+SIGN_OF_CODE = {"43": "+", "45": "−"}
+
 #: Layout [sketch pixels]: stocks on a coarse grid, every name in a cell of a fine one.
 STOCK_DX, STOCK_DY, STOCK_Y, STOCKS_PER_ROW = 640, 480, 200, 3
 CELL_W, CELL_H = 160, 40
@@ -158,10 +164,11 @@ class _View:
         self.add(f"1,{{id}},{valve},{end},{4 if head else 100},0,0,22,0,0,0,-1--1--1,,1"
                  f"|({at[0]},{at[1]})|", *at)
 
-    def arrow(self, cause: str, effect: str) -> None:
+    def arrow(self, cause: str, effect: str, sign: str = "") -> None:
         (x0, y0), (x1, y1) = self.xy[cause], self.xy[effect]
         mid = ((x0 + x1) // 2, (y0 + y1) // 2)
-        self.add(f"1,{{id}},{self.ids[cause]},{self.ids[effect]},0,0,0,0,0,64,0,-1--1--1,,1"
+        pol = POLARITY_CODES.get(sign, 0)
+        self.add(f"1,{{id}},{self.ids[cause]},{self.ids[effect]},0,0,{pol},0,0,64,0,-1--1--1,,1"
                  f"|({mid[0]},{mid[1]})|", *mid)
 
     def text(self) -> str:
@@ -211,7 +218,8 @@ class _Grid:
         raise RuntimeError("no free cell in the diagram")  # 200 rings: never in practice
 
 
-def _layout(group: str, members: list[str], structure: Structure) -> _View:
+def _layout(group: str, members: list[str], structure: Structure,
+            polarity: dict | None = None) -> _View:
     view, grid = _View(group), _Grid()
     stocks = _stock_order([m for m in members if m in structure.stocks], structure)
     valves: dict[str, str] = {}  # flow -> its stock (the valve is drawn once, at the first)
@@ -258,7 +266,7 @@ def _layout(group: str, members: list[str], structure: Structure) -> _View:
     for effect in members:
         for cause in structure.causes.get(effect, []):
             if cause in view.ids and not _piped(cause, effect, structure, valves):
-                view.arrow(cause, effect)
+                view.arrow(cause, effect, (polarity or {}).get((cause, effect), ""))
     return view
 
 
@@ -284,11 +292,40 @@ def _pipe_end(flow: str, stock: str, structure: Structure, valves: dict[str, str
     return (flow in outflows and flow in other_in) or (flow in inflows and flow in other_out)
 
 
-def sketch(path: str | Path) -> str:
-    """Return the generated sketch section of a model: every view, then the end mark."""
+def link_signs(path: str | Path) -> dict[tuple[str, str], str]:
+    """Measured polarity of each link, by Vensim names (:mod:`simulator.feedback`).
+
+    The core model's links (a file with its equations) are measured on each
+    region's baseline too; another model's on its own values only.
+    """
+    from simulator.engine.model import load_model
+    from simulator.feedback import link_polarity
+    from simulator.paths import CORE_MODEL
+
+    model = load_model(path)
+    py_of = {info.vensim_name: py for py, info in model.variables.items()}
+    vensim_of = {py: name for name, py in py_of.items()}
+    structure = read_structure(path)
+    graph = {py_of[e]: {py_of[c] for c in causes if c in py_of}
+             for e, causes in structure.causes.items() if e in py_of}
+    def equations(file) -> str:
+        text = Path(file).read_text(encoding="utf-8")
+        return text.split(SKETCH_MARK)[0].split(SKETCH_END)[0].rstrip()
+
+    # the regional scenarios fit the core model's equations only, wherever the file lies
+    signs = link_polarity(graph, model, regions=equations(path) == equations(CORE_MODEL))
+    return {(vensim_of[c], vensim_of[e]): sign for (c, e), sign in signs.items()}
+
+
+def sketch(path: str | Path, polarity: dict | None = None) -> str:
+    """Return the generated sketch section of a model: every view, then the end mark.
+
+    ``polarity`` maps (cause, effect) Vensim names to "+" or "−" for the arrows'
+    signs (e.g. :func:`link_signs`); without it the arrows carry none.
+    """
     structure = read_structure(path)
     # the time controls stay out of the views: PySD keeps them in its main module
-    views = [_layout(g, members, structure) for g, members in structure.groups.items()
+    views = [_layout(g, members, structure, polarity) for g, members in structure.groups.items()
              if any(_key(m) not in _CONTROL for m in members)]
     return "".join(view.text() for view in views) + SKETCH_END
 
@@ -311,6 +348,7 @@ class SketchView:
     name: str
     objects: dict[int, tuple[str, str, int, int]]  # id -> (name, kind, x, y)
     links: list[tuple[int, int, str]]  # (from id, to id, "pipe" | "arrow")
+    signs: dict[tuple[int, int], str] = dataclasses.field(default_factory=dict)  # "+" or "−"
 
 
 def read_views(text: str) -> list[SketchView]:
@@ -337,6 +375,8 @@ def read_views(text: str) -> list[SketchView]:
         elif fields[0] == "1":
             kind = "pipe" if fields[4] in ("4", "100") else "arrow"
             views[-1].links.append((int(fields[2]), int(fields[3]), kind))
+            if kind == "arrow" and fields[6] in SIGN_OF_CODE:
+                views[-1].signs[(int(fields[2]), int(fields[3]))] = SIGN_OF_CODE[fields[6]]
     return views
 
 
@@ -391,6 +431,11 @@ def draw_view(view: SketchView, ax) -> None:
             (x0, -y0), (x1, -y1), arrowstyle="-|>" if kind == "arrow" else "-",
             mutation_scale=8, lw=3 if kind == "pipe" else 0.6, alpha=0.7, zorder=2,
             color="#1a56db" if kind == "pipe" else "#6b7280", shrinkA=6, shrinkB=6))
+        sign = view.signs.get((start, end))
+        if sign:  # near the head, as Vensim draws it
+            ax.text(x0 + 0.8 * (x1 - x0), -(y0 + 0.8 * (y1 - y0)), sign, fontsize=8,
+                    fontweight="bold", ha="center", va="center", zorder=5,
+                    color="#b91c1c" if sign == "−" else "#15803d")
     xs = [o[2] for o in view.objects.values()] or [0]
     ys = [-o[3] for o in view.objects.values()] or [0]
     ax.set_xlim(min(xs) - 120, max(xs) + 120)
@@ -415,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {path} is not a Vensim .mdl file", file=sys.stderr)
         return 2
     text = path.read_text(encoding="utf-8")
-    new = with_sketch(text, sketch(path))
+    new = with_sketch(text, sketch(path, link_signs(path)))
     if args.check:
         if new != text:
             print(f"{path}: the diagram is out of date; run python -m simulator.model_diagram")

@@ -126,3 +126,16 @@ def test_each_view_draws_and_an_unknown_view_is_named(views):
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     with pytest.raises(ValueError, match="no view 'Tech transfr'.*did you mean 'Tech transfer'"):
         md.view_figure(CORE_MODEL, "Tech transfr")
+
+
+def test_arrows_carry_the_measured_link_polarity(views):
+    """Vensim's polarity field (43 '+', 45 '-') holds each arrow's measured sign."""
+    signs = {}
+    for view in views.values():
+        for (a, b), sign in view.signs.items():
+            signs[(view.objects[a][0], view.objects[b][0])] = sign
+    # a stock drives its first-order drain up; a higher cost of R&D lowers desired R&D
+    assert signs[("RD capital", "RD capital depreciation")] == "+"
+    assert signs[("User cost effect on RD", "Desired business RD")] == "+"
+    assert signs[("RD user cost", "User cost effect on RD")] == "−"
+    assert set(signs.values()) == {"+", "−"} and len(signs) > 100

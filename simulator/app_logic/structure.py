@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from simulator import catalogue, paths
+from simulator import catalogue
 from simulator.engine.model import CONTROL_NAMES, LoadedModel, load_model
-from simulator.engine.polarity import link_polarities, loop_polarity
+from simulator.engine.polarity import loop_polarity
 from simulator.errors import did_you_mean
+from simulator.feedback import link_polarity, polarity_cases  # noqa: F401 - re-exported
 
 
 def causal_graph(model: LoadedModel | None = None) -> dict[str, set[str]]:
@@ -164,37 +165,6 @@ def dot_source(
                 lines.append(f'  "{parent}" -> "{name}";')
     lines.append("}")
     return "\n".join(lines)
-
-
-def polarity_cases(model: LoadedModel | None = None) -> list[tuple[dict, dict]]:
-    """Return the runs link polarities are measured on: model values and each regional baseline.
-
-    A baseline enters with its profile's values, its parameters and each
-    lever at its end-year value, over the scenario's own horizon.
-    """
-    from simulator.runner import profile_values
-    from simulator.scenario import load_scenario
-
-    model = model or load_model()
-    cases = [({}, {})]
-    for region in catalogue.REGIONS:
-        scenario = load_scenario(paths.find_scenario(f"{region}-baseline"), model)
-        params = {**profile_values(scenario), **scenario.parameters}
-        params.update({name: float(path.values_on([scenario.end_year])[0])
-                       for name, path in scenario.levers.items()})
-        controls = {"initial_time": scenario.start_year, "final_time": scenario.end_year,
-                    "time_step": scenario.time_step}
-        cases.append((params, controls))
-    return cases
-
-
-def link_polarity(graph: dict[str, set[str]], model: LoadedModel | None = None) -> dict:
-    """Each link's polarity ("+", "−", "±", "0"), measured on :func:`polarity_cases`.
-
-    See :mod:`simulator.engine.polarity` for the method.
-    """
-    model = model or load_model()
-    return link_polarities(model, graph, polarity_cases(model))
 
 
 def loops_table(loops: list[list[str]], links: dict, names: dict[str, str]) -> pd.DataFrame:

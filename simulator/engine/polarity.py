@@ -31,6 +31,8 @@ from simulator.engine.model import LoadedModel
 RELATIVE_STEP, ABSOLUTE_STEP = 1e-6, 1e-9
 #: Stateful arguments through which the input passes with its own sign.
 SIGNAL_ARGUMENTS = ("flow", "input")
+#: Stateful arguments read only at the start: no dynamic link.
+STATIC_ARGUMENTS = ("initial", "order")
 POSITIVE, NEGATIVE, MIXED, NONE = "+", "−", "±", "0"
 
 
@@ -114,8 +116,11 @@ def link_polarities(model: LoadedModel, graph: dict[str, set[str]],
             if stateful is not None:
                 signal = [stateful.args[a] for a in SIGNAL_ARGUMENTS if a in stateful.args]
                 if not any(cause in expr.deps for expr in signal):
-                    result[(cause, effect)] = MIXED  # a smoothing or delay time
-                    continue
+                    timing = [expr for name, expr in stateful.args.items()
+                              if name not in SIGNAL_ARGUMENTS + STATIC_ARGUMENTS]
+                    if any(cause in expr.deps for expr in timing):
+                        result[(cause, effect)] = MIXED  # a smoothing or delay time
+                    continue  # else an initial value: not a dynamic link
                 exprs = [expr for expr in signal if cause in expr.deps]
             elif effect in program.exprs:
                 exprs = [program.exprs[effect].pick(RUN)]
