@@ -108,6 +108,28 @@ def _check_ensemble_options(args: argparse.Namespace) -> None:
                          f" (the bound that fits in memory), got {args.ensemble}")
 
 
+def _draw_assumed(args: argparse.Namespace) -> bool | None:
+    """``--draw-assumed``: True; else None (the scenario's ``uncertainty: assumed:`` decides)."""
+    return True if args.draw_assumed else None
+
+
+def _refuse_draw_assumed_alone(args: argparse.Namespace) -> None:
+    if args.draw_assumed:
+        raise ValueError("--draw-assumed draws parameters of an ensemble; give --ensemble N"
+                         " --seed S too")
+
+
+def _ensemble_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of the ensemble's draws (required with --ensemble)")
+    parser.add_argument(
+        "--draw-assumed", action="store_true",
+        help="with --ensemble: also draw the assumed parameters (policy responses included) from"
+             " their ranges in simulator/data/assumed_ranges.yaml (default: as the scenario's"
+             " 'uncertainty: assumed:' says, else fixed)",
+    )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
 
@@ -115,6 +137,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _run_ensemble(args)
     if args.seed is not None:
         raise ValueError("--seed is the seed of --ensemble N draws; give --ensemble too")
+    _refuse_draw_assumed_alone(args)
     if args.out:  # before the run, not after it
         from simulator.results import check_output_path
 
@@ -159,7 +182,8 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     from simulator.runner import provenance
 
     scenario = _load_scenario(args)
-    ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine)
+    ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
+                            draw_assumed=_draw_assumed(args))
     for note in ensemble.notes:
         print(note)
     _check_time_step(scenario, args)  # of the scenario's own parameters
@@ -236,6 +260,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         return 0
     indicators = sorted({t.indicator for t in scenario.targets})
     if args.ensemble is None:
+        _refuse_draw_assumed_alone(args)
         from simulator.runner import run_scenario
 
         result = run_scenario(scenario, engine=args.engine, indicators=indicators)
@@ -245,7 +270,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         from simulator.ensemble import run_ensemble
 
         ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
-                                indicators=indicators)
+                                indicators=indicators, draw_assumed=_draw_assumed(args))
         for note in ensemble.notes:
             print(note)
         table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
@@ -366,8 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run N parameter draws and give the 5/25/50/75/95%% quantiles of every indicator"
              " by year (with --out: long form year, indicator, quantile, value)",
     )
-    run.add_argument("--seed", type=int, metavar="S",
-                     help="seed of the ensemble's draws (required with --ensemble)")
+    _ensemble_options(run)
     run.add_argument(
         "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model)",
@@ -432,10 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ensemble", type=int, metavar="N",
         help="run N parameter draws and give the probability of meeting each target",
     )
-    targets.add_argument(
-        "--seed", type=int, metavar="S",
-        help="seed of the ensemble's draws (required with --ensemble)",
-    )
+    _ensemble_options(targets)
     targets.add_argument(
         "--engine", default="auto", choices=ENGINES,
         help="simulation engine (default: batch where it supports the model, else pysd)",

@@ -10,7 +10,12 @@ Where the draws come from (the scenario's ``uncertainty`` section, see
   parameter it draws, since they carry the calibrated uncertainty;
 - the distributions the section states: for the parameters the profile does
   not draw, and for all of them when there is no usable profile (or
-  ``source: stated``).
+  ``source: stated``);
+- opt-in (``assumed: ranges`` in the section, or ``draw_assumed=True``, the
+  CLI's ``--draw-assumed``): the assumed model parameters of
+  ``simulator/data/assumed_ranges.yaml`` (:mod:`simulator.assumed`) that
+  neither of the above draws nor the scenario or profile sets. Off by default,
+  so that today's ensembles stay as they are.
 
 ``Ensemble.source`` and ``Ensemble.notes`` say which was used, so that every
 output can state it.
@@ -51,7 +56,8 @@ class Ensemble:
     seed : int
         The seed the draws came from.
     source : str
-        ``"profile"``, ``"stated"`` or ``"profile+stated"``.
+        ``"profile"``, ``"stated"``, ``"profile+stated"``, each with
+        ``"+assumed"`` when the assumed parameters were drawn.
     notes : tuple of str
         One-line statements of where the draws came from, for output.
     """
@@ -140,7 +146,7 @@ def _sample_profile(name: str, n: int, seed: int) -> tuple[list[dict] | None, st
 
 
 def draw_parameters(
-    scenario: Scenario, n: int, seed: int
+    scenario: Scenario, n: int, seed: int, *, draw_assumed: bool | None = None
 ) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
     """Draw ``n`` parameter sets for a scenario (see the module docstring).
 
@@ -151,13 +157,18 @@ def draw_parameters(
         Number of draws (>= 1).
     seed : int
         Seed for the profile's sampler and the stated distributions.
+    draw_assumed : bool, optional
+        Also draw the assumed parameters from their ranges (True), or not
+        (False); None (default): as the scenario's ``uncertainty: assumed:``
+        says (``none`` when absent).
 
     Returns
     -------
     draws : list of dict
         Parameter overrides per run.
     source : str
-        ``"profile"``, ``"stated"`` or ``"profile+stated"``.
+        ``"profile"``, ``"stated"``, ``"profile+stated"``, each with
+        ``"+assumed"`` when the assumed parameters were drawn.
     notes : tuple of str
         Where the draws came from.
 
@@ -238,6 +249,9 @@ def draw_parameters(
         used.append("stated")
         if path is not None:
             notes.append(f"stated distributions used for {sorted(stated)}")
+    if draw_assumed if draw_assumed is not None else spec.get("assumed") == "ranges":
+        notes.append(_add_assumed(scenario, name if path is not None else None, draws, int(seed)))
+        used.append("assumed")
     if not any(draws[0]):
         raise ScenarioError(
             f"scenario {scenario.name!r} has nothing uncertain to draw: add an 'uncertainty'"
@@ -247,6 +261,27 @@ def draw_parameters(
     return draws, "+".join(used), tuple(notes)
 
 
+def _add_assumed(scenario: Scenario, profile: str | None, draws: list[dict], seed: int) -> str:
+    """Add the assumed parameters' draws to ``draws``; return the note that says so."""
+    from simulator.assumed import draw_assumed, summary
+    from simulator.data.profile import load_profile
+
+    fixed = set(scenario.parameters) | (set(load_profile(profile).values) if profile else set())
+    skip = set(draws[0]) | fixed
+    extra = draw_assumed(len(draws), seed, skip=skip)
+    for mine, theirs in zip(draws, extra):
+        mine.update(theirs)
+    note = summary(sorted(extra[0]))
+    return note + (f"; set by the scenario or profile, not drawn: {sorted(fixed & _ranged())}"
+                   if fixed & _ranged() else "")
+
+
+def _ranged() -> set[str]:
+    from simulator.assumed import load_ranges
+
+    return set(load_ranges())
+
+
 def run_ensemble(
     scenario: Scenario,
     n: int,
@@ -254,6 +289,7 @@ def run_ensemble(
     *,
     engine: str = "auto",
     indicators: list[str] | None = None,
+    draw_assumed: bool | None = None,
 ) -> Ensemble:
     """Run ``n`` draws of a scenario's uncertain parameters.
 
@@ -268,6 +304,8 @@ def run_ensemble(
         Engine passed to :func:`simulator.runner.run_variants`.
     indicators : list of str, optional
         Defaults to all catalogued indicators.
+    draw_assumed : bool, optional
+        See :func:`draw_parameters` (default: as the scenario says, else no).
 
     Returns
     -------
@@ -275,7 +313,7 @@ def run_ensemble(
     """
     from simulator.runner import run_variants
 
-    draws, source, notes = draw_parameters(scenario, n, seed)
+    draws, source, notes = draw_parameters(scenario, n, seed, draw_assumed=draw_assumed)
     years, values = run_variants(scenario, draws, engine=engine, indicators=indicators)
     return Ensemble(
         years=np.asarray(years),

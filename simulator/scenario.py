@@ -227,6 +227,8 @@ class Scenario:
                     for k, v in self.uncertainty["parameters"].items()
                 },
             }
+            if "assumed" in self.uncertainty:
+                out["uncertainty"]["assumed"] = self.uncertainty["assumed"]
         return out
 
     def to_yaml(self) -> str:

@@ -14,6 +14,8 @@ say where their draws come from::
         gdp_growth_rate: {distribution: normal, mean: 0.0768, sd: 0.01, min: 0.05, max: 0.1}
         initial_high_tech_revenue: {distribution: triangular, min: 400, mode: 800, max: 1200}
         tech_sme_birth_rate: profile      # drawn from the calibration profile only
+      assumed: ranges     # opt-in: also draw the assumed parameters of
+                          # simulator/data/assumed_ranges.yaml (simulator.assumed); default none
 
 Every distribution is bounded: ``uniform`` and ``triangular`` by their
 ``min``/``max``; ``normal`` is truncated at ``min``/``max`` when given and
@@ -32,6 +34,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from simulator.assumed import ASSUMED_CHOICES
 from simulator.errors import (
     ScenarioError,
     as_finite_number,
@@ -46,7 +49,7 @@ SOURCES = ("auto", "profile", "stated", "posterior")
 #: The marker for a parameter drawn from the calibration profile.
 FROM_PROFILE = "profile"
 
-_KEYS = {"source", "parameters"}
+_KEYS = {"source", "parameters", "assumed"}
 _DIST_KEYS = {
     "uniform": ({"min", "max"}, set()),
     "normal": ({"mean", "sd"}, {"min", "max"}),
@@ -69,7 +72,8 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
     dict
         ``{}`` when absent, else ``{"source": str, "parameters": {name: spec}}``
         where ``spec`` is ``"profile"`` or a mapping with ``distribution``
-        and its numbers (floats).
+        and its numbers (floats), plus ``"assumed": "ranges"`` when the
+        section asks for the assumed parameters to be drawn.
 
     Raises
     ------
@@ -106,7 +110,16 @@ def parse_uncertainty(data: object, parameters: dict) -> dict:
         if name not in parameters:
             raise unknown_name("parameter", str(name), parameters)
         parsed[name] = _parse_spec(name, spec, parameters[name])
-    return {"source": source, "parameters": parsed}
+    out = {"source": source, "parameters": parsed}
+    assumed = data.get("assumed", "none")
+    if assumed not in ASSUMED_CHOICES:
+        raise ScenarioError(
+            f"uncertainty: assumed {assumed!r} is not one of"
+            f" {list(ASSUMED_CHOICES)}{did_you_mean(str(assumed), ASSUMED_CHOICES)}"
+        )
+    if assumed != "none":  # absent from the normal form by default, so old scenarios are unchanged
+        out["assumed"] = assumed
+    return out
 
 
 def _parse_spec(name: str, spec: object, entry) -> str | dict:
