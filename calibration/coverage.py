@@ -27,17 +27,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration.assumed_effect import covered as _covered
 from calibration.fitting import MODEL_INDICATOR
 from calibration.mcmc import SIGMA_PRIOR_SCALE, posterior_path
 from simulator import paths
+from simulator.assumed import RANGES_FILE
 from simulator.data.observations import load_holdout
 
 #: The band compared with the hold-out [-].
 BAND = (0.05, 0.95)
 
 
-def _covered(low: float, high: float, value: float, bound: str) -> bool:
-    return bool(high >= value) if bound == "at_least" else bool(low <= value <= high)
 
 
 def holdout_coverage(
@@ -137,6 +137,29 @@ def markdown(table: pd.DataFrame, command: str) -> str:
     return "\n".join(lines + ["", __doc__.split("\n\n", 1)[1].strip(), ""])
 
 
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def _write_assumed(args: argparse.Namespace, out: Path, command: str) -> int:
+    """``--draw-assumed``: write the with/without comparison of calibration.assumed_effect."""
+    from calibration import assumed_effect
+    from simulator.results import atomic_write_text
+
+    tables = assumed_effect.compare(args.n, args.seed, args.regions, args.targets_seed)
+    command += f" --draw-assumed --targets-seed {args.targets_seed}"
+    provenance = f"model sha256 {_sha(paths.CORE_MODEL)}, ranges sha256 {_sha(RANGES_FILE)}"
+    atomic_write_text(out / "holdout-coverage-assumed.csv",
+                      tables["coverage"].to_csv(index=False))
+    atomic_write_text(out / "holdout-coverage-assumed.md", assumed_effect.markdown(tables, command,
+                                                                     provenance))
+    print(assumed_effect.summary(tables).to_string(index=False))
+    print(f"wrote {out}/holdout-coverage-assumed.md")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write ``holdout-coverage.md`` and ``.csv``; return the exit code."""
     from simulator.cli import Parser, run_command
@@ -147,16 +170,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--regions", nargs="+", help="default: every region with hold-out figures")
     parser.add_argument("--out", default="docs/calibration", help="report folder")
+    parser.add_argument(
+        "--draw-assumed", action="store_true",
+        help="instead: compare ensembles without and with the assumed parameters drawn"
+             " (profile and posterior sources; 50%% and 90%% bands; plan-target probabilities);"
+             " writes holdout-coverage-assumed.md and .csv",
+    )
+    parser.add_argument("--targets-seed", type=int, default=1,
+                        help="with --draw-assumed: seed of the plan ensembles (default 1)")
 
     def run(args: argparse.Namespace) -> int:
         if args.n < 20:
             raise ValueError(f"--n {args.n} is too small for a 90% band: give at least 20")
-        table = holdout_coverage(args.n, args.seed, args.regions)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         command = f"python -m calibration.coverage --n {args.n} --seed {args.seed}" + (
             f" --regions {' '.join(args.regions)}" if args.regions else ""
         )
+        if args.draw_assumed:
+            return _write_assumed(args, out, command)
+        table = holdout_coverage(args.n, args.seed, args.regions)
         atomic_write_text(out / "holdout-coverage.csv", table.to_csv(index=False))
         atomic_write_text(out / "holdout-coverage.md", markdown(table, command))
         print(f"wrote {out}/holdout-coverage.md")
