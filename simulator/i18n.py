@@ -140,6 +140,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "median": ("中位数", "median"),
     "draws_source": ("参数抽样来源:{source}", "Parameter draws: {source}"),
+    "draw_assumed": ("同时抽取假设参数(含政策响应弹性)",
+                     "Also draw the assumed parameters (policy responses included)"),
+    "draw_assumed_help": (
+        "按 simulator/data/assumed_ranges.yaml 的取值范围抽取约45个假设参数;默认不抽取,"
+        "同命令行的 --draw-assumed。",
+        "Draws the ~45 assumed parameters from their ranges in"
+        " simulator/data/assumed_ranges.yaml; off by default, as the CLI's --draw-assumed.",
+    ),
     "vensim_name": ("模型变量名(Vensim)", "Vensim name"),
     "probability": ("达成概率", "Probability of meeting"),
     "run_ensemble": ("运行集合模拟", "Run the ensemble"),

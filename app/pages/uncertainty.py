@@ -17,11 +17,12 @@ tr = state.tr
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _ensemble(
-    key: str, n: int, seed: int, _scenario: Scenario
+    key: str, n: int, seed: int, assumed: bool, _scenario: Scenario
 ) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
     """Return years, indicator arrays ``(n, years)`` and notes of an ensemble (cached by key)."""
     ensemble = app_logic.optional_module("simulator.ensemble")
-    result = ensemble.run_ensemble(_scenario, n, seed=seed, engine=app_logic.fastest_engine())
+    result = ensemble.run_ensemble(_scenario, n, seed=seed, engine=app_logic.fastest_engine(),
+                                   draw_assumed=assumed or None)
     years, values = app_logic.ensemble_arrays(result)
     return years, values, [f"{result.source}", *result.notes]
 
@@ -39,6 +40,8 @@ def render() -> None:
         tr("ensemble_size"), [50, 100, 200, 500, 1000], value=200, key="_ens_n"
     )
     seed = int(columns[1].number_input(tr("seed"), 0, 2**31 - 1, 20260101, key="_ens_seed"))
+    assumed = st.checkbox(tr("draw_assumed"), value=False, key="_ens_assumed",
+                          help=tr("draw_assumed_help"))
     try:
         _, scenario = state.scenarios()
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
@@ -46,7 +49,7 @@ def render() -> None:
         return
     try:
         with st.spinner(tr("run_ensemble")):
-            years, values, notes = _ensemble(scenario.to_yaml(), n, seed, scenario)
+            years, values, notes = _ensemble(scenario.to_yaml(), n, seed, assumed, scenario)
     except (
         ScenarioError,
         ValueError,

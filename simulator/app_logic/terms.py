@@ -90,6 +90,7 @@ def variable_label(vensim_name: str, lang: str) -> str:
 DRAW_SOURCES = {
     "profile": ("校准参数文件", "calibration profile"),
     "stated": ("情景中设定的分布", "distributions stated in the scenario"),
+    "assumed": ("假设参数的取值范围", "ranges of the assumed parameters"),
 }
 
 

@@ -232,6 +232,18 @@ def test_uncertainty_gives_probabilities_between_0_and_100():
     assert (table["5%"] <= table["50%"]).all() and (table["50%"] <= table["95%"]).all()
 
 
+def test_uncertainty_can_draw_the_assumed_parameters_and_says_so():
+    """Opt-in checkbox (#18 point 5): off by default; on, the caption names the ranges."""
+    at = _plan(_app(), "hechuan")
+    at.switch_page("app/pages/uncertainty.py").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "假设参数的取值范围" not in captions and not at.checkbox(key="_ens_assumed").value
+    at.checkbox(key="_ens_assumed").check().run()
+    assert not at.exception and not at.error
+    assert "假设参数的取值范围" in " ".join(c.value for c in at.caption)
+    assert at.dataframe[0].value["达成概率 %"].between(0, 100).all()
+
+
 def test_data_page_shows_sources_and_the_calibration_report():
     """Data page shows sources and the calibration report."""
     at = _app()
