@@ -14,7 +14,9 @@ and from the MCMC posterior:
   of being met is >= 95% or <= 5% (the default ``targets --ensemble`` source
   is the profile);
 - sanity: the 5-95% band and the extreme of R&D intensity [%] in 2025 and
-  2035 in the baseline ensembles, to show whether bands become absurd.
+  2035 in the baseline ensembles, to show whether bands become absurd;
+- drivers: the drawn parameters whose rank correlation with each checked
+  output is largest, to show which ranges widen the bands.
 """
 
 from __future__ import annotations
@@ -52,7 +54,10 @@ def _ensemble(scenario, source: str, assumed: bool, n: int, seed: int, indicator
 def compare(
     n: int, seed: int, regions: list[str] | None = None, targets_seed: int = 1
 ) -> dict[str, pd.DataFrame]:
-    """Run the comparison; return the tables ``coverage``, ``targets``, ``sanity`` and ``notes``.
+    """Run the comparison.
+
+    Returns the tables ``coverage``, ``targets``, ``sanity``, ``notes`` and
+    ``drivers``.
 
     ``seed`` seeds the baseline ensembles (hold-out coverage, sanity),
     ``targets_seed`` the plan ensembles (as ``targets --ensemble N --seed S``).
@@ -68,7 +73,8 @@ def compare(
     if regions is not None:
         hold = hold[hold["region"].isin(regions)]
         plan_regions = [r for r in plan_regions if r in regions]
-    cover, targets, sanity, notes = [], [], [], []
+    rows: dict[str, list[dict]] = {k: [] for k in ("coverage", "targets", "sanity", "notes",
+                                                   "drivers")}
     for source in SOURCES:
         for assumed in (False, True):
             for region in plan_regions:
@@ -76,36 +82,50 @@ def compare(
                 figures = hold[hold["region"] == region]
                 indicators = sorted(set(figures["model_indicator"]) | {"rd_intensity"})
                 ens = _ensemble(base, source, assumed, n, seed, indicators)
-                notes.append({"source": source, "assumed": assumed, "scenario": base.name,
-                              "notes": " | ".join(ens.notes)})
-                years = list(np.asarray(ens.years))
-                for fig in figures.itertuples():
-                    q = np.quantile(ens.values[fig.model_indicator][:, years.index(int(fig.year))],
-                                    _LEVELS)
-                    value = float(fig.value_model)
-                    cover.append({
-                        "source": source, "assumed": assumed, "region": region,
-                        "indicator": fig.indicator, "year": int(fig.year), "value": value,
-                        "bound": fig.bound, "q05": q[0], "q25": q[1], "q75": q[2], "q95": q[3],
-                        "covered_50": covered(q[1], q[2], value, fig.bound),
-                        "covered_90": covered(q[0], q[3], value, fig.bound),
-                    })
-                for year in SANITY_YEARS:
-                    runs = ens.values["rd_intensity"][:, years.index(year)]
-                    q05, q50, q95 = np.quantile(runs, (0.05, 0.5, 0.95))
-                    sanity.append({"source": source, "assumed": assumed, "region": region,
-                                   "year": year, "q05": q05, "q50": q50, "q95": q95,
-                                   "min": runs.min(), "max": runs.max()})
+                tag = {"source": source, "assumed": assumed}
+                rows["notes"].append({**tag, "scenario": base.name, "notes": " | ".join(ens.notes)})
+                _baseline_rows(rows, tag, region, figures, ens)
                 plan = load_scenario(paths.SCENARIOS_DIR / f"{region}-plan.yaml")
                 wanted = sorted({t.indicator for t in plan.targets})
                 ens = _ensemble(plan, source, assumed, n, targets_seed, wanted)
                 table = track_ensemble(ens.years, ens.values, plan.targets)
-                for row in table.itertuples():
-                    targets.append({"source": source, "assumed": assumed, "scenario": plan.name,
-                                    "indicator": row.indicator, "year": int(row.year),
-                                    "p_met": float(row.p_met)})
-    return {"coverage": pd.DataFrame(cover), "targets": pd.DataFrame(targets),
-            "sanity": pd.DataFrame(sanity), "notes": pd.DataFrame(notes)}
+                rows["targets"] += [{**tag, "scenario": plan.name, "indicator": row.indicator,
+                                     "year": int(row.year), "p_met": float(row.p_met)}
+                                    for row in table.itertuples()]
+    return {name: pd.DataFrame(table) for name, table in rows.items()}
+
+
+def _baseline_rows(rows: dict, tag: dict, region: str, figures: pd.DataFrame, ens) -> None:
+    """Coverage, R&D-intensity and (with assumed draws) driver rows of a baseline ensemble."""
+    years = list(np.asarray(ens.years))
+    checks = [(fig.model_indicator, int(fig.year)) for fig in figures.itertuples()]
+    for fig, (name, year) in zip(figures.itertuples(), checks):
+        q = np.quantile(ens.values[name][:, years.index(year)], _LEVELS)
+        value = float(fig.value_model)
+        rows["coverage"].append({
+            **tag, "region": region, "indicator": fig.indicator, "year": year, "value": value,
+            "bound": fig.bound, "q05": q[0], "q25": q[1], "q75": q[2], "q95": q[3],
+            "covered_50": covered(q[1], q[2], value, fig.bound),
+            "covered_90": covered(q[0], q[3], value, fig.bound),
+        })
+    for year in SANITY_YEARS:
+        runs = ens.values["rd_intensity"][:, years.index(year)]
+        q05, q50, q95 = np.quantile(runs, (0.05, 0.5, 0.95))
+        rows["sanity"].append({**tag, "region": region, "year": year, "q05": q05, "q50": q50,
+                               "q95": q95, "min": runs.min(), "max": runs.max()})
+    if tag["assumed"] and tag["source"] == SOURCES[0]:
+        for name, year in sorted(set(checks)) + [("rd_intensity", SANITY_YEARS[-1])]:
+            rows["drivers"].append({"region": region, "indicator": name, "year": year,
+                                    "drivers": _drivers(ens, name, years.index(year))})
+
+
+def _drivers(ens, name: str, column: int, top: int = 3) -> str:
+    """Name the drawn parameters most rank-correlated with an output (Spearman rho)."""
+    draws = ens.draws.loc[:, ens.draws.nunique() > 1]
+    output = pd.Series(ens.values[name][:, column], index=draws.index)
+    rho = draws.rank().corrwith(output.rank())
+    best = rho.reindex(rho.abs().sort_values(ascending=False).index[:top])
+    return ", ".join(f"{k} {v:+.2f}" for k, v in best.items())
 
 
 def summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -150,6 +170,12 @@ def markdown(tables: dict[str, pd.DataFrame], command: str, provenance: str = ""
         "source", "assumed", "region", "year", "5%", "50%", "95%", "min", "max"], [
         f"{key(r)} {r.region} | {r.year} | {r.q05:.2f} | {r.q50:.2f} | {r.q95:.2f}"
         f" | {r.min:.2f} | {r.max:.2f} |" for r in tables["sanity"].itertuples()])
+    lines += _section(
+        "## What widens the bands: the three draws most rank-correlated with each output"
+        " (profile source, assumed drawn; Spearman ρ) · 主要不确定性来源",
+        ["region", "indicator", "year", "drivers"],
+        [f"| {r.region} | {r.indicator} | {r.year} | {r.drivers} |"
+         for r in tables["drivers"].itertuples()])
     lines += ["", "## What each ensemble drew · 抽样说明", ""]
     lines += [f"- {r.scenario}, {r.source}, assumed {'yes' if r.assumed else 'no'}: {r.notes}"
               for r in tables["notes"].itertuples()]

@@ -28,6 +28,10 @@ def test_comparison_bands_are_the_ensembles_own(tmp_path, capsys):
     plan = load_scenario(SCENARIOS_DIR / "suining-plan.yaml")
     assert summary["targets"].tolist() == [len(plan.targets)] * 4
     assert "| profile | yes |" in assumed_effect.markdown(tables, "cmd")
+    drivers = tables["drivers"]  # rank correlations of the profile + assumed ensemble
+    assert set(drivers["indicator"]) == set(cover["indicator"].replace(
+        {"tech_smes_registered_national": "tech_smes_registered"})) | {"rd_intensity"}
+    assert all(len(d.split(", ")) == 3 for d in drivers["drivers"])
     assert coverage.main(["--n", "20", "--seed", "5", "--regions", "suining", "--draw-assumed",
                           "--out", str(tmp_path)]) == 0
     assert (tmp_path / "holdout-coverage-assumed.md").read_text().startswith("# Drawing")
