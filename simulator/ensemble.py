@@ -199,7 +199,8 @@ def draw_parameters(
         for mine, theirs in zip(profile_draws, posterior):
             mine.update(theirs)
         notes.append(
-            f"fitted parameters: MCMC posterior draws of {name!r} ({sorted(posterior[0])})"
+            f"fitted parameters: MCMC posterior draws of {name!r} ({len(posterior[0])}"
+            f" parameters: {sorted(posterior[0])})"
         )
     if failure and spec["source"] in ("profile", "posterior"):
         raise ScenarioError(f"scenario {scenario.name!r}: {failure}")
@@ -248,7 +249,8 @@ def draw_parameters(
             mine.update(theirs)
         used.append("stated")
         if path is not None:
-            notes.append(f"stated distributions used for {sorted(stated)}")
+            notes.append(f"stated distributions used for {len(stated)} parameters:"
+                         f" {sorted(stated)}")
     if draw_assumed if draw_assumed is not None else spec.get("assumed") == "ranges":
         notes.append(_add_assumed(scenario, name if path is not None else None, draws, int(seed)))
         used.append("assumed")
