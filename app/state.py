@@ -57,9 +57,10 @@ def preset(region: str, name: str) -> Scenario:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _slider_scenario(
-    base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario
+    base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario,
+    timing: tuple[tuple[str, tuple[int, int]], ...] = (),
 ) -> Scenario:
-    return _base.with_levers(dict(values), year, model())
+    return _base.with_levers(dict(values), year, model(), timing=dict(timing))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -112,9 +113,16 @@ def last_data_year(region: str | None) -> int | None:
     return planning.last_data_year(actuals(region))
 
 
-def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
-    """Return the scenario the sliders set on ``base`` (validated on a cache miss only)."""
-    return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base)
+def slider_scenario(
+    base: Scenario, values: dict[str, float], year: int,
+    timing: dict[str, tuple[int, int]] | None = None,
+) -> Scenario:
+    """Return the scenario the sliders set on ``base`` (validated on a cache miss only).
+
+    ``timing`` gives levers their own (start year, ramp years) (:func:`lever_timing`).
+    """
+    return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base,
+                            tuple(sorted((timing or {}).items())))
 
 
 def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -226,9 +234,53 @@ def policy_year(base: Scenario) -> int:
 
 
 def reset_levers(specs: dict[str, app_logic.SliderSpec]) -> None:
-    """Put every lever slider back at the preset's value."""
+    """Put every lever slider back at the preset's value, its own start year and ramp cleared."""
     for name, spec in specs.items():
         st.session_state[lever_key(name)] = spec.value
+        st.session_state.pop(start_key(name), None)
+        st.session_state.pop(ramp_key(name), None)
+
+
+def start_key(name: str) -> str:
+    """Return the session-state key of a lever's own start year (None: the policy year)."""
+    return f"start_{name}"
+
+
+def ramp_key(name: str) -> str:
+    """Return the session-state key of a lever's ramp [years] (0: at once)."""
+    return f"ramp_{name}"
+
+
+def lever_widgets(spec: app_logic.SliderSpec) -> tuple[str, str]:
+    """Prepare a lever's slider and number entry (shown units); return their widget keys.
+
+    The session keeps the model value under :func:`lever_key`; both widgets show
+    it times ``spec.scale`` (a rate as %), and :func:`store_lever` writes either
+    one back, so the two stay in step.
+    """
+    key = lever_key(spec.name)
+    shown = spec.shown(float(st.session_state.setdefault(key, spec.value)))
+    shown = min(max(shown, spec.shown(spec.low)), spec.shown(spec.high))
+    st.session_state["_" + key] = st.session_state["_" + key + "_n"] = shown
+    return "_" + key, "_" + key + "_n"
+
+
+def store_lever(widget: str, spec: app_logic.SliderSpec) -> None:
+    """Keep a lever widget's value in the model unit (an ``on_change`` callback)."""
+    value = st.session_state[widget]
+    if value is not None:
+        st.session_state[lever_key(spec.name)] = spec.stored(float(value))
+
+
+def lever_timing(names, policy_year: int) -> dict[str, tuple[int, int]]:
+    """Return the levers given their own start year or a ramp: name -> (start year, ramp years)."""
+    out = {}
+    for name in names:
+        start = st.session_state.get(start_key(name))
+        ramp = int(st.session_state.get(ramp_key(name)) or 0)
+        if start is not None or ramp:
+            out[name] = (int(policy_year if start is None else start), ramp)
+    return out
 
 
 def lever_values(base: Scenario, specs: dict[str, app_logic.SliderSpec]) -> dict[str, float]:
@@ -247,7 +299,8 @@ def scenarios() -> tuple[Scenario, Scenario]:
     """Return (preset scenario, scenario with the planner's lever values) of this rerun."""
     base = base_scenario()
     specs = app_logic.slider_specs(base, model())
-    return base, slider_scenario(base, lever_values(base, specs), policy_year(base))
+    values, year = lever_values(base, specs), policy_year(base)
+    return base, slider_scenario(base, values, year, lever_timing(specs, year))
 
 
 def saved() -> dict[str, Scenario]:

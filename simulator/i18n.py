@@ -47,6 +47,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         " change their results. Set the policy year to {latest} or earlier.",
     ),
     "levers": ("政策杠杆", "Policy levers"),
+    "exact_value": ("精确值", "exact value"),
+    "lever_timing": ("各杠杆起始年与过渡期", "Start year and ramp per lever"),
+    "lever_timing_note": (
+        "起始年留空则随政策调整起始年;过渡期为从原值线性过渡到新值的年数(0 为当年生效)。",
+        "A blank start year follows the policy year; the ramp is the years over which the"
+        " lever moves linearly from its old value to the new one (0: at once).",
+    ),
+    "start_year": ("起始年", "start year"),
+    "follows_policy_year": ("随政策起始年", "policy year"),
+    "ramp_years": ("过渡期(年)", "Ramp (years)"),
     "reset": ("恢复预设值", "Reset to preset"),
     "preset_value": ("预设值", "preset"),
     "valid_range": ("有效范围", "valid range"),

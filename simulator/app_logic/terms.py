@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from simulator import catalogue
+from simulator.app_logic.scenarios import fmt_number, is_rate
 
 #: Target bounds (``shared/data/README.md``): key -> (Chinese, English).
 BOUNDS = {
@@ -103,3 +104,24 @@ def draws_source(source: str, lang: str) -> str:
     """
     return " + ".join(_pick(DRAW_SOURCES[p], lang) if p in DRAW_SOURCES else p
                       for p in source.split("+"))
+
+
+def lever_unit(entry, lang: str) -> str:
+    """Return the unit a lever's widgets show: % for a rate, else its unit in words.
+
+    Examples
+    --------
+    >>> from simulator.catalogue import levers
+    >>> rate, loans = levers()["post_subsidy_rate"], levers()["new_sci_tech_loans"]
+    >>> lever_unit(rate, "zh"), lever_unit(loans, "zh")
+    ('%', '亿元/年')
+    """
+    return "%" if is_rate(entry) else unit_label(entry.unit, lang)
+
+
+def range_label(entry, lang: str) -> str:
+    """Return a lever's valid range in the widgets' unit (``"0–20 %"``, ``"1–5,000 家"``)."""
+    scale = 100.0 if is_rate(entry) else 1.0
+    low = "−∞" if entry.min is None else fmt_number(entry.min * scale)
+    high = "∞" if entry.max is None else fmt_number(entry.max * scale)
+    return f"{low}–{high} {lever_unit(entry, lang)}"

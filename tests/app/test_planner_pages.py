@@ -176,3 +176,42 @@ def test_the_zh_pages_show_no_english_identifiers(page):
              if word in text.split() or (word.startswith("/") and word in text)
              or word in text.replace("[", " ").replace("]", " ").split()}
     assert not found, sorted(found)[:20]
+
+
+def test_sliders_cover_the_catalogue_range_with_a_number_entry_kept_in_step():
+    """Issue #20.9: sliders stopped at 4x the preset, had no number entry, showed Dmnl."""
+    from simulator import catalogue
+
+    at = _suining_plan(_app())
+    post = at.slider(key="_lever_post_subsidy_rate")
+    assert post.max == 100 * catalogue.levers()["post_subsidy_rate"].max == 20.0
+    assert "[%]" in post.label and post.value == 2.0, "a rate is shown as %"
+    number = at.number_input(key="_lever_post_subsidy_rate_n")
+    assert number.value == 2.0
+    number.set_value(12.5).run()
+    assert not at.exception, at.exception
+    assert at.slider(key="_lever_post_subsidy_rate").value == 12.5, "the slider follows"
+    assert at.session_state["lever_post_subsidy_rate"] == 0.125, "kept in the model's unit"
+    at.slider(key="_lever_post_subsidy_rate").set_value(7.0).run()
+    assert at.number_input(key="_lever_post_subsidy_rate_n").value == 7.0, "the entry follows"
+    institutions = at.slider(key="_lever_tech_transfer_institutions")
+    assert institutions.step == 1 and isinstance(institutions.value, int), "whole institutions"
+    assert institutions.max == catalogue.levers()["tech_transfer_institutions"].max
+
+
+def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_counts():
+    at = _suining_plan(_app())
+    before = _simulated(at, "高新技术企业", 2025)
+    slider = at.slider(key="_lever_incubator_capacity")
+    slider.set_value(slider.value * 3).run()
+    at_once = _simulated(at, "高新技术企业", 2025)
+    at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
+    assert not at.exception, at.exception
+    ramped = _simulated(at, "高新技术企业", 2025)
+    assert before < ramped < at_once, "a ramp reaches the new capacity later"
+    at.number_input(key="_start_incubator_capacity").set_value(2027).run()
+    assert _simulated(at, "高新技术企业", 2025) == before, "a lever starting in 2027 misses 2025"
+    assert [w for w in at.warning if "2027" in w.value and "2025" in w.value]
+    at.button(key="_reset").click().run()
+    assert at.number_input(key="_start_incubator_capacity").value is None
+    assert at.number_input(key="_ramp_incubator_capacity").value == 0
