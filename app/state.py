@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
-from simulator.app_logic import planning
+from simulator.app_logic import planning, user_data
 from simulator.engine.model import load_model
 from simulator.i18n import t
 from simulator.runner import run_scenario
@@ -35,6 +35,8 @@ DEFAULT_POLICY_YEAR = planning.FALLBACK_POLICY_YEAR
 LANG, REGION, PRESET, POLICY_YEAR = "lang", "region", "preset", "policy_year"
 UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
 POLICY_BASE = "policy_base"
+#: The user's own documented figures and target edits, by region (this session only).
+USER_FIGURES, USER_TARGETS = "user_figures", "user_targets"
 
 
 def lever_key(name: str) -> str:
@@ -97,15 +99,42 @@ def _charts_png(key: str, _scenario: Scenario) -> bytes:
 
 
 @st.cache_data(show_spinner=False)
-def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Return the documented outcomes and targets of a region (None, None without one)."""
+def _documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     return report.documented_points(region) if region else (None, None)
 
 
 @st.cache_data(show_spinner=False)
-def actuals(region: str | None) -> pd.DataFrame:
-    """Return a region's documented outcomes with the hold-out years (``planning``)."""
+def _actuals(region: str | None) -> pd.DataFrame:
     return planning.actuals_frame(region)
+
+
+def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the documented outcomes (the user's figures added) and targets of a region."""
+    observed, targets = _documented(region)
+    return user_data.with_figures(observed, user_entries(USER_FIGURES, region), region), targets
+
+
+def actuals(region: str | None) -> pd.DataFrame:
+    """Return a region's documented outcomes with the hold-out years and the user's figures."""
+    return user_data.with_actuals(_actuals(region), user_entries(USER_FIGURES, region))
+
+
+def targets(scenario: Scenario) -> list:
+    """Return a scenario's targets, the region's documented ones, then the user's edits."""
+    documented_targets = _documented(scenario.region)[1]
+    return user_data.with_targets(app_logic.all_targets(scenario, documented_targets),
+                                  user_entries(USER_TARGETS, scenario.region))
+
+
+def user_entries(kind: str, region: str | None) -> list:
+    """Return the user's figures or target edits (:data:`USER_FIGURES`, ...) of a region."""
+    return list(st.session_state.get(kind, {}).get(region, []))
+
+
+def add_user_entry(kind: str, region: str, entry) -> None:
+    """Keep a checked figure or target edit for this session (never written to a file)."""
+    entries = st.session_state.setdefault(kind, {})
+    entries[region] = user_data.add(entries.get(region, []), entry)
 
 
 def last_data_year(region: str | None) -> int | None:

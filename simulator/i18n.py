@@ -250,6 +250,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "current_scenario": ("当前情景", "Current scenario"),
     "saved_scenarios": ("已保存的情景", "Saved scenarios"),
     "none_saved": ("尚未保存情景。", "No saved scenarios yet."),
+    # the user's own figures and targets (Data page)
+    "own_data": ("我的数据与目标", "My figures and targets"),
+    "own_data_note": (
+        "补充最新公布的实际数据或修改目标:只在本次会话中有效,显示在各页图表与目标表中,"
+        "不会写入软件包的数据文件。数值使用指标的单位(亿元、家、%)。",
+        "Add a newly published figure or change a target: kept for this session only, shown"
+        " on every page's charts and scorecard, never written into the package's data files."
+        " Values are in the indicator's unit (亿元, 家, %).",
+    ),
+    "own_figure": ("实际数据", "Documented figure"),
+    "own_target": ("目标", "Target"),
+    "own_add": ("添加", "Add"),
+    "own_clear": ("清除我的数据与目标", "Clear my figures and targets"),
+    "own_data_error": ("输入有误:{error}", "Invalid input: {error}"),
+    "own_data_added": (
+        "已添加,各页图表与目标表已更新。", "Added: the charts and scorecards show it."
+    ),
 }
 
 

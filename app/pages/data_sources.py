@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import state, widgets
+from app import own_data, state, widgets
 from simulator import app_logic, catalogue
 from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
@@ -125,6 +125,7 @@ def render() -> None:
         st.subheader(tr("holdout"))
         _sources_table(holdout)
 
+    own_data.draw(region)
     _profile(region)
     _report(region)
 

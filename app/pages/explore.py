@@ -97,9 +97,9 @@ def render() -> None:
         widgets.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
-    observed, documented_targets = state.documented(scenario.region)
+    observed, _ = state.documented(scenario.region)
     # the sliders move levers, never targets: the preset's targets are the slider scenario's
-    targets = app_logic.all_targets(base, documented_targets)
+    targets = state.targets(base)  # with the user's target edits
     target_points = app_logic.targets_frame(targets)
     open_targets, past_targets = planning.split_targets(
         targets, state.last_data_year(scenario.region)
