@@ -267,6 +267,51 @@ STRINGS: dict[str, tuple[str, str]] = {
     "own_data_added": (
         "已添加,各页图表与目标表已更新。", "Added: the charts and scorecards show it."
     ),
+    # analysis page
+    "page_analysis": ("分析", "Analysis"),
+    "tornado": ("各杠杆对目标的影响(龙卷风图)", "Each lever's effect on a target (tornado)"),
+    "tornado_target": ("目标", "Target"),
+    "tornado_swing": ("杠杆变动幅度 ±%", "Lever swing ±%"),
+    "tornado_note": (
+        "每次只移动一个杠杆:从 {year} 年起取当前情景值的 (1 − {swing}%) 与 (1 + {swing}%)"
+        "(不超出有效范围);条形为目标指标的变化范围,竖线为当前情景。",
+        "One lever at a time, from {year}: the current scenario's value times (1 − {swing}%)"
+        " and (1 + {swing}%), inside the valid range; each bar spans the target indicator,"
+        " the rule marks the current scenario.",
+    ),
+    "lever": ("政策杠杆", "Lever"),
+    "tornado_low": ("杠杆低值", "Lever low"),
+    "tornado_high": ("杠杆高值", "Lever high"),
+    "tornado_effect": ("影响(高值 − 低值)", "Effect (high − low)"),
+    "analysis_link": ("分析:哪个杠杆最有效", "Analysis: which lever matters most"),
+    "goal_seek_link": ("目标反推:达成目标的最低成本组合", "Goal seeking: the cheapest mix"),
+    "sweep_results": ("参数扫描结果", "Sweep results"),
+    "sweep_note": (
+        "填写 python -m simulator sweep SPEC --out DIR 生成的文件夹路径,查看其汇总、"
+        "敏感性指数与 PRIM 区间(只读,不写入该文件夹)。",
+        "Give the folder written by python -m simulator sweep SPEC --out DIR to see its"
+        " summary, sensitivity indices and PRIM boxes (read only).",
+    ),
+    "sweep_folder": ("扫描结果文件夹", "Sweep folder"),
+    "sweep_error": ("无法读取扫描结果:{error}", "Cannot read the sweep: {error}"),
+    "sweep_summary": (
+        "扫描 **{name}**:{method} 设计,{runs} 次运行;变动:{varied}。",
+        "Sweep **{name}**: {method} design, {runs} runs; varied: {varied}.",
+    ),
+    "sweep_targets": ("各目标在扫描中的达成情况", "Targets over the sweep"),
+    "sweep_share": ("达成运行占比 %", "Runs meeting it %"),
+    "sweep_sensitivity": ("敏感性指数({method} 设计)", "Sensitivity indices ({method} design)"),
+    "sweep_no_indices": ("该扫描没有敏感性指数。", "This sweep has no sensitivity indices."),
+    "sweep_prim": ("PRIM 区间:目标最常达成的杠杆范围", "PRIM boxes: ranges where targets are met"),
+    "sweep_no_boxes": (
+        "没有需要限定范围的目标(在所有运行或无一运行中达成)。",
+        "No target needs a restricted range (met in every run or in none).",
+    ),
+    "prim_low": ("下限", "low"),
+    "prim_high": ("上限", "high"),
+    "prim_density": ("区间内达成率 %", "met in the box %"),
+    "prim_base_density": ("全部运行达成率 %", "met in all runs %"),
+    "prim_mass": ("区间内运行占比 %", "runs in the box %"),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -154,6 +156,10 @@ def render() -> None:
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
     _scorecard(frame, open_targets, latest, any_targets=bool(targets))
+    links = st.columns(2)  # which lever matters most; the cheapest mix (once its page exists)
+    links[0].page_link("app/pages/analysis.py", label=tr("analysis_link"))
+    if Path(__file__).with_name("goal_seek.py").is_file():
+        links[1].page_link("app/pages/goal_seek.py", label=tr("goal_seek_link"))
     if past_targets:
         with st.expander(tr("past_targets"), expanded=False):
             widgets.past_targets(past_targets, scenario.region)
