@@ -226,6 +226,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile_low": ("90% 区间下限", "90% range, low"),
     "profile_high": ("90% 区间上限", "90% range, high"),
     "profile_reason": ("理由", "Reason"),
+    "profile_min": ("有效下限", "Valid min"),
+    "profile_max": ("有效上限", "Valid max"),
+    "profile_space": ("拟合尺度", "Fit scale"),
+    "profile_fitted": ("是否拟合", "Fitted"),
+    "profile_identified": ("数据可识别", "Identified by the data"),
+    "profile_prior_mean": ("先验均值", "Prior mean"),
+    "profile_prior_sd": ("先验标准差", "Prior sd"),
+    "profile_posterior_sd": ("后验标准差", "Posterior sd"),
+    "py_name": ("情景文件中的名称", "Name in scenario files"),
+    "reasons_in_english": (
+        "各参数取值的理由为校准文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "The reason for each parameter value (the profile's text) is in the table.",
+    ),
+    "comments_in_english": (
+        "各变量的来源注释为模型文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "Each variable's source comment (the model file's text) is on this page.",
+    ),
     "reports": ("校准报告", "Calibration report"),
     "report_missing": (
         "该地区尚无校准报告(calibration/reports/{region}/,由 python -m simulator calibrate 生成)。",

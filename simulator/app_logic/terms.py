@@ -30,6 +30,8 @@ KINDS = {
     "documented": ("有据", "documented"),
     "fitted": ("拟合", "fitted"),
     "assumed": ("假设", "assumed"),
+    "log": ("对数", "log"),
+    "linear": ("线性", "linear"),
 }
 #: Columns of :func:`simulator.fit_stats.fit_table`.
 FIT_HEADERS = {
@@ -85,6 +87,23 @@ def variable_label(vensim_name: str, lang: str) -> str:
     if lang != "zh":
         return vensim_name
     return catalogue.variable_names_zh().get(vensim_name, vensim_name)
+
+
+def parameter_label(name: str, lang: str) -> str:
+    """Return a model parameter's (or lever's) name in ``lang`` from its Python name.
+
+    Examples
+    --------
+    >>> parameter_label("initial_high_tech_enterprises", "zh")
+    '初始高新技术企业'
+    """
+    entries = {**catalogue.parameters(), **catalogue.levers()}
+    entry = entries.get(name)
+    if entry is None:
+        return name
+    if lang == "zh" and name in catalogue.levers():
+        return entry.label_zh
+    return variable_label(entry.vensim_name, lang)
 
 
 #: Where an ensemble's parameter draws come from (``Ensemble.source``, joined by ``+``).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -151,22 +154,35 @@ ENGLISH_IDENTIFIERS = ("equal", "at_least", "at_most", "Dmnl", "/Year", "Statefu
                        "mape", "rmspe", "theil_u", "outcome", "profile+stated", "None")
 
 
+SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])")
+
+
+def _without_paths(text: str) -> str:
+    """Drop file paths, addresses and commands (names a user types stay as they are)."""
+    return re.sub(r"\S*[/\\]\S*|python -m simulator[^\n。]*", " ", text)
+
+
 def _visible_text(at: AppTest) -> list[str]:
     """Labels, values, captions and table cells and headers of the page."""
     out = [str(e.value) for kind in ("title", "subheader", "caption", "markdown", "info",
-                                     "warning") for e in getattr(at, kind)
+                                     "warning", "error", "success") for e in getattr(at, kind)
            if not str(e.value).startswith("# Fit report")]  # the bilingual fit.md document
-    out += [w.label for kind in ("slider", "selectbox", "radio", "metric", "expander")
+    out += [w.label for kind in ("slider", "selectbox", "radio", "metric", "expander",
+                                 "number_input", "text_input", "button", "multiselect",
+                                 "select_slider", "checkbox", "toggle", "tabs")
             for w in getattr(at, kind)]
+    out += [w.help for kind in ("slider", "number_input") for w in getattr(at, kind) if w.help]
     for frame in at.dataframe:
         table = frame.value
         out += [str(c) for c in table.columns]
-        out += [str(v) for column in table.columns if table[column].dtype == object
+        out += [str(v) for column in table.columns
+                if table[column].dtype == object or pd.api.types.is_string_dtype(table[column])
                 for v in table[column]]
     return out
 
 
-@pytest.mark.parametrize("page", ["explore", "uncertainty", "model_structure", "data_sources"])
+@pytest.mark.parametrize("page", ["explore", "compare", "uncertainty", "analysis",
+                                  "model_structure", "data_sources", "share"])
 def test_the_zh_pages_show_no_english_identifiers(page):
     at = _suining_plan(_app())
     if page != "explore":
@@ -175,6 +191,9 @@ def test_the_zh_pages_show_no_english_identifiers(page):
     found = {(word, text[:80]) for text in _visible_text(at) for word in ENGLISH_IDENTIFIERS
              if word in text.split() or (word.startswith("/") and word in text)
              or word in text.replace("[", " ").replace("]", " ").split()}
+    # any code name (snake_case: a lever, an indicator, a column) left in the text
+    found |= {(m.group(0), text[:80]) for text in _visible_text(at)
+              for m in SNAKE_CASE.finditer(_without_paths(text))}
     assert not found, sorted(found)[:20]
 
 
