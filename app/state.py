@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
-from simulator.app_logic import planning
+from simulator.app_logic import planning, user_data
 from simulator.engine.model import load_model
 from simulator.i18n import t
 from simulator.runner import run_scenario
@@ -35,6 +35,8 @@ DEFAULT_POLICY_YEAR = planning.FALLBACK_POLICY_YEAR
 LANG, REGION, PRESET, POLICY_YEAR = "lang", "region", "preset", "policy_year"
 UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
 POLICY_BASE = "policy_base"
+#: The user's own documented figures and target edits, by region (this session only).
+USER_FIGURES, USER_TARGETS = "user_figures", "user_targets"
 
 
 def lever_key(name: str) -> str:
@@ -57,9 +59,10 @@ def preset(region: str, name: str) -> Scenario:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _slider_scenario(
-    base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario
+    base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario,
+    timing: tuple[tuple[str, tuple[int, int]], ...] = (),
 ) -> Scenario:
-    return _base.with_levers(dict(values), year, model())
+    return _base.with_levers(dict(values), year, model(), timing=dict(timing))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -96,15 +99,42 @@ def _charts_png(key: str, _scenario: Scenario) -> bytes:
 
 
 @st.cache_data(show_spinner=False)
-def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Return the documented outcomes and targets of a region (None, None without one)."""
+def _documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     return report.documented_points(region) if region else (None, None)
 
 
 @st.cache_data(show_spinner=False)
-def actuals(region: str | None) -> pd.DataFrame:
-    """Return a region's documented outcomes with the hold-out years (``planning``)."""
+def _actuals(region: str | None) -> pd.DataFrame:
     return planning.actuals_frame(region)
+
+
+def documented(region: str | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Return the documented outcomes (the user's figures added) and targets of a region."""
+    observed, targets = _documented(region)
+    return user_data.with_figures(observed, user_entries(USER_FIGURES, region), region), targets
+
+
+def actuals(region: str | None) -> pd.DataFrame:
+    """Return a region's documented outcomes with the hold-out years and the user's figures."""
+    return user_data.with_actuals(_actuals(region), user_entries(USER_FIGURES, region))
+
+
+def targets(scenario: Scenario) -> list:
+    """Return a scenario's targets, the region's documented ones, then the user's edits."""
+    documented_targets = _documented(scenario.region)[1]
+    return user_data.with_targets(app_logic.all_targets(scenario, documented_targets),
+                                  user_entries(USER_TARGETS, scenario.region))
+
+
+def user_entries(kind: str, region: str | None) -> list:
+    """Return the user's figures or target edits (:data:`USER_FIGURES`, ...) of a region."""
+    return list(st.session_state.get(kind, {}).get(region, []))
+
+
+def add_user_entry(kind: str, region: str, entry) -> None:
+    """Keep a checked figure or target edit for this session (never written to a file)."""
+    entries = st.session_state.setdefault(kind, {})
+    entries[region] = user_data.add(entries.get(region, []), entry)
 
 
 def last_data_year(region: str | None) -> int | None:
@@ -112,9 +142,16 @@ def last_data_year(region: str | None) -> int | None:
     return planning.last_data_year(actuals(region))
 
 
-def slider_scenario(base: Scenario, values: dict[str, float], year: int) -> Scenario:
-    """Return the scenario the sliders set on ``base`` (validated on a cache miss only)."""
-    return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base)
+def slider_scenario(
+    base: Scenario, values: dict[str, float], year: int,
+    timing: dict[str, tuple[int, int]] | None = None,
+) -> Scenario:
+    """Return the scenario the sliders set on ``base`` (validated on a cache miss only).
+
+    ``timing`` gives levers their own (start year, ramp years) (:func:`lever_timing`).
+    """
+    return _slider_scenario(base.to_yaml(), tuple(sorted(values.items())), year, base,
+                            tuple(sorted((timing or {}).items())))
 
 
 def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -226,9 +263,53 @@ def policy_year(base: Scenario) -> int:
 
 
 def reset_levers(specs: dict[str, app_logic.SliderSpec]) -> None:
-    """Put every lever slider back at the preset's value."""
+    """Put every lever slider back at the preset's value, its own start year and ramp cleared."""
     for name, spec in specs.items():
         st.session_state[lever_key(name)] = spec.value
+        st.session_state.pop(start_key(name), None)
+        st.session_state.pop(ramp_key(name), None)
+
+
+def start_key(name: str) -> str:
+    """Return the session-state key of a lever's own start year (None: the policy year)."""
+    return f"start_{name}"
+
+
+def ramp_key(name: str) -> str:
+    """Return the session-state key of a lever's ramp [years] (0: at once)."""
+    return f"ramp_{name}"
+
+
+def lever_widgets(spec: app_logic.SliderSpec) -> tuple[str, str]:
+    """Prepare a lever's slider and number entry (shown units); return their widget keys.
+
+    The session keeps the model value under :func:`lever_key`; both widgets show
+    it times ``spec.scale`` (a rate as %), and :func:`store_lever` writes either
+    one back, so the two stay in step.
+    """
+    key = lever_key(spec.name)
+    shown = spec.shown(float(st.session_state.setdefault(key, spec.value)))
+    shown = min(max(shown, spec.shown(spec.low)), spec.shown(spec.high))
+    st.session_state["_" + key] = st.session_state["_" + key + "_n"] = shown
+    return "_" + key, "_" + key + "_n"
+
+
+def store_lever(widget: str, spec: app_logic.SliderSpec) -> None:
+    """Keep a lever widget's value in the model unit (an ``on_change`` callback)."""
+    value = st.session_state[widget]
+    if value is not None:
+        st.session_state[lever_key(spec.name)] = spec.stored(float(value))
+
+
+def lever_timing(names, policy_year: int) -> dict[str, tuple[int, int]]:
+    """Return the levers given their own start year or a ramp: name -> (start year, ramp years)."""
+    out = {}
+    for name in names:
+        start = st.session_state.get(start_key(name))
+        ramp = int(st.session_state.get(ramp_key(name)) or 0)
+        if start is not None or ramp:
+            out[name] = (int(policy_year if start is None else start), ramp)
+    return out
 
 
 def lever_values(base: Scenario, specs: dict[str, app_logic.SliderSpec]) -> dict[str, float]:
@@ -247,7 +328,8 @@ def scenarios() -> tuple[Scenario, Scenario]:
     """Return (preset scenario, scenario with the planner's lever values) of this rerun."""
     base = base_scenario()
     specs = app_logic.slider_specs(base, model())
-    return base, slider_scenario(base, lever_values(base, specs), policy_year(base))
+    values, year = lever_values(base, specs), policy_year(base)
+    return base, slider_scenario(base, values, year, lever_timing(specs, year))
 
 
 def saved() -> dict[str, Scenario]:

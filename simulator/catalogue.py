@@ -101,6 +101,11 @@ def variable_names_zh() -> dict[str, str]:
     return dict(_labels().get("variable_names_zh", {}))
 
 
+def documented_indicator_names() -> dict[str, tuple[str, str]]:
+    """Return (Chinese, English) names of documented figures the model does not report."""
+    return {k: (v[0], v[1]) for k, v in _labels().get("documented_indicator_names", {}).items()}
+
+
 def groups() -> dict[str, dict[str, str]]:
     """Policy-area groups with their Chinese and English labels."""
     return dict(_labels()["groups"])

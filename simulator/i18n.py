@@ -47,6 +47,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         " change their results. Set the policy year to {latest} or earlier.",
     ),
     "levers": ("政策杠杆", "Policy levers"),
+    "exact_value": ("精确值", "exact value"),
+    "lever_timing": ("各杠杆起始年与过渡期", "Start year and ramp per lever"),
+    "lever_timing_note": (
+        "起始年留空则随政策调整起始年;过渡期为从原值线性过渡到新值的年数(0 为当年生效)。",
+        "A blank start year follows the policy year; the ramp is the years over which the"
+        " lever moves linearly from its old value to the new one (0: at once).",
+    ),
+    "start_year": ("起始年", "start year"),
+    "follows_policy_year": ("随政策起始年", "policy year"),
+    "ramp_years": ("过渡期(年)", "Ramp (years)"),
     "reset": ("恢复预设值", "Reset to preset"),
     "preset_value": ("预设值", "preset"),
     "valid_range": ("有效范围", "valid range"),
@@ -235,6 +245,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile_low": ("90% 区间下限", "90% range, low"),
     "profile_high": ("90% 区间上限", "90% range, high"),
     "profile_reason": ("理由", "Reason"),
+    "profile_min": ("有效下限", "Valid min"),
+    "profile_max": ("有效上限", "Valid max"),
+    "profile_space": ("拟合尺度", "Fit scale"),
+    "profile_fitted": ("是否拟合", "Fitted"),
+    "profile_identified": ("数据可识别", "Identified by the data"),
+    "profile_prior_mean": ("先验均值", "Prior mean"),
+    "profile_prior_sd": ("先验标准差", "Prior sd"),
+    "profile_posterior_sd": ("后验标准差", "Posterior sd"),
+    "py_name": ("情景文件中的名称", "Name in scenario files"),
+    "reasons_in_english": (
+        "各参数取值的理由为校准文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "The reason for each parameter value (the profile's text) is in the table.",
+    ),
+    "comments_in_english": (
+        "各变量的来源注释为模型文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "Each variable's source comment (the model file's text) is on this page.",
+    ),
     "reports": ("校准报告", "Calibration report"),
     "report_missing": (
         "该地区尚无校准报告(calibration/reports/{region}/,由 python -m simulator calibrate 生成)。",
@@ -259,6 +286,68 @@ STRINGS: dict[str, tuple[str, str]] = {
     "current_scenario": ("当前情景", "Current scenario"),
     "saved_scenarios": ("已保存的情景", "Saved scenarios"),
     "none_saved": ("尚未保存情景。", "No saved scenarios yet."),
+    # the user's own figures and targets (Data page)
+    "own_data": ("我的数据与目标", "My figures and targets"),
+    "own_data_note": (
+        "补充最新公布的实际数据或修改目标:只在本次会话中有效,显示在各页图表与目标表中,"
+        "不会写入软件包的数据文件。数值使用指标的单位(亿元、家、%)。",
+        "Add a newly published figure or change a target: kept for this session only, shown"
+        " on every page's charts and scorecard, never written into the package's data files."
+        " Values are in the indicator's unit (亿元, 家, %).",
+    ),
+    "own_figure": ("实际数据", "Documented figure"),
+    "own_target": ("目标", "Target"),
+    "own_add": ("添加", "Add"),
+    "own_clear": ("清除我的数据与目标", "Clear my figures and targets"),
+    "own_data_error": ("输入有误:{error}", "Invalid input: {error}"),
+    "own_data_added": (
+        "已添加,各页图表与目标表已更新。", "Added: the charts and scorecards show it."
+    ),
+    # analysis page
+    "page_analysis": ("分析", "Analysis"),
+    "tornado": ("各杠杆对目标的影响(龙卷风图)", "Each lever's effect on a target (tornado)"),
+    "tornado_target": ("目标", "Target"),
+    "tornado_swing": ("杠杆变动幅度 ±%", "Lever swing ±%"),
+    "tornado_note": (
+        "每次只移动一个杠杆:从 {year} 年起取当前情景值的 (1 − {swing}%) 与 (1 + {swing}%)"
+        "(不超出有效范围);条形为目标指标的变化范围,竖线为当前情景。",
+        "One lever at a time, from {year}: the current scenario's value times (1 − {swing}%)"
+        " and (1 + {swing}%), inside the valid range; each bar spans the target indicator,"
+        " the rule marks the current scenario.",
+    ),
+    "lever": ("政策杠杆", "Lever"),
+    "tornado_low": ("杠杆低值", "Lever low"),
+    "tornado_high": ("杠杆高值", "Lever high"),
+    "tornado_effect": ("影响(高值 − 低值)", "Effect (high − low)"),
+    "analysis_link": ("分析:哪个杠杆最有效", "Analysis: which lever matters most"),
+    "goal_seek_link": ("目标反推:达成目标的最低成本组合", "Goal seeking: the cheapest mix"),
+    "sweep_results": ("参数扫描结果", "Sweep results"),
+    "sweep_note": (
+        "填写 python -m simulator sweep SPEC --out DIR 生成的文件夹路径,查看其汇总、"
+        "敏感性指数与 PRIM 区间(只读,不写入该文件夹)。",
+        "Give the folder written by python -m simulator sweep SPEC --out DIR to see its"
+        " summary, sensitivity indices and PRIM boxes (read only).",
+    ),
+    "sweep_folder": ("扫描结果文件夹", "Sweep folder"),
+    "sweep_error": ("无法读取扫描结果:{error}", "Cannot read the sweep: {error}"),
+    "sweep_summary": (
+        "扫描 **{name}**:{method} 设计,{runs} 次运行;变动:{varied}。",
+        "Sweep **{name}**: {method} design, {runs} runs; varied: {varied}.",
+    ),
+    "sweep_targets": ("各目标在扫描中的达成情况", "Targets over the sweep"),
+    "sweep_share": ("达成运行占比 %", "Runs meeting it %"),
+    "sweep_sensitivity": ("敏感性指数({method} 设计)", "Sensitivity indices ({method} design)"),
+    "sweep_no_indices": ("该扫描没有敏感性指数。", "This sweep has no sensitivity indices."),
+    "sweep_prim": ("PRIM 区间:目标最常达成的杠杆范围", "PRIM boxes: ranges where targets are met"),
+    "sweep_no_boxes": (
+        "没有需要限定范围的目标(在所有运行或无一运行中达成)。",
+        "No target needs a restricted range (met in every run or in none).",
+    ),
+    "prim_low": ("下限", "low"),
+    "prim_high": ("上限", "high"),
+    "prim_density": ("区间内达成率 %", "met in the box %"),
+    "prim_base_density": ("全部运行达成率 %", "met in all runs %"),
+    "prim_mass": ("区间内运行占比 %", "runs in the box %"),
 }
 
 

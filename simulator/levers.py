@@ -178,6 +178,37 @@ def step_path(
     return LeverPath("yearly", before=first, yearly={**yearly, int(year): float(value)})
 
 
+def ramp_path(
+    base: LeverPath | None, year: float, years: float, value: float, *, start_year: float,
+    default: float,
+) -> LeverPath:
+    """Return the path that moves from ``base`` to ``value`` linearly over ``years`` from ``year``.
+
+    ``years`` 0 is :func:`step_path`. Otherwise, where the base is unset,
+    constant, or constant from ``start_year`` until ``year``, this is a ``ramp``
+    from the base's value at ``year`` to ``value`` at ``year + years``; a base
+    that changes before ``year`` is kept as a ``yearly`` path, the ramp taken
+    at each whole year.
+
+    Examples
+    --------
+    >>> ramp_path(None, 2024, 2, 20.0, start_year=2017, default=5.0).to_dict()
+    {'type': 'ramp', 'start_year': 2024, 'end_year': 2026, 'from': 5.0, 'to': 20.0}
+    """
+    if years <= 0:
+        return step_path(base, year, value, start_year=start_year, default=default)
+    first = float(default) if base is None else float(base.values_on([start_year])[0])
+    if base is None or _constant_between(base, start_year, year, first):
+        return LeverPath("ramp", start_year=year, end_year=year + years,
+                         start_value=first, end_value=float(value))
+    step = step_path(base, year, value, start_year=start_year, default=default)
+    yearly = dict(step.yearly) if step.kind == "yearly" else {}
+    origin = float(base.values_on([year])[0])
+    for k in range(int(np.ceil(years)) + 1):  # whole years of the ramp, then the new value
+        yearly[int(year) + k] = origin + (float(value) - origin) * min(k / years, 1.0)
+    return LeverPath("yearly", before=step.before, yearly=yearly)
+
+
 def _constant_between(path: LeverPath, start: float, end: float, value: float) -> bool:
     """Tell whether ``path`` equals ``value`` all over [start, end).
 

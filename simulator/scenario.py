@@ -25,7 +25,7 @@ from simulator.errors import (
     did_you_mean,
     unknown_name,
 )
-from simulator.levers import LeverPath, parse_path, step_path
+from simulator.levers import LeverPath, parse_path, ramp_path
 from simulator.uncertainty import parse_uncertainty
 from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 
@@ -264,7 +264,8 @@ class Scenario:
         return default if path is None else float(path.values_on([year])[0])
 
     def with_levers(
-        self, values: dict[str, float], policy_year: int, model: LoadedModel | None = None
+        self, values: dict[str, float], policy_year: int, model: LoadedModel | None = None,
+        timing: dict[str, tuple[int, int]] | None = None,
     ) -> "Scenario":
         """Return the scenario with levers moved to new values from ``policy_year`` on.
 
@@ -279,6 +280,11 @@ class Scenario:
         policy_year : int
             First year of the new values [year].
         model : LoadedModel, optional
+        timing : dict of str to (int, int), optional
+            Per lever, (first year, years of the ramp to the new value): a
+            lever listed here starts in its own year instead of
+            ``policy_year``, and reaches its value linearly over the ramp
+            (0: at once; :func:`simulator.levers.ramp_path`).
 
         Returns
         -------
@@ -309,7 +315,13 @@ class Scenario:
                             rel_tol=1e-9, abs_tol=1e-12):
                 continue
             changed = True
-            path = step_path(self.levers.get(name), policy_year, float(value),
+            year, ramp = (timing or {}).get(name, (policy_year, 0))
+            if not self.start_year < year <= self.end_year or ramp < 0:
+                raise ScenarioError(
+                    f"lever {name!r}: start year {year} must be after {self.start_year} and not"
+                    f" after {self.end_year}, and its ramp ({ramp} years) not negative"
+                )
+            path = ramp_path(self.levers.get(name), year, ramp, float(value),
                              start_year=self.start_year, default=default)
             data.setdefault("levers", {})[name] = path.to_dict()
         if not changed:

@@ -56,12 +56,7 @@ def render() -> None:
 
     entries = catalogue.indicators(state.model())
     first = frames[picked[0]]
-    targets = app_logic.merge_targets(
-        [
-            app_logic.all_targets(candidates[name], state.documented(region)[1])
-            for name in picked
-        ]
-    )
+    targets = app_logic.merge_targets([state.targets(candidates[name]) for name in picked])
     target_years = sorted({t.year for t in targets if t.year in first.index})
     years_all = [int(y) for y in first.index]
     default_years = target_years or [y for y in (2025, 2030, 2035) if y in years_all]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import state, widgets
+from app import own_data, state, widgets
 from simulator import app_logic, catalogue
 from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
@@ -26,7 +26,10 @@ def _figures(region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _indicator_label(name: str, lang: str) -> str:
     """Return an indicator's label; names the model does not report stay as published."""
     entry = catalogue.indicators(state.model()).get(name)
-    return name if entry is None else app_logic.entry_label(entry, lang)
+    if entry is None:  # a figure the model does not report: its name from the catalogue
+        zh, en = catalogue.documented_indicator_names().get(name, (name, name))
+        return app_logic.pick(zh, en, lang)
+    return app_logic.entry_label(entry, lang)
 
 
 def _sources_table(frame: pd.DataFrame) -> None:
@@ -65,6 +68,12 @@ def _sources_table(frame: pd.DataFrame) -> None:
     )
 
 
+#: Columns of a fitted profile's table, each with its header ``profile_<column>``.
+PROFILE_COLUMNS = ("parameter", "value", "status", "source", "low", "high", "reason", "min",
+                   "max", "space", "fitted", "identified", "prior_mean", "prior_sd",
+                   "posterior_sd")
+
+
 def _profile(region: str) -> None:
     st.subheader(tr("profile"))
     profiles = app_logic.optional_module("simulator.data.profile")
@@ -76,18 +85,22 @@ def _profile(region: str) -> None:
     except (FileNotFoundError, ValueError, TypeError, KeyError) as error:
         widgets.error_box("run_error", error)
         return
+    lang = state.lang()
     rows = [
-        {"parameter": name, **entry}
+        {"parameter": terms.parameter_label(name, lang), **entry}
         for name, entry in profile.to_dict().get("parameters", {}).items()
     ]
-    headers = {
-        key: tr(f"profile_{key}")
-        for key in ("parameter", "value", "status", "source", "low", "high", "reason")
-    }
+    headers = {key: tr(f"profile_{key}") for key in PROFILE_COLUMNS}
     table = pd.DataFrame(rows)
+    for column in ("status", "space", "fitted", "identified"):  # words, not codes
+        if column in table:
+            table[column] = [terms.kind_label(k, lang) if isinstance(k, str) else
+                             (tr("yes" if k else "no") if isinstance(k, bool) else k)
+                             for k in table[column]]
     table = table.astype(object).where(table.notna(), "—").astype(str)  # "—", not "None"
-    if "status" in table:
-        table["status"] = [terms.kind_label(k, state.lang()) for k in table["status"]]
+    if lang == "zh" and "reason" in table:  # the profiles' reasons are English text
+        table = table.drop(columns=["reason"])
+        st.caption(tr("reasons_in_english"))
     st.dataframe(table.rename(columns=headers), hide_index=True)
 
 
@@ -125,6 +138,7 @@ def render() -> None:
         st.subheader(tr("holdout"))
         _sources_table(holdout)
 
+    own_data.draw(region)
     _profile(region)
     _report(region)
 

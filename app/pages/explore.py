@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -38,28 +40,44 @@ def _levers(base, specs) -> None:
         for group, entries in app_logic.levers_by_group(state.model()).items():
             with st.expander(app_logic.group_label(group, lang), expanded=True):
                 for entry in entries:
-                    spec = specs[entry.name]
-                    low = "−∞" if entry.min is None else f"{entry.min:g}"
-                    high = "∞" if entry.max is None else f"{entry.max:g}"
-                    valid = f"{low}–{high}"
-                    help_text = (
-                        f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}: {valid} "
-                        f"[{terms.unit_label(entry.unit, lang)}] · {tr('preset_value')}:"
-                        f" {spec.value:g}"
-                    )
-                    key = state.lever_key(entry.name)
-                    st.slider(
-                        f"{app_logic.entry_label(entry, lang)}"
-                        f" [{terms.unit_label(entry.unit, lang)}]",
-                        min_value=spec.low,
-                        max_value=spec.high,
-                        step=spec.step,
-                        help=help_text,
-                        key=state.kept(key, spec.value),
-                        on_change=state.store,
-                        args=(key,),
-                    )
+                    _lever(entry, specs[entry.name], lang)
+        _timing(base, specs, lang)
         st.button(tr("reset"), on_click=state.reset_levers, args=(specs,), key="_reset")
+
+
+def _lever(entry, spec, lang) -> None:
+    """Draw a lever's slider over its whole valid range and a number entry kept in step."""
+    unit = terms.lever_unit(entry, lang)
+    help_text = (
+        f"{app_logic.entry_help(entry, lang)}  \n{tr('valid_range')}:"
+        f" {terms.range_label(entry, lang)} · {tr('preset_value')}:"
+        f" {app_logic.fmt_number(spec.shown(spec.value))} {unit}"
+    )
+    slider_key, number_key = state.lever_widgets(spec)
+    bounds = spec.bounds()
+    label = f"{app_logic.entry_label(entry, lang)} [{unit}]"
+    st.slider(label, **bounds, help=help_text, key=slider_key,
+              on_change=state.store_lever, args=(slider_key, spec))
+    st.number_input(f"{label} · {tr('exact_value')}", **bounds,
+                    key=number_key,
+                    label_visibility="collapsed", on_change=state.store_lever,
+                    args=(number_key, spec))
+
+
+def _timing(base, specs, lang) -> None:
+    """Draw per lever its own start year (blank: the policy year) and its ramp [years]."""
+    with st.expander(tr("lever_timing"), expanded=False):
+        st.caption(tr("lever_timing_note"))
+        for entry in catalogue.levers(state.model()).values():
+            left, right = st.columns(2)
+            key = state.kept(state.start_key(entry.name), None)
+            left.number_input(f"{app_logic.entry_label(entry, lang)} · {tr('start_year')}",
+                              min_value=base.start_year + 1, max_value=base.end_year, step=1,
+                              value=None, placeholder=tr("follows_policy_year"), key=key,
+                              on_change=state.store, args=(state.start_key(entry.name),))
+            key = state.kept(state.ramp_key(entry.name), 0)
+            right.number_input(tr("ramp_years"), min_value=0, max_value=20, step=1, key=key,
+                               on_change=state.store, args=(state.ramp_key(entry.name),))
 
 
 def render() -> None:
@@ -73,24 +91,27 @@ def render() -> None:
         values = state.lever_values(base, specs)  # resets the sliders when the preset changed
         year = state.policy_year(base)
         _levers(base, specs)
-        scenario = state.slider_scenario(base, values, year)
+        timing = state.lever_timing(specs, year)
+        scenario = state.slider_scenario(base, values, year, timing)
         frame, _units = state.run(scenario)
         base_frame, _ = state.run(base)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
-    observed, documented_targets = state.documented(scenario.region)
+    observed, _ = state.documented(scenario.region)
     # the sliders move levers, never targets: the preset's targets are the slider scenario's
-    targets = app_logic.all_targets(base, documented_targets)
+    targets = state.targets(base)  # with the user's target edits
     target_points = app_logic.targets_frame(targets)
     open_targets, past_targets = planning.split_targets(
         targets, state.last_data_year(scenario.region)
     )
-    missed = planning.targets_before_policy(open_targets, year)
+    # the latest start of a lever with its own start year counts too
+    latest_start = max([year, *(start for start, _ in timing.values())])
+    missed = planning.targets_before_policy(open_targets, latest_start)
     if missed:
         years = sorted({t.year for t in missed})
-        st.warning(tr("policy_after_targets", year=year, years=", ".join(map(str, years)),
+        st.warning(tr("policy_after_targets", year=latest_start, years=", ".join(map(str, years)),
                       latest=years[0]))
     accuracy = st.empty()  # filled last: the check costs a run at half the time step
 
@@ -135,6 +156,10 @@ def render() -> None:
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
     _scorecard(frame, open_targets, latest, any_targets=bool(targets))
+    links = st.columns(2)  # which lever matters most; the cheapest mix (once its page exists)
+    links[0].page_link("app/pages/analysis.py", label=tr("analysis_link"))
+    if Path(__file__).with_name("goal_seek.py").is_file():
+        links[1].page_link("app/pages/goal_seek.py", label=tr("goal_seek_link"))
     if past_targets:
         with st.expander(tr("past_targets"), expanded=False):
             widgets.past_targets(past_targets, scenario.region)

@@ -94,11 +94,15 @@ def render() -> None:
     table.insert(0, "name", [terms.variable_label(v, lang) for v in table["variable"]])
     table["kind"] = [terms.kind_label(k, lang) for k in table["kind"]]
     table["unit"] = [terms.unit_label(u, lang) for u in table["unit"]]
+    if lang == "zh":  # code names and the model file's English comments: the English page
+        table = table.drop(columns=["py_name", "comment"])
+        st.caption(tr("comments_in_english"))
     st.dataframe(
         table.rename(
             columns={
                 "name": tr("variables"),
                 "variable": tr("vensim_name"),
+                "py_name": tr("py_name"),
                 "kind": tr("kind"),
                 "unit": tr("unit"),
                 "equation": tr("equation"),

@@ -66,8 +66,8 @@ def render() -> None:
     else:
         st.caption(tr("draws_source", source=terms.draws_source(notes[0], lang)))
     st.caption(tr("band_note"))
-    observed, documented_targets = state.documented(scenario.region)
-    targets = app_logic.all_targets(scenario, documented_targets)
+    observed, _ = state.documented(scenario.region)
+    targets = state.targets(scenario)  # with the user's target edits
     open_targets, past = planning.split_targets(targets, state.last_data_year(scenario.region))
 
     chart_columns = st.columns(2)

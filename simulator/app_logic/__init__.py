@@ -24,6 +24,8 @@ from simulator.app_logic.scenarios import (  # noqa: F401
     entry_label,
     fmt_number,
     group_label,
+    is_count,
+    is_rate,
     levers_by_group,
     load_preset,
     nice_step,

@@ -24,10 +24,13 @@ PRESETS = ("baseline", "plan")
 #: Region names: lowercase pinyin -> (Chinese, English).
 REGION_NAMES = {name: (n["zh"], n["en"]) for name, n in catalogue.regions().items()}
 
-#: A slider reaches this many times the preset value (if the valid range allows).
+#: The slider's step is fine enough for this many times the preset value (the
+#: range itself is the lever's whole valid range, from the catalogue).
 SLIDER_SPAN = 4.0
-#: Steps per slider, roughly (the step is rounded to 1, 2 or 5 times a power of ten).
+#: Steps over that span, roughly (the step is rounded to 1, 2 or 5 times a power of ten).
 SLIDER_STEPS = 100
+#: Units of levers counted in whole numbers (firms, people, institutions), per year or not.
+COUNT_UNITS = ("家", "人", "项", "个")
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 
@@ -105,13 +108,34 @@ def optional_module(name: str):
 # ----------------------------------------------------------------- sliders
 @dataclass(frozen=True)
 class SliderSpec:
-    """Range, step and start value of one lever slider [lever unit]."""
+    """Range, step and start value of one lever slider, in the lever's model unit.
+
+    ``scale`` turns a model value into the value shown (100 for a rate shown as
+    %); the session keeps model values and the widgets show ``scale`` times them.
+    ``integer`` marks a count (whole steps).
+    """
 
     name: str
     low: float
     high: float
     step: float
     value: float
+    scale: float = 1.0
+    integer: bool = False
+
+    def shown(self, value: float) -> float | int:
+        """Return a model value as the widget shows it (a rate as %, a count as an int)."""
+        shown = float(f"{value * self.scale:.12g}")
+        return int(round(shown)) if self.integer else shown
+
+    def bounds(self) -> dict[str, float | int]:
+        """Return the widgets' ``min_value``, ``max_value`` and ``step`` in shown units."""
+        return {"min_value": self.shown(self.low), "max_value": self.shown(self.high),
+                "step": self.shown(self.step)}
+
+    def stored(self, shown: float) -> float:
+        """Return a widget's value in the model unit (inverse of :meth:`shown`)."""
+        return float(f"{shown / self.scale:.12g}")
 
 
 def nice_step(width: float, steps: int = SLIDER_STEPS) -> float:
@@ -134,8 +158,18 @@ def nice_step(width: float, steps: int = SLIDER_STEPS) -> float:
     return float(f"{10 * power:.12g}")  # pragma: no cover - the loop always returns
 
 
+def is_rate(entry: CatalogueEntry) -> bool:
+    """Whether a lever is a rate (a dimensionless share, shown as %)."""
+    return entry.unit == "Dmnl"
+
+
+def is_count(entry: CatalogueEntry) -> bool:
+    """Whether a lever counts whole things (家, 人, per year or not)."""
+    return entry.unit.split("/")[0] in COUNT_UNITS
+
+
 def slider_spec(entry: CatalogueEntry, preset: float, span: float = SLIDER_SPAN) -> SliderSpec:
-    """Slider range of a lever: its valid range clipped to ``0 .. span × preset``.
+    """Slider of a lever: its whole valid range, a step fine enough near the preset.
 
     Parameters
     ----------
@@ -144,30 +178,35 @@ def slider_spec(entry: CatalogueEntry, preset: float, span: float = SLIDER_SPAN)
     preset : float
         The preset scenario's value of the lever [lever unit].
     span : float, default :data:`SLIDER_SPAN`
-        Upper end as a multiple of the preset value. Where the preset value
-        is 0, the model default is used instead, and where that is 0 too the
-        valid maximum (or 1 when the range is open).
+        The step gives about :data:`SLIDER_STEPS` steps from the low end to
+        ``span`` times the preset value (the model default where the preset is
+        0, the valid maximum where both are). An open upper end stops at that
+        span (a number entry beside the slider is not bounded by it).
 
     Returns
     -------
     SliderSpec
-        Always contains ``preset``; never leaves the valid range.
+        Always contains ``preset``; never leaves the valid range. Counts step
+        by whole numbers; rates carry ``scale`` 100 (shown as %).
     """
     valid_low = 0.0 if entry.min is None else entry.min
     valid_high = math.inf if entry.max is None else entry.max
     low = max(valid_low, 0.0) if preset >= 0 else valid_low
     reference = next((v for v in (preset, entry.default) if v is not None and v > 0), None)
-    high = (
-        min(valid_high, span * reference)
-        if reference
-        else min(valid_high, 1.0 if math.isinf(valid_high) else valid_high)
-    )
+    near = span * reference if reference else (1.0 if math.isinf(valid_high) else valid_high)
+    near = max(min(near, valid_high), preset)
+    if near <= low:
+        near = low + 1.0 if math.isinf(valid_high) else valid_high
+    step = nice_step(near - low)
+    # a count steps by whole numbers, unless the preset itself holds a fraction
+    integer = is_count(entry) and all(float(v).is_integer() for v in (low, preset))
+    if integer:
+        step = max(1.0, step)
+    high = valid_high if math.isfinite(valid_high) else (
+        math.ceil((near - low) / step - 1e-9) * step + low)
     high = max(high, preset)
-    if high <= low:
-        high = low + 1.0 if math.isinf(valid_high) else valid_high
-    step = nice_step(high - low)
-    high = min(valid_high, math.ceil((high - low) / step - 1e-9) * step + low)
-    return SliderSpec(entry.name, float(low), float(high), step, float(preset))
+    return SliderSpec(entry.name, float(low), float(high), step, float(preset),
+                      scale=100.0 if is_rate(entry) else 1.0, integer=integer)
 
 
 def slider_specs(scenario: Scenario, model: LoadedModel | None = None) -> dict[str, SliderSpec]:

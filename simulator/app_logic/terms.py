@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from simulator import catalogue
+from simulator.app_logic.scenarios import fmt_number, is_rate
 
 #: Target bounds (``shared/data/README.md``): key -> (Chinese, English).
 BOUNDS = {
@@ -29,6 +30,8 @@ KINDS = {
     "documented": ("有据", "documented"),
     "fitted": ("拟合", "fitted"),
     "assumed": ("假设", "assumed"),
+    "log": ("对数", "log"),
+    "linear": ("线性", "linear"),
 }
 #: Columns of :func:`simulator.fit_stats.fit_table`.
 FIT_HEADERS = {
@@ -86,6 +89,23 @@ def variable_label(vensim_name: str, lang: str) -> str:
     return catalogue.variable_names_zh().get(vensim_name, vensim_name)
 
 
+def parameter_label(name: str, lang: str) -> str:
+    """Return a model parameter's (or lever's) name in ``lang`` from its Python name.
+
+    Examples
+    --------
+    >>> parameter_label("initial_high_tech_enterprises", "zh")
+    '初始高新技术企业'
+    """
+    entries = {**catalogue.parameters(), **catalogue.levers()}
+    entry = entries.get(name)
+    if entry is None:
+        return name
+    if lang == "zh" and name in catalogue.levers():
+        return entry.label_zh
+    return variable_label(entry.vensim_name, lang)
+
+
 #: Where an ensemble's parameter draws come from (``Ensemble.source``, joined by ``+``).
 DRAW_SOURCES = {
     "profile": ("校准参数文件", "calibration profile"),
@@ -104,3 +124,24 @@ def draws_source(source: str, lang: str) -> str:
     """
     return " + ".join(_pick(DRAW_SOURCES[p], lang) if p in DRAW_SOURCES else p
                       for p in source.split("+"))
+
+
+def lever_unit(entry, lang: str) -> str:
+    """Return the unit a lever's widgets show: % for a rate, else its unit in words.
+
+    Examples
+    --------
+    >>> from simulator.catalogue import levers
+    >>> rate, loans = levers()["post_subsidy_rate"], levers()["new_sci_tech_loans"]
+    >>> lever_unit(rate, "zh"), lever_unit(loans, "zh")
+    ('%', '亿元/年')
+    """
+    return "%" if is_rate(entry) else unit_label(entry.unit, lang)
+
+
+def range_label(entry, lang: str) -> str:
+    """Return a lever's valid range in the widgets' unit (``"0–20 %"``, ``"1–5,000 家"``)."""
+    scale = 100.0 if is_rate(entry) else 1.0
+    low = "−∞" if entry.min is None else fmt_number(entry.min * scale)
+    high = "∞" if entry.max is None else fmt_number(entry.max * scale)
+    return f"{low}–{high} {lever_unit(entry, lang)}"

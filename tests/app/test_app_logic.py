@@ -15,12 +15,12 @@ from simulator.errors import ScenarioError
 from simulator.scenario import Scenario, Target, load_scenario
 
 
-def _entry(default=10.0, low=0.0, high=1000.0) -> CatalogueEntry:
+def _entry(default=10.0, low=0.0, high=1000.0, unit="家") -> CatalogueEntry:
     return CatalogueEntry(
         name="x",
         vensim_name="X",
-        unit="家",
-        vensim_unit="家",
+        unit=unit,
+        vensim_unit=unit,
         default=default,
         min=low,
         max=high,
@@ -50,10 +50,10 @@ def test_doctests_of_the_app_modules():
     """Doctests of the app modules."""
     import doctest
 
-    from simulator import i18n
-    from simulator.app_logic import scenarios, structure, tables
+    from simulator import i18n, levers
+    from simulator.app_logic import scenarios, structure, tables, terms
 
-    for module in (scenarios, tables, structure, i18n):
+    for module in (scenarios, tables, structure, terms, i18n, levers):
         assert doctest.testmod(module).failed == 0
 
 
@@ -63,21 +63,22 @@ def test_nice_step_rejects_zero_width():
         app_logic.nice_step(0.0)
 
 
-def test_slider_spans_zero_to_four_times_the_preset():
-    """Slider spans zero to four times the preset."""
+def test_slider_spans_the_whole_valid_range_not_four_times_the_preset():
+    """Issue #20.9: the slider stopped at 4x the preset; the model allows more."""
     spec = app_logic.slider_spec(_entry(), preset=50.0)
-    assert (spec.low, spec.high, spec.value) == (0.0, 200.0, 50.0)
+    assert (spec.low, spec.high, spec.value) == (0.0, 1000.0, 50.0)
+    assert spec.step == 2.0, "the step stays fine near the preset (about 100 to 4x it)"
 
 
-def test_slider_is_clipped_to_the_valid_range():
-    """Slider is clipped to the valid range."""
+def test_slider_keeps_the_valid_low_end():
     spec = app_logic.slider_spec(_entry(low=1.0, high=120.0), preset=50.0)
     assert spec.low == 1.0 and spec.high == 120.0
 
 
-def test_slider_with_zero_preset_uses_the_model_default_then_the_valid_maximum():
-    """Slider with zero preset uses the model default then the valid maximum."""
-    assert app_logic.slider_spec(_entry(default=3.0), preset=0.0).high == pytest.approx(12.0)
+def test_an_open_range_stops_at_the_span_with_the_model_default_when_the_preset_is_zero():
+    assert app_logic.slider_spec(_entry(default=3.0, high=None), preset=0.0).high == pytest.approx(
+        12.0
+    )
     assert app_logic.slider_spec(_entry(default=0.0, high=0.2), preset=0.0).high == pytest.approx(
         0.2
     )
@@ -89,9 +90,31 @@ def test_slider_with_zero_preset_uses_the_model_default_then_the_valid_maximum()
 @pytest.mark.parametrize("preset", [0.0, 0.013, 1.0, 7.3, 600.0, 999.0, 1000.0])
 def test_slider_always_contains_the_preset_and_stays_valid(preset):
     """Slider always contains the preset and stays valid."""
-    spec = app_logic.slider_spec(_entry(), preset=preset)
-    assert 0.0 <= spec.low <= preset <= spec.high <= 1000.0
-    assert spec.step > 0 and (spec.high - spec.low) / spec.step <= 2 * app_logic.SLIDER_STEPS
+    spec = app_logic.slider_spec(_entry(unit="亿元/Year"), preset=preset)
+    assert 0.0 <= spec.low <= preset <= spec.high == 1000.0
+    assert spec.step > 0 and not spec.integer and spec.scale == 1.0
+
+
+def test_count_levers_step_by_whole_numbers_and_rates_show_as_percent():
+    """Issue #20.9: 0.5 institutions, and rates shown as Dmnl."""
+    levers = catalogue.levers()
+    suining = load_scenario(SCENARIOS_DIR / "suining-plan.yaml")
+    specs = app_logic.slider_specs(suining)
+    for name in ("tech_transfer_institutions", "talent_programme_intake", "incubator_capacity",
+                 "innovation_platform_construction"):
+        spec = specs[name]
+        assert spec.integer and spec.step >= 1 and spec.step == int(spec.step), spec
+        assert all(isinstance(v, int) for v in spec.bounds().values())
+    post = specs["post_subsidy_rate"]
+    assert (post.low, post.high) == (levers["post_subsidy_rate"].min, 0.2), "the model's 0.2"
+    assert post.bounds()["max_value"] == 20.0 and post.shown(post.value) == 2.0
+    assert post.stored(5.0) == 0.05 and post.stored(post.shown(0.013)) == 0.013
+    assert not specs["new_sci_tech_loans"].integer
+
+
+def test_a_fractional_count_in_the_preset_keeps_a_fractional_step():
+    spec = app_logic.slider_spec(_entry(), preset=2.5)
+    assert not spec.integer and spec.shown(spec.value) == 2.5
 
 
 def test_slider_specs_start_at_the_preset_value_in_the_end_year(ningxia):
@@ -101,7 +124,7 @@ def test_slider_specs_start_at_the_preset_value_in_the_end_year(ningxia):
     # the preset steps the super deduction from 0.75 to 1.0 in 2023: the slider shows 1.0
     assert specs["super_deduction_rate"].value == 1.0
     assert specs["incubator_capacity"].value == 600.0
-    assert specs["incubator_capacity"].high == pytest.approx(2400.0)
+    assert specs["incubator_capacity"].high == catalogue.levers()["incubator_capacity"].max
 
 
 def test_levers_by_group_covers_every_lever_once():
@@ -395,3 +418,26 @@ def test_validation_table_speaks_the_chosen_language():
     assert en["detail"].tolist() == summary["detail"].tolist()
     with pytest.raises(ValueError, match="lang must be 'zh' or 'en', got 'fr'"):
         app_logic.validation_table(summary, "fr")
+
+
+def test_a_lever_with_its_own_start_year_and_ramp(ningxia):
+    """Issue #20 (time): per-lever start year and ramp, beside the page's policy year."""
+    scenario = ningxia.with_levers({"incubator_capacity": 900.0, "new_sci_tech_loans": 9.0},
+                                   2026, timing={"incubator_capacity": (2024, 4)})
+    ramp = scenario.levers["incubator_capacity"]
+    assert ramp.values_on(np.array([2023.0, 2024.0, 2026.0, 2028.0, 2030.0])).tolist() == [
+        600.0, 600.0, 750.0, 900.0, 900.0]
+    step = scenario.levers["new_sci_tech_loans"]
+    assert step.kind == "step" and step.year == 2026, "a lever without timing takes the policy year"
+    with pytest.raises(ScenarioError, match="start year 2040"):
+        ningxia.with_levers({"incubator_capacity": 900.0}, 2026,
+                            timing={"incubator_capacity": (2040, 0)})
+
+
+def test_a_ramp_on_a_changing_base_keeps_the_base_before_it():
+    from simulator.levers import LeverPath, ramp_path
+
+    base = LeverPath("step", year=2022, before=3.0, after=30.0)
+    path = ramp_path(base, 2025, 2, 40.0, start_year=2018, default=0.0)
+    assert path.values_on(np.array([2020.0, 2023.0, 2025.0, 2026.0, 2027.0, 2030.0])).tolist() == [
+        3.0, 30.0, 30.0, 35.0, 40.0, 40.0]

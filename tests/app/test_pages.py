@@ -14,7 +14,8 @@ from simulator import catalogue
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-PAGES = ["explore", "compare", "uncertainty", "model_structure", "data_sources", "share"]
+PAGES = ["explore", "compare", "uncertainty", "analysis", "model_structure", "data_sources",
+         "share"]
 #: Seconds a script run may take: the first run translates the model into the test cache.
 TIMEOUT = 120
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -151,22 +154,35 @@ ENGLISH_IDENTIFIERS = ("equal", "at_least", "at_most", "Dmnl", "/Year", "Statefu
                        "mape", "rmspe", "theil_u", "outcome", "profile+stated", "None")
 
 
+SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])")
+
+
+def _without_paths(text: str) -> str:
+    """Drop file paths, addresses and commands (names a user types stay as they are)."""
+    return re.sub(r"\S*[/\\]\S*|python -m simulator[^\n。]*", " ", text)
+
+
 def _visible_text(at: AppTest) -> list[str]:
     """Labels, values, captions and table cells and headers of the page."""
     out = [str(e.value) for kind in ("title", "subheader", "caption", "markdown", "info",
-                                     "warning") for e in getattr(at, kind)
+                                     "warning", "error", "success") for e in getattr(at, kind)
            if not str(e.value).startswith("# Fit report")]  # the bilingual fit.md document
-    out += [w.label for kind in ("slider", "selectbox", "radio", "metric", "expander")
+    out += [w.label for kind in ("slider", "selectbox", "radio", "metric", "expander",
+                                 "number_input", "text_input", "button", "multiselect",
+                                 "select_slider", "checkbox", "toggle", "tabs")
             for w in getattr(at, kind)]
+    out += [w.help for kind in ("slider", "number_input") for w in getattr(at, kind) if w.help]
     for frame in at.dataframe:
         table = frame.value
         out += [str(c) for c in table.columns]
-        out += [str(v) for column in table.columns if table[column].dtype == object
+        out += [str(v) for column in table.columns
+                if table[column].dtype == object or pd.api.types.is_string_dtype(table[column])
                 for v in table[column]]
     return out
 
 
-@pytest.mark.parametrize("page", ["explore", "uncertainty", "model_structure", "data_sources"])
+@pytest.mark.parametrize("page", ["explore", "compare", "uncertainty", "analysis",
+                                  "model_structure", "data_sources", "share"])
 def test_the_zh_pages_show_no_english_identifiers(page):
     at = _suining_plan(_app())
     if page != "explore":
@@ -175,4 +191,46 @@ def test_the_zh_pages_show_no_english_identifiers(page):
     found = {(word, text[:80]) for text in _visible_text(at) for word in ENGLISH_IDENTIFIERS
              if word in text.split() or (word.startswith("/") and word in text)
              or word in text.replace("[", " ").replace("]", " ").split()}
+    # any code name (snake_case: a lever, an indicator, a column) left in the text
+    found |= {(m.group(0), text[:80]) for text in _visible_text(at)
+              for m in SNAKE_CASE.finditer(_without_paths(text))}
     assert not found, sorted(found)[:20]
+
+
+def test_sliders_cover_the_catalogue_range_with_a_number_entry_kept_in_step():
+    """Issue #20.9: sliders stopped at 4x the preset, had no number entry, showed Dmnl."""
+    from simulator import catalogue
+
+    at = _suining_plan(_app())
+    post = at.slider(key="_lever_post_subsidy_rate")
+    assert post.max == 100 * catalogue.levers()["post_subsidy_rate"].max == 20.0
+    assert "[%]" in post.label and post.value == 2.0, "a rate is shown as %"
+    number = at.number_input(key="_lever_post_subsidy_rate_n")
+    assert number.value == 2.0
+    number.set_value(12.5).run()
+    assert not at.exception, at.exception
+    assert at.slider(key="_lever_post_subsidy_rate").value == 12.5, "the slider follows"
+    assert at.session_state["lever_post_subsidy_rate"] == 0.125, "kept in the model's unit"
+    at.slider(key="_lever_post_subsidy_rate").set_value(7.0).run()
+    assert at.number_input(key="_lever_post_subsidy_rate_n").value == 7.0, "the entry follows"
+    institutions = at.slider(key="_lever_tech_transfer_institutions")
+    assert institutions.step == 1 and isinstance(institutions.value, int), "whole institutions"
+    assert institutions.max == catalogue.levers()["tech_transfer_institutions"].max
+
+
+def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_counts():
+    at = _suining_plan(_app())
+    before = _simulated(at, "高新技术企业", 2025)
+    slider = at.slider(key="_lever_incubator_capacity")
+    slider.set_value(slider.value * 3).run()
+    at_once = _simulated(at, "高新技术企业", 2025)
+    at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
+    assert not at.exception, at.exception
+    ramped = _simulated(at, "高新技术企业", 2025)
+    assert before < ramped < at_once, "a ramp reaches the new capacity later"
+    at.number_input(key="_start_incubator_capacity").set_value(2027).run()
+    assert _simulated(at, "高新技术企业", 2025) == before, "a lever starting in 2027 misses 2025"
+    assert [w for w in at.warning if "2027" in w.value and "2025" in w.value]
+    at.button(key="_reset").click().run()
+    assert at.number_input(key="_start_incubator_capacity").value is None
+    assert at.number_input(key="_ramp_incubator_capacity").value == 0
