@@ -34,6 +34,9 @@ from simulator.results import data_version, package_versions
 from simulator.sweep.design import design_sha256, make_design
 from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
 
+#: Most local worker processes a sweep starts (each loads the model: about 250 MB).
+MAX_WORKERS = 256
+
 
 def run_chunk(overrides: list[dict], base: dict, indicators: list[str], engine: str):
     """Run one chunk of a sweep (executed in a worker).
@@ -185,6 +188,9 @@ def run_sweep(
     ):
         if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
             raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
+    for what, value in (("workers", workers), ("dask-local workers", dask_local)):
+        if value is not None and value > MAX_WORKERS:  # each is a process of ~250 MB
+            raise ValueError(f"{what} must be at most {MAX_WORKERS} processes, got {value}")
     if scheduler and dask_local:
         raise ValueError(
             "give either a Dask scheduler address or a local Dask cluster size, not both"
