@@ -472,8 +472,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_warnings(caught: list) -> None:
-    """Print the warnings of a successful command as one line (issue #22), each once."""
-    texts = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    """Print the warnings of a successful command as one line (issue #22), each once.
+
+    Deprecation warnings are dropped: they speak to developers of a library (PySD's
+    import of chardet.universaldetector), not to the user of this command.
+    """
+    texts = list(dict.fromkeys(
+        " ".join(str(w.message).split()) for w in caught
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+    ))
     if texts:
         line = " | ".join(texts)
         print(f"warning: {line if len(line) <= 1000 else line[:997] + '...'}", file=sys.stderr)

@@ -361,3 +361,22 @@ def test_calibrate_without_the_calibration_package_says_what_is_missing(monkeypa
     assert main(["calibrate", "yibin", "--all"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the calibrate command needs the calibration package"), err
+
+
+def test_warnings_of_a_command_are_one_line_without_library_deprecations(capsys):
+    """PySD's warnings (and chardet's deprecation line) end as at most one line (#22)."""
+    import argparse
+    import warnings
+
+    from simulator.cli import run_command
+
+    def command(args):
+        warnings.warn("chardet.universaldetector is deprecated", DeprecationWarning)
+        warnings.warn("PySD: first thing", UserWarning)
+        warnings.warn("PySD:   first\n thing", UserWarning)  # the same, differently spaced
+        warnings.warn("PySD: second thing", UserWarning)
+        return 0
+
+    assert run_command(argparse.Namespace(func=command)) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["warning: PySD: first thing | PySD: second thing"]
