@@ -506,6 +506,10 @@ def run_command(args: argparse.Namespace) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError as error:  # an input the bounds let through but this machine cannot hold
+        print(f"error: out of memory ({error or 'MemoryError'}); try a smaller design, ensemble"
+              " or horizon", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 if __name__ == "__main__":
     sys.exit(main())

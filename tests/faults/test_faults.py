@@ -228,3 +228,36 @@ def test_a_sweep_on_a_full_disk_is_one_line_and_leaves_no_temp_file(full_disk, s
     assert "No space left" in line or "too large" in line, line
     if out.exists():
         _assert_no_temp_files(out)
+
+
+# --- a 10^7-run sweep in bounded memory ----------------------------------------------------
+
+def test_a_ten_million_run_sweep_starts_under_a_3_gib_cap(tmp_path):
+    """The design of 10^7 runs is written and chunks run under RLIMIT_AS = 3 GiB.
+
+    Building every run's overrides before the first chunk took 6.7 GiB (VmHWM); the
+    tasks are now built chunk by chunk, and the pool keeps a window of them in flight.
+    """
+    spec = {**SPEC, "name": "ten-million",
+            "design": {"method": "monte_carlo", "n": 10_000_000, "seed": 3}, "chunk_size": 1000}
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    out = tmp_path / "out"
+    cap = 3 << 30  # address space: 2.1 GiB at its peak (VmPeak), of which 0.67 GiB resident
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    argv = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out),
+            "--workers", "1", "--engine", "batch"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+    deadline = time.monotonic() + 600
+    while len(list((out / "chunks").glob("chunk-*.parquet"))) < 3:
+        if proc.poll() is not None:
+            pytest.fail(f"the sweep stopped: {proc.communicate()[1][-500:]}")
+        assert time.monotonic() < deadline, "no 3 chunks after 600 s"
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert (out / "design.parquet").is_file() and (out / MANIFEST).is_file()
