@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: app test test-thorough bench lint conformance clean
+.PHONY: app test test-thorough faults bench lint conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP_TEST)
 
 test-thorough: $(STAMP_TEST)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q
+
+# Injected faults (#22): kill -9 of sweeps then --resume, concurrent resumes, orphan workers,
+# a full disk (a 2 MiB tmpfs when run as root, else RLIMIT_FSIZE). A few minutes; not in make test.
+faults: $(STAMP_TEST)
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q -m faults tests/faults
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

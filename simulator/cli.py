@@ -236,14 +236,28 @@ def _cmd_catalogue(kind: str):
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from simulator.engine.model import load_model
+    from simulator.engine.model_faults import structural_problem
     from simulator.engine.units import check_units
 
-    load_model(args.model)  # parse errors and undefined references first, one line (#22)
+    # parse errors, undefined references, unknown functions and circular definitions
+    # first, one line each (#22)
+    problem = structural_problem(load_model(args.model).pysd_model)
+    if problem:
+        raise ValueError(f"model file '{args.model}': {problem}")
     issues = check_units(args.model)
     for issue in issues:
         print(issue.message)
     print(f"{len(issues)} unit inconsistenc{'y' if len(issues) == 1 else 'ies'} in {args.model}")
     return 1 if issues else 0
+
+
+def _cmd_observations(args: argparse.Namespace) -> int:
+    from simulator.data.observations import load_holdout, load_observations
+
+    frame = (load_holdout if args.holdout else load_observations)(args.file)
+    print(f"{args.file}: {len(frame)} valid rows, {frame['region'].nunique()} regions,"
+          f" {frame['indicator'].nunique()} indicators")
+    return 0
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
@@ -432,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("model", help="Vensim .mdl file")
     check.set_defaults(func=_cmd_check)
 
+    obs = sub.add_parser("observations", help="check an observations CSV (the columns of"
+                         " simulator/data/observations.csv); a bad row is one line naming its line")
+    obs.add_argument("file", help="CSV file")
+    obs.add_argument("--holdout", action="store_true", help="check it as a hold-out file")
+    obs.set_defaults(func=_cmd_observations)
+
     val = sub.add_parser(
         "validate",
         help="run the SD validation battery (signs, conservation, time step, steady state, reality"
@@ -528,6 +548,21 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(build_parser().parse_args(argv))
 
 
+def _print_warnings(caught: list) -> None:
+    """Print the warnings of a successful command as one line (issue #22), each once.
+
+    Deprecation warnings are dropped: they speak to developers of a library (PySD's
+    import of chardet.universaldetector), not to the user of this command.
+    """
+    texts = list(dict.fromkeys(
+        " ".join(str(w.message).split()) for w in caught
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+    ))
+    if texts:
+        line = " | ".join(texts)
+        print(f"warning: {line if len(line) <= 1000 else line[:997] + '...'}", file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command's ``args.func``; turn bad input into one line on stderr and exit 2."""
     try:
@@ -536,8 +571,7 @@ def run_command(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
             code = args.func(args)
-        for text in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-            print(f"warning: {text}", file=sys.stderr)
+        _print_warnings(caught)
         sys.stdout.flush()
         return code
     except BrokenPipeError:  # before OSError, which it is
@@ -548,6 +582,10 @@ def run_command(args: argparse.Namespace) -> int:
     except _USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError as error:  # an input the bounds let through but this machine cannot hold
+        print(f"error: out of memory ({error or 'MemoryError'}); try a smaller design, ensemble"
+              " or horizon", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 if __name__ == "__main__":

@@ -276,6 +276,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     # share
     "download_yaml": ("下载情景 YAML", "Download the scenario (YAML)"),
     "upload_yaml": ("上传情景 YAML", "Load a scenario (YAML)"),
+    # data page: check an observations CSV (#22)
+    "obs_upload": ("检查观测数据 CSV(列同 observations.csv)",
+                   "Check an observations CSV (the columns of observations.csv)"),
+    "obs_upload_error": ("无法读取上传的观测数据:{error}",
+                         "Cannot read the uploaded observations: {error}"),
+    "obs_upload_ok": ("{name}:{rows} 行有效数据", "{name}: {rows} valid rows"),
     "upload_error": ("无法读取上传的情景:{error}", "Cannot load the uploaded scenario: {error}"),
     "upload_ok": (
         "已载入情景 {name}(地区:{region})。",

@@ -126,12 +126,12 @@ def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path
         file, or the nearest existing folder is not writable.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"output file '{path}' is a directory; give a file name")
     if path.suffix.lower() not in suffixes:
         raise ValueError(
             f"output file '{path}' must end in {' or '.join(suffixes)}, got {path.suffix!r}"
         )
-    if path.is_dir():
-        raise ValueError(f"output file '{path}' is a folder; give a file name")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent

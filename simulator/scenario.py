@@ -331,9 +331,13 @@ class Scenario:
         return Scenario.from_dict(data, model)
 
 def _whole_year(value: object, what: str) -> int:
-    number = as_finite_number(value, what)
+    problem = f"{what} must be a whole year between 1950 and 2100, got {value!r}"[:200]
+    try:
+        number = as_finite_number(value, what)
+    except (ScenarioError, TypeError, ValueError):
+        raise ScenarioError(problem) from None
     if number != int(number) or not 1950 <= number <= 2100:
-        raise ScenarioError(f"{what} must be a whole year between 1950 and 2100, got {value!r}")
+        raise ScenarioError(problem)
     return int(number)
 
 

@@ -21,10 +21,11 @@ CASES = {
     "deep.mdl": ("expressions nested too deeply",) * 2,
     "undefined.mdl": ("the model refers to 'y', which it does not define",
                       "reference to the unknown name 'y'"),
-    "circular.mdl": ("a variable defined in terms of itself",
+    "circular.mdl": (r"circular definition \(each defined in terms of the next\): x -> y -> x",
                      r"algebraic loop \(simultaneous equations\): x -> y -> x"),
-    "unknownfn.mdl": ("Not implemented function 'foobar'", "uses the function FOOBAR"),
-    "divzero.mdl": ("division by zero during the run",
+    "unknownfn.mdl": ("variable 'x' uses the function FOOBAR, which PySD does not implement",
+                      "uses the function FOOBAR"),
+    "divzero.mdl": ("division by zero during the run .* in variable 'x'",
                     "arithmetic fault .*'x' is inf at Time=0.0"),
 }
 

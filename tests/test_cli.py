@@ -408,3 +408,22 @@ def test_run_ensemble_quantiles_match_the_members(capsys):
     runs = ensemble.values["gdp"][:, -1]
     assert last[0.0] == runs.min() and last[1.0] == runs.max()
     assert last[0.5] == sorted(runs)[10]  # 21 members: the 11th is the median
+
+
+def test_warnings_of_a_command_are_one_line_without_library_deprecations(capsys):
+    """PySD's warnings (and chardet's deprecation line) end as at most one line (#22)."""
+    import argparse
+    import warnings
+
+    from simulator.cli import run_command
+
+    def command(args):
+        warnings.warn("chardet.universaldetector is deprecated", DeprecationWarning)
+        warnings.warn("PySD: first thing", UserWarning)
+        warnings.warn("PySD:   first\n thing", UserWarning)  # the same, differently spaced
+        warnings.warn("PySD: second thing", UserWarning)
+        return 0
+
+    assert run_command(argparse.Namespace(func=command)) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["warning: PySD: first thing | PySD: second thing"]

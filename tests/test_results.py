@@ -98,7 +98,7 @@ def test_temporaries_of_dead_writers_are_removed_and_others_kept(tmp_path):
     [
         (lambda d: (d / "file").write_text("x") and d / "file" / "out.csv",
          "is a file, not a folder"),
-        (lambda d: (d / "dir.csv").mkdir() or d / "dir.csv", "is a folder; give a file name"),
+        (lambda d: (d / "dir.csv").mkdir() or d / "dir.csv", "is a directory; give a file name"),
         (lambda d: d / "out.txt", "must end in .csv or .parquet, got '.txt'"),
     ],
 )

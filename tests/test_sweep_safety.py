@@ -126,3 +126,19 @@ def test_kill_9_of_a_pool_sweep_leaves_no_worker_behind(tmp_path):
     proc.wait()
     _, alive = psutil.wait_procs(children, timeout=30)
     assert not alive, f"orphans after kill -9: {[p.cmdline()[:3] for p in alive]}"
+
+
+def test_a_sweep_too_large_to_analyse_in_memory_skips_the_analysis(tmp_path, monkeypatch, capsys):
+    """Over MAX_ANALYSIS_CELLS result values the sweep is written and the analysis skipped."""
+    import simulator.sweep.command as command
+    from simulator.cli import main
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(SPEC, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(command, "MAX_ANALYSIS_CELLS", 6 * 3 * 19 - 1)  # runs x indicators x years
+    argv = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1",
+            "--engine", "batch"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "analysis skipped: 342 result values are over the 341" in printed
+    assert len(load_results(tmp_path / "out")[1]) == 6 * 19

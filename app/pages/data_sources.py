@@ -74,6 +74,21 @@ PROFILE_COLUMNS = ("parameter", "value", "status", "source", "low", "high", "rea
                    "posterior_sd")
 
 
+def _check_upload() -> None:
+    """Validate a user's observations CSV: the count of its valid rows, or one error box."""
+    upload = st.file_uploader(tr("obs_upload"), type=["csv"], key="_obs_upload")
+    if upload is None:
+        return
+    from simulator.data.observations import load_observations_upload
+
+    try:
+        rows = load_observations_upload(upload.getvalue(), upload.name)
+    except (ValueError, OSError) as error:  # an ObservationError is a ValueError
+        widgets.error_box("obs_upload_error", error)
+        return
+    st.success(tr("obs_upload_ok", name=upload.name, rows=len(rows)))
+
+
 def _profile(region: str) -> None:
     st.subheader(tr("profile"))
     profiles = app_logic.optional_module("simulator.data.profile")
@@ -137,6 +152,7 @@ def render() -> None:
     if not holdout.empty:
         st.subheader(tr("holdout"))
         _sources_table(holdout)
+    _check_upload()
 
     own_data.draw(region)
     _profile(region)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import math
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ __all__ = [
     "ObservationError",
     "load_holdout",
     "load_observations",
+    "load_observations_upload",
     "observed_series",
 ]
 
@@ -320,6 +322,32 @@ def load_observations(path=None, *, kinds=None, until=None) -> pd.DataFrame:
             raise _fail(path, row["line"], f"outcome year {row['year']} is after "
                         f"FIT_END_YEAR = {FIT_END_YEAR}; later outcomes belong in holdout.csv.")
     return _select(_frame(rows), kinds, until)
+
+
+#: Largest observations upload accepted, in bytes (the packaged file is about 100 kB).
+MAX_UPLOAD_BYTES = 5_000_000
+
+
+def load_observations_upload(data: bytes, name: str) -> pd.DataFrame:
+    """Validate uploaded observations (the bytes of a CSV) as :func:`load_observations` does.
+
+    Raises
+    ------
+    ObservationError
+        One line naming ``name``, the line and the problem (also for an upload over
+        :data:`MAX_UPLOAD_BYTES`).
+    """
+    name = Path(str(name)).name or "upload.csv"
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ObservationError(f"{name}: {len(data)} bytes is larger than the"
+                               f" {MAX_UPLOAD_BYTES}-byte limit")
+    with tempfile.TemporaryDirectory(prefix="observations-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            return load_observations(path)
+        except ObservationError as error:
+            raise ObservationError(str(error).replace(str(path), name)) from None
 
 
 def load_holdout(path=None) -> pd.DataFrame:

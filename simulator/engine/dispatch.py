@@ -14,10 +14,11 @@ test checks batch = PySD at rtol 1e-10).
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
 import numpy as np
@@ -228,9 +229,19 @@ def die_with_parent(parent_pid: int) -> None:
 def _pool(function, tasks, args, workers: int) -> Iterator:
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        futures = {pool.submit(function, task, *args): i for i, task in tasks.items()}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        # A window of chunks in flight, not all of them: each pending task holds its
+        # overrides, which for a 10^7-run sweep would not fit in memory.
+        pending, todo = {}, iter(tasks.items())
+        window = 4 * workers
+        for i, task in itertools.islice(todo, window):
+            pending[pool.submit(function, task, *args)] = i
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                for i, task in itertools.islice(todo, 1):
+                    pending[pool.submit(function, task, *args)] = i
+                yield index, future.result()
 
 
 def _dask(function, tasks, args, scheduler: str | None, n_local: int | None) -> Iterator:

@@ -241,6 +241,8 @@ def load_model(path: str | os.PathLike | None = None) -> LoadedModel:
         If PySD cannot translate it.
     """
     model_path = Path(path) if path is not None else CORE_MODEL_PATH
+    if model_path.is_dir():
+        raise IsADirectoryError(f"model file '{model_path}' is a directory, not a model file")
     if not model_path.is_file():
         raise FileNotFoundError(f"model file not found: '{model_path}'")
     digest = file_sha256(model_path)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.dispatch import check_engine
+from simulator.engine.model_faults import structural_problem, variable_in_traceback
 from simulator.engine.translation import (
     check_model_path,
     load_pysd_model,
@@ -82,11 +83,18 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
             _refuse_arithmetic_faults(frame, path, batch.nan_by_design)
             return frame
     model = load_pysd_model(path)
+    problem = structural_problem(model)
+    if problem:
+        raise ValueError(f"PySD cannot run model file '{path}': {problem}")
     try:
         with pysd_warnings_as_lines():
             frame = run_pysd(model)
     except Exception as error:  # PySD raises many types (NotImplementedError too)
-        raise ValueError(f"PySD cannot run model file '{path}': {pysd_problem(error)}") from error
+        where = variable_in_traceback(error, model)
+        where = f" in variable '{where}'" if where else ""
+        raise ValueError(
+            f"PySD cannot run model file '{path}': {pysd_problem(error)}{where}"
+        ) from error
     frame.index.name = "Time"
     return frame
 

@@ -66,6 +66,8 @@ def check_model_path(path: str | os.PathLike) -> tuple[Path, str]:
         If the extension is not one PySD can translate.
     """
     model_path = Path(path).expanduser()
+    if model_path.is_dir():
+        raise IsADirectoryError(f"model file '{model_path}' is a directory, not a model file")
     if not model_path.is_file():
         raise FileNotFoundError(f"model file not found: '{model_path}'")
     suffix = model_path.suffix.lower()

@@ -7,6 +7,9 @@ import sys
 
 #: Exit code when a Dask backend was asked for and could not start.
 EXIT_DASK_UNAVAILABLE = 3
+#: Most result values (runs x indicators x years) the analysis loads at once: 5*10^7 are
+#: 400 MB a copy, and it makes a few (a 10^7-run sweep of 7 indicators would be 10 GB).
+MAX_ANALYSIS_CELLS = 50_000_000
 
 
 def run_sweep_command(args: argparse.Namespace) -> int:
@@ -41,6 +44,12 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         f" {summary['backend']})"
         f" -> {args.out}"
     )
+    cells = summary["runs"] * len(spec.indicators) * (spec.base.end_year - spec.base.start_year + 1)
+    if cells > MAX_ANALYSIS_CELLS:  # the analysis holds every result at once, several copies
+        print(f"analysis skipped: {cells:,} result values are over the {MAX_ANALYSIS_CELLS:,}"
+              f" the in-memory analysis holds; the results are complete in {args.out}/chunks/"
+              " (one Parquet file per chunk)")
+        return 0
     report = analyze_sweep(args.out)
     print(format_summary(report))
     return 0

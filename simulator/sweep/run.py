@@ -21,6 +21,8 @@ import datetime as _dt
 import math
 import os
 import sys
+from collections.abc import Mapping
+from functools import cached_property
 from importlib import metadata as _metadata
 from pathlib import Path
 
@@ -33,6 +35,9 @@ from simulator.errors import ScenarioError
 from simulator.results import data_version, package_versions
 from simulator.sweep.design import design_sha256, make_design
 from simulator.sweep.spec import DEFAULT_CHUNK_SIZE, SweepSpec
+
+#: Most local worker processes a sweep starts (each loads the model: about 250 MB).
+MAX_WORKERS = 256
 
 
 def run_chunk(overrides: list[dict], base: dict, indicators: list[str], engine: str):
@@ -107,12 +112,31 @@ def build_manifest(spec: SweepSpec, design, chunk_size: int, engine: str) -> dic
     }
 
 
-def _tasks(spec: SweepSpec, design, todo: list[int], chunk_size: int) -> dict[int, list[dict]]:
-    values = design.to_numpy(dtype=float)
-    return {
-        i: [spec.overrides(values[r]) for r in store.chunk_runs(i, chunk_size, len(design))]
-        for i in todo
-    }
+class _Tasks(Mapping):
+    """Chunk index -> the overrides of its runs, built when a backend asks for the chunk.
+
+    Building them all first held one dict per run: gigabytes for a 10^7-run design.
+    """
+
+    def __init__(self, spec: SweepSpec, design, todo: list[int], chunk_size: int):
+        self._spec, self._values = spec, design.to_numpy(dtype=float)
+        self._todo, self._size = list(todo), chunk_size
+
+    def __getitem__(self, index: int) -> list[dict]:
+        if index not in self._todo_set:
+            raise KeyError(index)
+        runs = store.chunk_runs(index, self._size, len(self._values))
+        return [self._spec.overrides(self._values[r]) for r in runs]
+
+    @cached_property
+    def _todo_set(self) -> frozenset:
+        return frozenset(self._todo)
+
+    def __iter__(self):
+        return iter(self._todo)
+
+    def __len__(self) -> int:
+        return len(self._todo)
 
 
 def _progress(total: int, initial: int, name: str, enabled: bool):
@@ -185,6 +209,9 @@ def run_sweep(
     ):
         if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
             raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
+    for what, value in (("workers", workers), ("dask-local workers", dask_local)):
+        if value is not None and value > MAX_WORKERS:  # each is a process of ~250 MB
+            raise ValueError(f"{what} must be at most {MAX_WORKERS} processes, got {value}")
     if scheduler and dask_local:
         raise ValueError(
             "give either a Dask scheduler address or a local Dask cluster size, not both"
@@ -227,7 +254,7 @@ def _write_sweep(spec, out, old, design, manifest, size, engine, workers, schedu
         )
     ]
     done_runs = n_runs - sum(len(store.chunk_runs(i, size, n_runs)) for i in todo)
-    tasks = _tasks(spec, design, todo, size)
+    tasks = _Tasks(spec, design, todo, size)
     args = (spec.base.to_dict(), indicators, engine)
     n_workers = 1 if workers == 1 else min(workers or os.cpu_count() or 1, max(len(todo), 1))
     backend, stream = map_chunks(run_chunk, tasks, args, workers=n_workers,

@@ -273,6 +273,27 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
 MAX_DESIGN_N = 10**7
 
 
+def design_runs(method: str, size: int, d: int) -> int:
+    """Return the number of runs of a design.
+
+    ``levels^d`` (grid), ``n(d+2)`` (sobol), ``n(d+1)`` (morris), else ``n``.
+    """
+    return {"grid": size**d, "sobol": size * (d + 2), "morris": size * (d + 1)}.get(method, size)
+
+
+def _check_runs(method: str, size: int, d: int) -> None:
+    """Refuse, before any allocation, a design of more than MAX_DESIGN_N runs in all."""
+    runs = design_runs(method, size, d)
+    if runs > MAX_DESIGN_N:
+        formula = {"grid": f"{size}^{d}", "sobol": f"{size} x ({d} + 2)",
+                   "morris": f"{size} x ({d} + 1)"}.get(method, str(size))
+        shown = f"{runs:,}" if runs < 10**15 else f"about 10^{len(str(runs)) - 1}"
+        raise ScenarioError(
+            f"a {method} design of {formula} = {shown} runs is over the bound of"
+            f" {MAX_DESIGN_N:,} runs a design may draw"
+        )
+
+
 def spec_from_dict(
     data: object, *, source: str = "<spec>", base_dir: Path | None = None
 ) -> SweepSpec:
@@ -301,7 +322,18 @@ def spec_from_dict(
     check_keys(data, _TOP_KEYS, source)
     if "base" not in data:
         raise ScenarioError(f"{source}: a sweep spec needs 'base', the scenario file to vary")
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], (str, int, float)):
+            raise ScenarioError(
+                f"{source}: {key} must be a text, got {type(data[key]).__name__}"
+                f" {data[key]!r}"[:200]
+            )
     base_value = data["base"]
+    if not isinstance(base_value, (str, dict)):
+        raise ScenarioError(
+            f"{source}: 'base' must be the path of a scenario file (or a scenario mapping), got"
+            f" {type(base_value).__name__} {base_value!r}"[:200]
+        )
     if isinstance(base_value, dict):
         base = Scenario.from_dict(base_value)
     else:
@@ -318,6 +350,7 @@ def spec_from_dict(
             f"{source}: 'vary' must name at least one lever or parameter with min and max"
         )
     variables = tuple(_parse_variable(str(name), spec, base) for name, spec in vary.items())
+    _check_runs(method, size, len(variables))
     entries = catalogue.indicators()
     default = list(
         dict.fromkeys([t.indicator for t in base.targets] + list(catalogue.KEY_INDICATORS))

@@ -241,6 +241,11 @@ def check_sweep_folder(out: Path, has_manifest: bool) -> None:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"sweep --out '{out}' is a file; give a folder (new or empty)")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not out.exists() and not parent.is_dir():
+        raise ScenarioError(f"sweep --out '{out}': '{parent}' is a file, not a folder")
     if out.is_dir() and not has_manifest:
         others = sorted(
             p.name for p in out.iterdir() if p.name != LOCK and f".{TEMP_MARK}" not in p.name
