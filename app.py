@@ -10,6 +10,7 @@ st.navigation(
         st.Page(f"{PAGES}/explore.py", title="情景探索 Explore", default=True),
         st.Page(f"{PAGES}/compare.py", title="情景比较 Compare"),
         st.Page(f"{PAGES}/uncertainty.py", title="不确定性 Uncertainty"),
+        st.Page(f"{PAGES}/goal_seek.py", title="目标反推 Goal seeking"),
         st.Page(f"{PAGES}/model_structure.py", title="模型结构 Model"),
         st.Page(f"{PAGES}/data_sources.py", title="数据与校准 Data"),
         st.Page(f"{PAGES}/share.py", title="保存与分享 Save and share"),

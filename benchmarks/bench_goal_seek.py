@@ -65,16 +65,14 @@ def main(argv: list | None = None) -> dict:
     print(f"cost {result.search.cost:.4g} 亿元, feasible {result.feasible}, p_met"
           f" {record['p_met']}, p_recheck {record['p_recheck']}")
     if args.compare:
-        from simulator.goal_seek.evaluate import EnsembleEvaluator
-        from simulator.goal_seek.search import random_search
+        from simulator.goal_seek.plans import random_baseline
 
-        evaluate = EnsembleEvaluator(result.problem, args.ensemble, args.seed)
-        baseline = random_search(result.problem, evaluate, candidates=result.search.candidates,
-                                 seed=args.seed)
+        baseline, recheck = random_baseline(result, args.seed, workers=args.workers)
         record["random_cost"] = baseline.cost
         record["random_feasible"] = baseline.feasible
+        record["random_p_recheck"] = recheck.round(3).tolist()
         print(f"random search, {baseline.runs} runs: cost {baseline.cost:.4g} 亿元,"
-              f" feasible {baseline.feasible}")
+              f" feasible {baseline.feasible}, p_recheck {record['random_p_recheck']}")
     return record
 
 

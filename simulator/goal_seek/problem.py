@@ -419,6 +419,29 @@ def first_decision_year(scenario: Scenario) -> int:
     return min(years) if years else scenario.start_year + 1
 
 
+def default_bounds(entry, current: float) -> tuple[float, float]:
+    """Return a lever's default search bounds [lever unit].
+
+    The catalogue minimum (0 without one) to ``BOUND_MULTIPLE`` times the
+    larger of ``current`` and the model default, capped by the catalogue maximum.
+    """
+    low = entry.min if entry.min is not None else 0.0
+    cap = entry.max if entry.max is not None else math.inf
+    return float(low), float(min(cap, BOUND_MULTIPLE * max(current, entry.default, 0.0)))
+
+
+def lever_bounds(scenario: Scenario, names: Sequence[str], model=None
+                 ) -> dict[str, tuple[float, float]]:
+    """Return the default search bounds of levers on ``scenario`` (the app shows them)."""
+    from simulator import catalogue
+
+    entries = catalogue.levers(model)
+    first = first_decision_year(scenario)
+    return {name: default_bounds(entries[name], _value_at(scenario.levers.get(name),
+                                                          entries[name].default, first))
+            for name in names if name in entries}
+
+
 def select_targets(
     scenario: Scenario, names: Sequence[str] | None, by_year: int | None
 ) -> tuple[Target, ...]:
@@ -562,9 +585,8 @@ def build_problem(
         path = scenario.levers.get(name)
         current = _value_at(path, entry.default, first)
         before = _value_at(path, entry.default, scenario.start_year)
-        low = entry.min if entry.min is not None else 0.0
+        low, high = default_bounds(entry, current)
         cap = entry.max if entry.max is not None else math.inf
-        high = min(cap, BOUND_MULTIPLE * max(current, entry.default, 0.0))
         if (bounds or {}).get(name) is not None:
             low, high = (as_finite_number(v, f"bound of {name}") for v in bounds[name])
             if low < (entry.min if entry.min is not None else -math.inf) or high > cap:
