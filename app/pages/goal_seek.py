@@ -21,27 +21,33 @@ tr = state.tr
 RESULT = "goal_seek_result"
 
 
+def widget_key(scenario, *parts: str) -> str:
+    """Widget key of a scenario's target or bound (another scenario starts from its own)."""
+    return "_".join(["_gs", scenario.name, *parts])
+
+
 def _targets(scenario) -> tuple[list[str], dict]:
     lang = state.lang()
     options = logic.target_options(scenario)
     picked = st.multiselect(
         tr("gs_targets"), options, default=logic.default_targets(scenario),
-        format_func=lambda key: logic.target_label(scenario, key, lang),
-        accept_new_options=True, help=tr("gs_targets_help"), key="_gs_targets",
+        format_func=lambda name: logic.target_label(scenario, name, lang),
+        accept_new_options=True, help=tr("gs_targets_help"), key=widget_key(scenario, "targets"),
     )
     edits = {}
     with st.expander(tr("gs_edit")):
-        for key in picked:
-            target = logic.find_target(scenario, key)
+        for name in picked:
+            target = logic.find_target(scenario, name)
             if target is None:
                 continue
             left, right = st.columns(2)
-            value = left.number_input(tr("gs_threshold", name=key), value=float(target.value),
-                                      format="%g", key=f"_gs_value_{key}")
-            year = right.number_input(tr("gs_year", name=key), scenario.start_year + 1,
-                                      scenario.end_year, int(target.year), key=f"_gs_year_{key}")
+            value = left.number_input(tr("gs_threshold", name=name), value=float(target.value),
+                                      format="%g", key=widget_key(scenario, "value", name))
+            year = right.number_input(tr("gs_year", name=name), scenario.start_year + 1,
+                                      scenario.end_year, int(target.year),
+                                  key=widget_key(scenario, "year", name))
             if (value, year) != (target.value, target.year):
-                edits[key] = (float(value), int(year))
+                edits[name] = (float(value), int(year))
     return picked, edits
 
 
@@ -61,9 +67,9 @@ def _levers(scenario) -> tuple[list[str], dict]:
             label = f"{app_logic.entry_label(entries[name], lang)} [{entries[name].unit}]"
             left, right = st.columns(2)
             lo = left.number_input(tr("gs_low", name=label), value=low, format="%g",
-                                   key=f"_gs_lo_{name}")
+                                   key=widget_key(scenario, "lo", name))
             hi = right.number_input(tr("gs_high", name=label), value=high, format="%g",
-                                    key=f"_gs_hi_{name}")
+                                    key=widget_key(scenario, "hi", name))
             if (lo, hi) != (low, high):
                 bounds[name] = (float(lo), float(hi))
     return picked, bounds
