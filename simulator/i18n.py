@@ -319,7 +319,7 @@ STRINGS.update({
     "gs_bounds": ("杠杆搜索范围", "Search bounds of the levers"),
     "gs_low": ("{name}:下限", "{name}: lower"),
     "gs_high": ("{name}:上限", "{name}: upper"),
-    "gs_budget": ("预算上限 [亿元](留空则不设)", "Budget cap [亿元] (empty: none)"),
+    "gs_budget": ("预算上限(亿元,留空则不设)", "Budget cap, 亿元 (empty: none)"),
     "gs_generations": ("最多迭代代数", "Generations at most"),
     "gs_start_in_target_year": (
         "允许杠杆在目标年当年才开始", "Let a lever start in the target year"

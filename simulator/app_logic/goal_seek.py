@@ -20,7 +20,7 @@ import pandas as pd
 from simulator import catalogue
 from simulator.app_logic.scenarios import entry_label
 from simulator.app_logic.tables import figure_png
-from simulator.app_logic.terms import bound_label
+from simulator.app_logic.terms import bound_label, unit_label
 from simulator.goal_seek import DEFAULT_SEED
 from simulator.goal_seek.problem import lever_bounds as _lever_bounds
 from simulator.goal_seek.problem import load_costs
@@ -158,12 +158,12 @@ def run(scenario: Scenario, request: Request, progress: Callable | None = None):
 
 
 def lever_table(result, lang: str) -> pd.DataFrame:
-    """Return the mix, one row per lever: label, unit, plan's level, new level, start year."""
+    """Return the mix, one row per lever: label, unit, plan's level, new level (4 digits), start."""
     entries = catalogue.levers()
     levels, starts = result.problem.decode(result.search.x)
     return pd.DataFrame([
-        {"lever": entry_label(entries[d.lever], lang), "unit": d.unit, "plan": d.current,
-         "level": float(levels[0, i]), "start": int(starts[0, i])}
+        {"lever": entry_label(entries[d.lever], lang), "unit": unit_label(d.unit, lang),
+         "plan": d.current, "level": float(f"{levels[0, i]:.4g}"), "start": int(starts[0, i])}
         for i, d in enumerate(result.problem.decisions)
     ])
 
@@ -176,6 +176,10 @@ def target_rows(result, lang: str) -> pd.DataFrame:
                  "p_plan", "value_at_p", "margin_pct", "binds"]].copy()
     for column in ("p_required", "p_met", "p_recheck", "p_plan"):
         out[column] = (100 * out[column]).round(1)
+    out["unit"] = [unit_label(u, lang) for u in out["unit"]]
+    out["bound"] = [bound_label(b, lang) for b in out["bound"]]
+    out["value_at_p"] = [float(f"{v:.4g}") for v in out["value_at_p"]]
+    out["margin_pct"] = out["margin_pct"].round(1)
     return out.rename(columns={label: "indicator"})
 
 
