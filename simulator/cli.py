@@ -17,6 +17,7 @@ from pathlib import Path
 from simulator import paths
 from simulator.engine.dispatch import ENGINES
 from simulator.errors import ScenarioError, UnknownNameError
+from simulator.goal_seek import DEFAULT_SEED
 
 #: The calibration's command-line module: ``python -m simulator calibrate`` hands over
 #: to it when the calibration package is installed (the simulator does not import it).
@@ -364,7 +365,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
                       bounds=parse_bounds(args.bound), n=args.ensemble, seed=args.seed,
                       recheck_seed=args.recheck_seed, engine=args.engine, popsize=args.popsize,
                       maxiter=args.maxiter, progress=None if args.quiet else progress,
-                      workers=args.workers)
+                      workers=args.workers, start_in_target_year=args.start_in_target_year)
     if not args.quiet:
         print(file=sys.stderr)
     print(format_report(result))
@@ -522,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, kind, default, meta, text in (
         ("--probability", float, 0.8, "P", "required probability of each target, in (0, 1]"),
         ("--ensemble", int, 200, "N", "ensemble members"),
-        ("--seed", int, 20261203, "S", "seed of the ensemble and the search"),
+        ("--seed", int, DEFAULT_SEED, "S", "seed of the ensemble and the search"),
         ("--recheck-seed", int, None, "S2", "seed of the fresh re-check ensemble (default S+1)"),
         ("--budget", float, None, "亿元", "cap on the cumulative discounted fiscal cost"),
         ("--levers", str, None, "A,B", "levers to search (default: all with a stated cost)"),
@@ -537,6 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help=text + ("" if default is None else f" (default {default})"))
     opt.add_argument("--bound", action="append", metavar="LEVER=LO:HI", help="search bounds of a"
                      " lever's level (repeatable; default catalogue min to 5x its current value)")
+    opt.add_argument("--start-in-target-year", action="store_true", help="let a lever start in"
+                     " the target year itself (off: the latest start is the year before, so no"
+                     " mix meets a yearly-flow target with a one-year spike)")
     opt.add_argument("--engine", default="auto", choices=ENGINES)
     opt.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     opt.set_defaults(func=_cmd_optimise)

@@ -393,3 +393,87 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
         raise KeyError(f"no interface string {key!r}{did_you_mean(key, STRINGS)}")
     text = STRINGS[key][0 if lang == "zh" else 1]
     return text.format(**values) if values else text
+
+
+# Goal seeking page (目标反推, issue #19): kept in one block to ease merging.
+STRINGS.update({
+    "page_goal_seek": ("目标反推", "Goal seeking"),
+    "gs_intro": (
+        "寻找以给定概率达成所选规划目标的最低成本政策组合:在校准集合的每个成员上检验目标"
+        "(机会约束),成本为首个决策年至目标年的累计贴现财政成本。",
+        "Finds the cheapest policy mix that meets the chosen targets with a given probability:"
+        " each target is checked on every member of the calibrated ensemble (chance"
+        " constraints); the cost is the cumulative discounted fiscal cost from the first"
+        " decision year to the target year.",
+    ),
+    "gs_no_targets": (
+        "当前情景没有规划目标;请在侧栏选择“规划”预设或上传带目标的情景。",
+        "The current scenario has no targets; pick the Plan preset in the sidebar or upload a"
+        " scenario with targets.",
+    ),
+    "gs_targets": ("要达成的目标", "Targets to meet"),
+    "gs_targets_help": (
+        "来自当前情景的规划目标(指标@年份);也可输入 指标@年份。",
+        "The current scenario's targets (indicator@YEAR); you may also type indicator@YEAR.",
+    ),
+    "gs_edit": ("修改目标值与年份", "Edit thresholds and years"),
+    "gs_threshold": ("{name}:目标值", "{name}: threshold"),
+    "gs_year": ("{name}:年份", "{name}: year"),
+    "gs_probability": ("要求的达成概率 p", "Required probability p"),
+    "gs_probability_help": (
+        "每项目标须在至少 p 比例的集合成员中达成,p 在 (0, 1] 内。",
+        "Each target must be met in at least a share p of the members; p in (0, 1].",
+    ),
+    "gs_levers": ("可调政策杠杆", "Levers to search"),
+    "gs_levers_help": (
+        "只列出已设定单位成本的杠杆(simulator/data/lever_costs.yaml);未选的杠杆沿用情景路径。",
+        "Levers with a stated unit cost (simulator/data/lever_costs.yaml); levers not chosen"
+        " keep the scenario's paths.",
+    ),
+    "gs_bounds": ("杠杆搜索范围", "Search bounds of the levers"),
+    "gs_low": ("{name}:下限", "{name}: lower"),
+    "gs_high": ("{name}:上限", "{name}: upper"),
+    "gs_budget": ("预算上限(亿元,留空则不设)", "Budget cap, 亿元 (empty: none)"),
+    "gs_generations": ("最多迭代代数", "Generations at most"),
+    "gs_start_in_target_year": (
+        "允许杠杆在目标年当年才开始", "Let a lever start in the target year"
+    ),
+    "gs_start_help": (
+        "默认不允许:年度流量指标当年即响应,当年才启动的杠杆只会造成一年的突增。",
+        "Off by default: yearly flows answer within the year, so a lever started in the"
+        " target year only makes a one-year spike.",
+    ),
+    "gs_run": ("开始反推", "Find the cheapest mix"),
+    "gs_progress": (
+        "第 {generation}/{total} 代,已试 {candidates} 个组合;{best}",
+        "Generation {generation}/{total}, {candidates} mixes tried; {best}",
+    ),
+    "gs_best": ("目前最低可行成本 {cost} 亿元", "cheapest feasible so far {cost} 亿元"),
+    "gs_none_yet": ("尚无可行组合", "none feasible yet"),
+    "gs_error": ("无法反推:{error}", "Cannot search: {error}"),
+    "gs_cost": ("累计贴现财政成本 [亿元]", "Discounted fiscal cost [亿元]"),
+    "gs_plan_cost": ("规划组合成本 [亿元]", "Plan's mix cost [亿元]"),
+    "gs_mix": ("政策组合", "The mix"),
+    "gs_lever": ("杠杆", "Lever"),
+    "gs_plan_level": ("规划水平", "Plan's level"),
+    "gs_level": ("新水平", "New level"),
+    "gs_start": ("起始年", "From year"),
+    "gs_probabilities": ("各目标达成概率", "Probability of each target"),
+    "gs_p_required": ("要求 [%]", "Required [%]"),
+    "gs_p_met": ("搜索集合 [%]", "Search ensemble [%]"),
+    "gs_p_recheck": ("新集合复核 [%]", "Fresh ensemble [%]"),
+    "gs_p_plan": ("规划组合 [%]", "Plan's mix [%]"),
+    "gs_value_at_p": ("p 分位值", "Value at p"),
+    "gs_margin": ("余量 [%]", "Margin [%]"),
+    "gs_binds": ("起约束作用", "Binds"),
+    "gs_run_note": (
+        "情景 {name};每个集合 {n} 个成员,搜索种子 {seed},复核种子 {recheck};"
+        "{runs} 次模型运行,用时 {seconds} 秒。",
+        "Scenario {name}; {n} members per ensemble, search seed {seed}, re-check seed"
+        " {recheck}; {runs} model runs in {seconds} s.",
+    ),
+    "gs_tradeoff": ("成本-概率权衡", "Cost-probability trade-off"),
+    "gs_download": ("下载结果(ZIP)", "Download the results (ZIP)"),
+    "gs_download_yaml": ("下载组合情景 YAML", "Download the mix as scenario YAML"),
+    "gs_send": ("在情景探索中打开", "Open in Explore"),
+})

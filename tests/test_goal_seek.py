@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import SCENARIOS_DIR
@@ -41,6 +42,17 @@ def _evaluator(problem, noise, *, weights=None, timed=False):
     return evaluate
 
 
+def _years_active(problem):
+    """Outcome y = level * years active up to the target year (no noise)."""
+
+    def evaluate(X):
+        levels, starts = problem.decode(X)
+        values = (levels * (problem.by_year - starts + 1))[:, :1]
+        return {"y": np.repeat(values[:, :, None], len(problem.years), axis=2)}
+
+    return evaluate
+
+
 def test_cheapest_mix_of_a_linear_toy_is_known_in_closed_form():
     # y = a + b + noise; a costs 1, b costs 3 a unit-year: the whole requirement goes on a,
     # and it is T - (the ceil(pN)-th largest noise), so that exactly ceil(pN) members meet T.
@@ -69,15 +81,52 @@ def test_start_year_choice_of_a_toy_is_known_in_closed_form():
     # R * mean discount of the active years, least when the lever starts in the target year.
     problem = _toy({"a": 1.0}, timing=True, probability=1.0, target=8.0)
 
-    def evaluate(X):
-        levels, starts = problem.decode(X)
-        values = (levels * (problem.by_year - starts + 1))[:, :1]
-        return {"y": np.repeat(values[:, :, None], len(problem.years), axis=2)}
-
-    result = goal_seek(problem, evaluate, seed=1, popsize=20, maxiter=200, tol=1e-8)
+    result = goal_seek(problem, _years_active(problem), seed=1, popsize=20, maxiter=200,
+                       tol=1e-8)
     levels, starts = problem.decode(result.x)
     assert starts[0, 0] == 2025 and levels[0, 0] == pytest.approx(8.0, rel=1e-2)
     assert result.cost == pytest.approx(8.0 * 1.05 ** -4, rel=1e-2)
+
+
+def test_default_forbids_a_start_in_the_target_year():
+    # The same toy with the latest start the year before the target year (the default of
+    # build_problem): two active years, level R / 2, cost R / 2 * (d(2024) + d(2025)).
+    from dataclasses import replace
+
+    problem = replace(_toy({"a": 1.0}, timing=True, probability=1.0, target=8.0), last_start=2024)
+
+    result = goal_seek(problem, _years_active(problem), seed=1, popsize=20, maxiter=200,
+                       tol=1e-8)
+    levels, starts = problem.decode(result.x)
+    assert starts[0, 0] == 2024 and levels[0, 0] == pytest.approx(4.0, rel=1e-2)
+    assert result.cost == pytest.approx(4.0 * (1.05 ** -3 + 1.05 ** -4), rel=1e-2)
+
+
+def test_build_problem_stops_start_years_before_the_target_year_unless_asked():
+    from simulator.goal_seek.problem import build_problem
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(SUINING)
+    default = build_problem(scenario, levers=["post_subsidy_rate"])
+    assert default.latest_start == default.by_year - 1
+    assert default.bounds[-1] == (default.first_year, default.by_year - 1)
+    allowed = build_problem(scenario, levers=["post_subsidy_rate"], start_in_target_year=True)
+    assert allowed.bounds[-1] == (allowed.first_year, allowed.by_year)
+    late = np.array([[0.05, allowed.by_year]])
+    assert default.decode(late)[1][0, 0] == default.by_year - 1
+    assert allowed.decode(late)[1][0, 0] == allowed.by_year
+
+
+def test_one_seed_default_for_cli_api_and_bench():
+    import inspect
+
+    from simulator.cli import build_parser
+    from simulator.goal_seek import DEFAULT_SEED
+    from simulator.goal_seek.report import optimise
+
+    args = build_parser().parse_args(["optimise", SUINING])
+    assert args.seed == DEFAULT_SEED == inspect.signature(optimise).parameters["seed"].default
+    assert args.start_in_target_year is False
 
 
 def test_optimiser_costs_no_more_than_random_search_with_the_same_runs():
@@ -196,3 +245,18 @@ def test_worker_processes_give_the_same_outcomes():
         assert shared.runs == 6 * 8
     for name in alone:
         np.testing.assert_array_equal(alone[name], split[name])
+
+
+def test_each_plan_is_compared_with_a_random_search_of_the_same_runs():
+    from simulator.goal_seek.plans import check_plan, markdown_table, plan_files
+
+    names = [path.name for path in plan_files()]
+    assert names == ["hechuan-plan.yaml", "ningxia-plan.yaml", "suining-plan.yaml",
+                     "yibin-plan.yaml"]  # chengdu-plan.yaml has no targets
+    row = check_plan(SCENARIOS_DIR / "suining-plan.yaml", n=10, maxiter=1)
+    assert row["model_runs_search"] == row["model_runs_random"] == row["candidates"] * 10
+    assert row["targets"] == 5 and row["by_year"] == 2025 and row["levers"] == 8
+    for key in ("optimiser_p_min", "optimiser_p_recheck_min", "random_p_recheck_min"):
+        assert 0 <= row[key] <= 1
+    table = markdown_table(pd.DataFrame([row]))
+    assert table.count("\n") == 2 and "suining-plan.yaml | 5 (2025)" in table

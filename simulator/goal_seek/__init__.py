@@ -13,7 +13,20 @@ Layers (each usable on its own):
 ``optimise`` command and the app's 目标反推 page call it).
 """
 
-from simulator.goal_seek.problem import GoalProblem, build_problem, load_costs
-from simulator.goal_seek.search import Progress, goal_seek, random_search
+from importlib import import_module
 
-__all__ = ["GoalProblem", "Progress", "build_problem", "goal_seek", "load_costs", "random_search"]
+#: Seed of the ensemble draws and of the search when none is given: the one
+#: default of the CLI, :func:`~simulator.goal_seek.report.optimise` and the app page.
+DEFAULT_SEED = 20261203
+
+_EXPORTS = {"GoalProblem": "problem", "build_problem": "problem", "load_costs": "problem",
+            "Progress": "search", "goal_seek": "search", "random_search": "search"}
+
+__all__ = ["DEFAULT_SEED", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    """Import the layers on first use (the CLI reads DEFAULT_SEED without scipy)."""
+    if name in _EXPORTS:
+        return getattr(import_module(f"simulator.goal_seek.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'simulator.goal_seek' has no attribute {name!r}")

@@ -177,6 +177,11 @@ class GoalProblem:
     costs : CostBook
     budget : float or None
         Cap on the cumulative discounted cost [亿元].
+    last_start : int or None
+        Latest start year a lever may take [year]; None means ``by_year``.
+        :func:`build_problem` sets ``by_year - 1`` unless asked otherwise: a
+        yearly flow answers within the year, so a lever started in the target
+        year itself meets a target with a one-year spike.
     """
 
     scenario: Scenario
@@ -188,6 +193,12 @@ class GoalProblem:
     costs: CostBook
     budget: float | None = None
     tolerances: dict = field(default_factory=dict)
+    last_start: int | None = None
+
+    @property
+    def latest_start(self) -> int:
+        """Latest start year of a lever [year]."""
+        return self.by_year if self.last_start is None else self.last_start
 
     # ------------------------------------------------------------- the vector
     @property
@@ -199,7 +210,7 @@ class GoalProblem:
     def bounds(self) -> list[tuple[float, float]]:
         """Bounds of ``x``: levels [lever unit], then start years [year]."""
         levels = [(d.low, d.high) for d in self.decisions]
-        return levels + [(self.first_year, self.by_year)] * len(self.timed)
+        return levels + [(self.first_year, self.latest_start)] * len(self.timed)
 
     @property
     def integrality(self) -> np.ndarray:
@@ -238,7 +249,8 @@ class GoalProblem:
         levels = X[:, :n]
         starts = np.full_like(levels, float(self.first_year))
         if self.timed:
-            starts[:, list(self.timed)] = np.clip(np.rint(X[:, n:]), self.first_year, self.by_year)
+            starts[:, list(self.timed)] = np.clip(np.rint(X[:, n:]), self.first_year,
+                                                  self.latest_start)
         return levels, starts
 
     def plan_vector(self) -> np.ndarray:
@@ -407,6 +419,29 @@ def first_decision_year(scenario: Scenario) -> int:
     return min(years) if years else scenario.start_year + 1
 
 
+def default_bounds(entry, current: float) -> tuple[float, float]:
+    """Return a lever's default search bounds [lever unit].
+
+    The catalogue minimum (0 without one) to ``BOUND_MULTIPLE`` times the
+    larger of ``current`` and the model default, capped by the catalogue maximum.
+    """
+    low = entry.min if entry.min is not None else 0.0
+    cap = entry.max if entry.max is not None else math.inf
+    return float(low), float(min(cap, BOUND_MULTIPLE * max(current, entry.default, 0.0)))
+
+
+def lever_bounds(scenario: Scenario, names: Sequence[str], model=None
+                 ) -> dict[str, tuple[float, float]]:
+    """Return the default search bounds of levers on ``scenario`` (the app shows them)."""
+    from simulator import catalogue
+
+    entries = catalogue.levers(model)
+    first = first_decision_year(scenario)
+    return {name: default_bounds(entries[name], _value_at(scenario.levers.get(name),
+                                                          entries[name].default, first))
+            for name in names if name in entries}
+
+
 def select_targets(
     scenario: Scenario, names: Sequence[str] | None, by_year: int | None
 ) -> tuple[Target, ...]:
@@ -464,6 +499,7 @@ def build_problem(
     bounds: Mapping[str, tuple[float, float]] | None = None,
     costs: CostBook | None = None,
     model=None,
+    start_in_target_year: bool = False,
 ) -> GoalProblem:
     """Validate the user's choices and build a :class:`GoalProblem`.
 
@@ -487,6 +523,11 @@ def build_problem(
     costs : CostBook, optional
         Default :func:`load_costs`.
     model : LoadedModel, optional
+    start_in_target_year : bool, default False
+        Let a lever start in the target year itself. Off by default: yearly
+        flows answer within the year, so such a start meets a flow target
+        with a one-year spike no plan would enact. The latest start is then
+        the year before the target year.
 
     Returns
     -------
@@ -537,15 +578,15 @@ def build_problem(
         )
     if by > scenario.end_year:
         raise ValueError(f"target year {by} is after the scenario's end year {scenario.end_year}")
+    last_start = by if start_in_target_year else by - 1
     decisions = []
     for name in names:
         entry = entries[name]
         path = scenario.levers.get(name)
         current = _value_at(path, entry.default, first)
         before = _value_at(path, entry.default, scenario.start_year)
-        low = entry.min if entry.min is not None else 0.0
+        low, high = default_bounds(entry, current)
         cap = entry.max if entry.max is not None else math.inf
-        high = min(cap, BOUND_MULTIPLE * max(current, entry.default, 0.0))
         if (bounds or {}).get(name) is not None:
             low, high = (as_finite_number(v, f"bound of {name}") for v in bounds[name])
             if low < (entry.min if entry.min is not None else -math.inf) or high > cap:
@@ -556,14 +597,15 @@ def build_problem(
             if low > high:
                 raise ValueError(f"bounds {low:g}:{high:g} of {name}: the lower is above the upper")
         decisions.append(Decision(name, float(low), float(high), before, current,
-                                  costs.levers[name].timing and by > first, entry.unit))
+                                  costs.levers[name].timing and last_start > first, entry.unit))
     if all(d.high - d.low <= 0 for d in decisions) and not any(d.timing for d in decisions):
         raise ValueError(
             "the bounds leave nothing to search: every lever's lower bound equals its upper"
             " and no start year is free"
         )
     return GoalProblem(scenario=scenario, decisions=tuple(decisions), targets=chosen,
-                       probability=p, first_year=first, by_year=by, costs=costs, budget=budget)
+                       probability=p, first_year=first, by_year=by, costs=costs, budget=budget,
+                       last_start=last_start)
 
 
 def parse_bounds(items: Sequence[str] | None) -> dict[str, tuple[float, float]]:

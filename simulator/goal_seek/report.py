@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.goal_seek import DEFAULT_SEED
 from simulator.goal_seek.evaluate import EnsembleEvaluator
 from simulator.goal_seek.problem import BINDING_MARGIN, GoalProblem, build_problem
 from simulator.goal_seek.search import MAXITER, POPSIZE, Progress, SearchResult, goal_seek
@@ -91,7 +92,7 @@ def optimise(
     by_year: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     n: int = 200,
-    seed: int = 20261203,
+    seed: int = DEFAULT_SEED,
     recheck_seed: int | None = None,
     engine: str = "auto",
     popsize: int = POPSIZE,
@@ -99,6 +100,7 @@ def optimise(
     progress: Callable[[Progress], None] | None = None,
     costs=None,
     workers: int = 1,
+    start_in_target_year: bool = False,
 ) -> GoalSeekResult:
     """Find the cheapest mix reaching a scenario's targets with probability ``p``.
 
@@ -106,11 +108,11 @@ def optimise(
     ----------
     scenario : Scenario
         The plan: targets, levers, uncertainty.
-    probability, levers, targets, budget, by_year, bounds, costs
+    probability, levers, targets, budget, by_year, bounds, costs, start_in_target_year
         See :func:`simulator.goal_seek.problem.build_problem`.
     n : int, default 200
         Ensemble members.
-    seed : int
+    seed : int, default DEFAULT_SEED
         Seed of the ensemble draws and of the search.
     recheck_seed : int, optional
         Seed of the fresh re-check ensemble (default ``seed + 1``).
@@ -137,7 +139,8 @@ def optimise(
         raise ValueError(f"ensemble size {n!r} must be a whole number >= 1")
     started = time.perf_counter()
     problem = build_problem(scenario, probability=probability, levers=levers, targets=targets,
-                            budget=budget, by_year=by_year, bounds=bounds, costs=costs)
+                            budget=budget, by_year=by_year, bounds=bounds, costs=costs,
+                            start_in_target_year=start_in_target_year)
     evaluate = EnsembleEvaluator(problem, n, seed, engine=engine, workers=workers)
     plan_x = problem.plan_vector()[None]
     plan_out = evaluate(plan_x)
@@ -162,6 +165,7 @@ def optimise(
         settings={"probability": problem.probability, "ensemble": n, "seed": int(seed),
                   "recheck_seed": recheck_seed, "budget": problem.budget,
                   "first_year": problem.first_year, "by_year": problem.by_year,
+                  "latest_start": problem.latest_start,
                   "levers": [d.lever for d in problem.decisions],
                   "bounds": {d.lever: [d.low, d.high] for d in problem.decisions},
                   "targets": [t.to_dict() for t in problem.targets],
