@@ -133,7 +133,7 @@ def render() -> None:
     holdout = planning.holdout_points(state.actuals(scenario.region))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
         chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
-        chart_columns[i % 2].altair_chart(chart, width="stretch")
+        widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
