@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+from app import state
+
 PAGES = "app/pages"
 
 st.set_page_config(page_title="Innovation Dynamics 区域科技创新情景", layout="wide")
+state.open_link()  # a shared link (?region=...&preset=...) sets the session once
 st.navigation(
     [
         st.Page(f"{PAGES}/explore.py", title="情景探索 Explore", default=True),

@@ -20,8 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
-from simulator.app_logic import planning, user_data
+from simulator.app_logic import planning, share_link, user_data
 from simulator.engine.model import load_model
+from simulator.errors import ScenarioError, UnknownNameError
 from simulator.i18n import t
 from simulator.runner import run_scenario
 from simulator.scenario import Scenario
@@ -37,6 +38,7 @@ UPLOADED, SAVED, LEVER_BASE = "uploaded_scenario", "saved", "lever_base"
 POLICY_BASE = "policy_base"
 #: The user's own documented figures and target edits, by region (this session only).
 USER_FIGURES, USER_TARGETS = "user_figures", "user_targets"
+LINK_READ = "link_read"
 
 
 def lever_key(name: str) -> str:
@@ -140,6 +142,43 @@ def add_user_entry(kind: str, region: str, entry) -> None:
 def last_data_year(region: str | None) -> int | None:
     """Return the region's last documented year (None without data)."""
     return planning.last_data_year(actuals(region))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _fiscal_cost(key: str, base_key: str, first: int, last: int, _scenario: Scenario,
+                 _baseline: Scenario):
+    from simulator.fiscal_cost import fiscal_cost as cost
+
+    return cost(_scenario, _run(key, _scenario)[0], _baseline, _run(base_key, _baseline)[0],
+                first, last, model=model())
+
+
+def fiscal_cost(scenario: Scenario, baseline: Scenario, first: int, last: int):
+    """Return the scenario's discounted fiscal cost against ``baseline`` (cached)."""
+    return _fiscal_cost(scenario.to_yaml(), baseline.to_yaml(), first, last, scenario, baseline)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _brief(key: str, base_key: str, year: int, _scenario: Scenario, _baseline: Scenario):
+    from simulator.app_logic.brief import build_brief
+
+    return build_brief(_scenario, _baseline, year, model=model())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _brief_file(kind: str, lang: str, key: str, base_key: str, year: int, _scenario: Scenario,
+                _baseline: Scenario) -> bytes:
+    from simulator.app_logic.brief_pdf import brief_pdf
+    from simulator.app_logic.workbook import results_workbook
+
+    content = _brief(key, base_key, year, _scenario, _baseline)
+    return brief_pdf(content, lang) if kind == "pdf" else results_workbook(content, lang)
+
+
+def brief_file(kind: str, lang: str, scenario: Scenario, baseline: Scenario, year: int) -> bytes:
+    """Return the scenario's brief as ``"pdf"`` or its ``"xlsx"`` workbook (cached)."""
+    return _brief_file(kind, lang, scenario.to_yaml(), baseline.to_yaml(), year, scenario,
+                       baseline)
 
 
 def slider_scenario(
@@ -340,3 +379,41 @@ def saved() -> dict[str, Scenario]:
 def saved_here() -> dict[str, Scenario]:
     """Return the saved scenarios of the chosen region (others are not compared with it)."""
     return {name: s for name, s in saved().items() if s.region == region()}
+
+
+# -------------------------------------------------------------- shared link
+def open_link() -> None:
+    """Set the session from the URL's scenario once (a shared link); a bad link is one error."""
+    if st.session_state.get(LINK_READ):
+        return
+    st.session_state[LINK_READ] = True
+    try:
+        link = share_link.decode_link(st.query_params.to_dict(), model())
+    except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
+        st.error(tr("link_error", error=str(error.args[0]) if error.args else str(error)))
+        return
+    if link is None:
+        return
+    base = link.scenario
+    st.session_state[REGION] = link.region
+    if link.preset == "uploaded":
+        st.session_state[UPLOADED] = base
+    st.session_state[PRESET] = link.preset
+    st.session_state[LEVER_BASE] = base.to_yaml()  # the link's values are not reset
+    for name, spec in app_logic.slider_specs(base, model()).items():
+        st.session_state[lever_key(name)] = link.levers.get(name, spec.value)
+    if link.year is not None:
+        st.session_state[POLICY_BASE] = (base.region, base.name, base.start_year, base.end_year)
+        st.session_state[POLICY_YEAR] = link.year
+
+
+def link_params(base: Scenario) -> dict[str, str]:
+    """Return the query parameters of the current scenario (what a shared link holds)."""
+    specs = app_logic.slider_specs(base, model())
+    chosen = st.session_state.get(PRESET, "baseline")
+    if base is st.session_state.get(UPLOADED):
+        chosen = "uploaded"
+    elif chosen not in app_logic.available_presets(base.region):
+        chosen = "baseline"  # as base_scenario() fell back
+    return share_link.encode_link(base, chosen, policy_year(base), lever_values(base, specs),
+                                  model())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
+import math
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -102,6 +104,87 @@ def chart_points(
     )
 
 
+# Vega-Lite specs as plain dicts, not Altair: Altair took about 40 ms a chart to build,
+# serialise and validate a spec, half of Explore's rerun after a slider move (#20).
+#: Height of an indicator chart [px].
+HEIGHT = 240
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    """Rows of ``frame`` as JSON-ready dicts (numbers as float or int, NaN as None)."""
+    out = []
+    for row in frame[list(columns)].itertuples(index=False):
+        item = {}
+        for name, value in zip(columns, row):
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            item[name] = value
+        out.append(item)
+    return out
+
+
+def _tooltip(*fields: tuple[str, str]) -> list[dict]:
+    tips = [{"field": name, "type": kind} for name, kind in fields]
+    return [*tips, {"field": "value", "type": "quantitative", "format": ",.4g"}]
+
+
+def indicator_spec(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    year_title: str,
+    series_title: str,
+    band: pd.DataFrame | None = None,
+    points: Sequence[tuple[pd.DataFrame, str, str]] = (),
+) -> dict:
+    """Return the Vega-Lite spec of one indicator: runs as lines, points as marks, a band.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        Long form: ``year``, ``series``, ``value``.
+    title, unit, year_title, series_title : str
+        Chart title, y-axis title (the unit), x-axis and legend titles.
+    band : pandas.DataFrame, optional
+        ``year``, ``low``, ``high``: an area behind the lines.
+    points : sequence of (DataFrame, shape, colour)
+        Point layers, each with ``year``, ``value``, ``bound``, ``kind``.
+    """
+    x = {"field": "year", "type": "quantitative", "title": year_title, "axis": {"format": "d"}}
+    layers = []
+    if band is not None:
+        layers.append({
+            "data": {"values": records(band, ["year", "low", "high"])},
+            "mark": {"type": "area", "opacity": 0.25},
+            "encoding": {"x": x, "y": {"field": "low", "type": "quantitative", "title": unit},
+                         "y2": {"field": "high"}},
+        })
+    layers.append({
+        "data": {"values": records(series, ["year", "series", "value"])},
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": x, "y": {"field": "value", "type": "quantitative", "title": unit},
+            "color": {"field": "series", "type": "nominal", "title": series_title},
+            "tooltip": _tooltip(("series", "nominal"), ("year", "quantitative")),
+        },
+    })
+    for frame, shape, colour in points:
+        layers.append({
+            "data": {"values": records(frame, ["year", "value", "bound", "kind"])},
+            "mark": {"type": "point", "shape": shape, "size": 70, "filled": True,
+                     "color": colour},
+            "encoding": {
+                "x": x, "y": {"field": "value", "type": "quantitative"},
+                "tooltip": _tooltip(("kind", "nominal"), ("year", "quantitative"),
+                                    ("bound", "nominal")),
+            },
+        })
+    return {"title": title, "height": HEIGHT, "layer": layers}
+
+
 def indicator_chart(
     runs: dict[str, pd.DataFrame] | pd.DataFrame,
     indicator: str,
@@ -109,53 +192,36 @@ def indicator_chart(
     targets: pd.DataFrame | None,
     band: pd.DataFrame | None = None,
     holdout: pd.DataFrame | None = None,
-) -> alt.LayerChart:
-    """Return an Altair chart of one indicator: runs as lines, history as points, targets as marks.
+) -> dict:
+    """Return the Vega-Lite spec of one indicator: runs as lines, history as points, targets.
 
     ``runs`` maps a series name to a results frame (index year), or is already
     long form (columns ``year``, ``series``, ``value``); ``band`` (optional)
     has columns ``year``, ``low``, ``high``; ``holdout`` (optional) holds the
     hold-out figures (``planning.holdout_points``), drawn apart from the history.
+    Draw it with :func:`draw_chart`.
     """
     series = runs if isinstance(runs, pd.DataFrame) else long_series(runs, indicator)
     entry = catalogue.indicators(state.model())[indicator]
-    title = f"{app_logic.entry_label(entry, state.lang())} [{entry.unit}]"
-    x = alt.X("year:Q", title=tr("year"), axis=alt.Axis(format="d"))
-    layers = []
-    if band is not None:
-        layers.append(
-            alt.Chart(band)
-            .mark_area(opacity=0.25)
-            .encode(x=x, y=alt.Y("low:Q", title=entry.unit), y2="high:Q")
-        )
-    layers.append(
-        alt.Chart(series)
-        .mark_line()
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title=entry.unit),
-            color=alt.Color("series:N", title=tr("series")),
-            tooltip=["series", "year", alt.Tooltip("value:Q", format=",.4g")],
-        )
-    )
+    points = []
     for frame, key, shape, colour in (
         (observed, "observed", "circle", "#d62728"),
         (holdout, "holdout_point", "diamond", "#ff7f0e"),
         (targets, "target", "triangle-up", "#2ca02c"),
     ):
-        points = chart_points(frame, indicator, tr(key))
-        if points is None:
-            continue
-        layers.append(
-            alt.Chart(points)
-            .mark_point(shape=shape, size=70, filled=True, color=colour)
-            .encode(
-                x=x,
-                y="value:Q",
-                tooltip=["kind", "year", "bound", alt.Tooltip("value:Q", format=",.4g")],
-            )
-        )
-    return alt.layer(*layers).properties(title=title, height=240)
+        found = chart_points(frame, indicator, tr(key))
+        if found is not None:
+            points.append((found, shape, colour))
+    return indicator_spec(
+        series, title=f"{app_logic.entry_label(entry, state.lang())} [{entry.unit}]",
+        unit=entry.unit, year_title=tr("year"), series_title=tr("series"), band=band,
+        points=points,
+    )
+
+
+def draw_chart(container, spec: dict) -> None:
+    """Draw a chart spec of :func:`indicator_chart` in ``container`` at its full width."""
+    container.vega_lite_chart(spec=spec, width="stretch")
 
 
 def target_columns() -> dict:

@@ -76,7 +76,7 @@ def render() -> None:
     for i, name in enumerate(names):
         chart = widgets.indicator_chart(frames, name, observed, app_logic.targets_frame(targets),
                                         holdout=planning.holdout_points(state.actuals(region)))
-        columns[i % 2].altair_chart(chart, width="stretch")
+        widgets.draw_chart(columns[i % 2], chart)
 
     st.subheader(tr("compare_table"))
     if years and names:

@@ -140,6 +140,9 @@ def render() -> None:
             columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
                                       year=year_seen, kind=tr("holdout_kind") if holdout else ""))
 
+    if baseline is not None:
+        _fiscal_cost(scenario, baseline, year, end)
+
     runs = {}  # the baseline drawn behind the preset and the planner's scenario
     if baseline is not None and baseline.name != scenario.name:
         runs[tr("the_baseline")] = baseline_frame
@@ -151,7 +154,7 @@ def render() -> None:
     holdout = planning.holdout_points(state.actuals(scenario.region))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
         chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
-        chart_columns[i % 2].altair_chart(chart, width="stretch")
+        widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.caption(tr("chart_legend"))
     st.subheader(tr("scorecard"))
@@ -174,6 +177,10 @@ def render() -> None:
     elif kind == "success":
         st.success(message)
 
+    link = state.link_params(base)  # the address bar always reopens this scenario
+    if st.query_params.to_dict() != link:
+        st.query_params.from_dict(link)
+
     try:
         advice = state.time_step_advice(scenario)
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
@@ -182,6 +189,21 @@ def render() -> None:
     if advice is not None:
         message = advice.message_zh if lang == "zh" else advice.message_en
         accuracy.warning(tr("time_step_warning", message=message))
+
+
+def _fiscal_cost(scenario, baseline, year: int, end: int) -> None:
+    """Show the levers' cumulative discounted fiscal cost against the baseline, with its basis."""
+    if end < year:
+        return
+    cost = state.fiscal_cost(scenario, baseline, year, end)
+    lang = state.lang()
+    levers = catalogue.levers(state.model())
+    assumed = "、".join(app_logic.entry_label(levers[n], lang) for n in cost.assumed)
+    # a line, not a metric card: the cards are the indicators at the headline year
+    st.markdown(f"**{tr('fiscal_cost')} {year}–{end}: "
+                f"{tr('fiscal_cost_value', value=f'{cost.total:+,.2f}')}**")
+    st.caption(tr("fiscal_cost_basis", first=year, last=end, rate=cost.discount_rate,
+                  source=cost.source, assumed=assumed or tr("none")))
 
 
 def _scorecard(frame, targets, latest, any_targets=True) -> None:

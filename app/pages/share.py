@@ -1,14 +1,16 @@
-"""Save and share: the scenario as YAML (download, upload), results as CSV, charts as PNG."""
+"""Save and share: the scenario as YAML and as a link, results as CSV/Excel, a PDF brief."""
 
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic
 from simulator.errors import ScenarioError, UnknownNameError
+from simulator.i18n import LANGUAGES
 from simulator.scenario import MAX_SCENARIO_BYTES, scenario_from_yaml
 
 tr = state.tr
@@ -35,6 +37,28 @@ def _load_upload() -> None:
     )
 
 
+def _share(base, scenario) -> None:
+    """Offer the link that reopens the scenario, the brief (PDF) and the workbook (Excel)."""
+    st.subheader(tr("share_link"))
+    page = (st.context.url or "").rstrip("/")
+    root = page[: -len("/share")] if page.endswith("/share") else page
+    st.code(f"{root}/?{urlencode(state.link_params(base))}", language=None)
+    st.caption(tr("share_link_note"))
+    baseline = state.baseline(scenario) or base
+    year = state.policy_year(base)
+    lang = st.radio(tr("brief_language"), list(LANGUAGES), format_func=LANGUAGES.get,
+                    horizontal=True, key="_brief_lang")  # Chinese first: the default
+    files = (("pdf", "download_pdf", f"{scenario.name}-brief-{lang}.pdf", "application/pdf"),
+             ("xlsx", "download_xlsx", f"{scenario.name}-{lang}.xlsx",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    for column, (kind, label, name, mime) in zip(st.columns(2), files):
+        column.download_button(  # built on the click only: the ensemble behind them takes time
+            tr(label),
+            lambda kind=kind: state.brief_file(kind, lang, scenario, baseline, year),
+            file_name=name, mime=mime, on_click="ignore", key=f"_download_{kind}",
+        )
+
+
 def render() -> None:
     """Draw the page."""
     widgets.sidebar()
@@ -54,7 +78,7 @@ def render() -> None:
         st.success(message)
 
     try:
-        _, scenario = state.scenarios()
+        base, scenario = state.scenarios()
         frame, units = state.run(scenario)
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
@@ -83,6 +107,7 @@ def render() -> None:
         mime="image/png",
         on_click="ignore",
     )
+    _share(base, scenario)
     st.code(yaml_text, language="yaml")
 
     st.subheader(tr("saved_scenarios"))

@@ -78,7 +78,7 @@ def render() -> None:
             series, name, observed, app_logic.targets_frame(targets), band=band,
             holdout=planning.holdout_points(state.actuals(scenario.region)),
         )
-        chart_columns[i % 2].altair_chart(chart, width="stretch")
+        widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.subheader(tr("probability"))
     module = app_logic.optional_module("simulator.targets")

@@ -9,7 +9,10 @@ they need that is not drawing lives here and is tested without Streamlit:
   labels (the scenario the sliders set is :meth:`Scenario.with_levers`);
 - :mod:`.tables`: targets, comparison tables, ensemble bands, CSV and PNG;
 - :mod:`.structure`: the causal graph PySD records, its feedback loops, and
-  each variable's equation, unit and source.
+  each variable's equation, unit and source;
+- :mod:`.share_link`: the scenario as a link's query parameters, and back;
+- :mod:`.brief`, :mod:`.brief_pdf`, :mod:`.workbook`: the scenario brief as PDF
+  (Chinese or English) and the results as an Excel workbook.
 """
 
 from simulator.app_logic.scenarios import (  # noqa: F401

@@ -132,6 +132,45 @@ def load_costs(path: str | Path | None = None) -> CostBook:
     return CostBook(levers=levers, discount_rate=rate, source=str(path))
 
 
+def discount_factors(rate: float, years: np.ndarray, first_year: int) -> np.ndarray:
+    """Discount factor of each year to ``first_year`` at ``rate`` [1/Year]: ``(1+r)^-(y-y0)``."""
+    return (1 + rate) ** -(np.asarray(years, dtype=float) - first_year)
+
+
+def lever_cost(
+    price: LeverCost, values: np.ndarray, discount: np.ndarray, runs: np.ndarray | None = None
+) -> np.ndarray:
+    """Cumulative discounted fiscal cost of one lever [亿元]: the one cost rule.
+
+    Goal seeking (:meth:`GoalProblem.cost`) and the app's fiscal-cost readout
+    (:mod:`simulator.fiscal_cost`) both price levers here.
+
+    Parameters
+    ----------
+    price : LeverCost
+    values : numpy.ndarray
+        ``(..., Y)`` the lever's value in each cost year [lever unit].
+    discount : numpy.ndarray
+        ``(Y,)`` discount factors (:func:`discount_factors`).
+    runs : numpy.ndarray, optional
+        ``(..., N, Y)`` the cost indicator's members [亿元/Year]; required
+        when the lever is costed by a model indicator (their mean is used).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values`` without its last axis [亿元].
+    """
+    if price.indicator is None:
+        yearly = price.per_unit * np.asarray(values, dtype=float)
+    else:
+        if runs is None:
+            raise ValueError(f"the cost of {price.lever} is the model's {price.indicator}:"
+                             " pass its runs")
+        yearly = np.asarray(runs, dtype=float).mean(axis=-2)
+    return yearly @ discount
+
+
 @dataclass(frozen=True)
 class Decision:
     """One decision lever: its level's bounds and whether its start year is free.
@@ -273,7 +312,7 @@ class GoalProblem:
 
     def discount(self) -> np.ndarray:
         """Discount factor of each cost year [-]."""
-        return (1 + self.costs.discount_rate) ** -(self.cost_years() - self.first_year)
+        return discount_factors(self.costs.discount_rate, self.cost_years(), self.first_year)
 
     def cost(self, X: np.ndarray, outcomes: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         """Cumulative discounted fiscal cost of each candidate [亿元].
@@ -297,16 +336,15 @@ class GoalProblem:
         at = np.searchsorted(self.years, years)
         for i, decision in enumerate(self.decisions):
             price = self.costs.levers[decision.lever]
-            if price.indicator is None:
-                yearly = price.per_unit * values[:, i, :]
-            else:
+            runs = None
+            if price.indicator is not None:
                 if outcomes is None or price.indicator not in outcomes:
                     raise ValueError(
                         f"the cost of {decision.lever} is the model's {price.indicator}:"
                         " pass the outcomes that hold it"
                     )
-                yearly = np.asarray(outcomes[price.indicator], dtype=float)[:, :, at].mean(axis=1)
-            total += yearly @ self.discount()
+                runs = np.asarray(outcomes[price.indicator], dtype=float)[:, :, at]
+            total += lever_cost(price, values[:, i, :], self.discount(), runs)
         return total
 
     # ----------------------------------------------------------- constraints

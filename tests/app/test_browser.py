@@ -11,42 +11,21 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
-from conftest import ROOT
+
+from app.server import CHROMIUM_FLAGS, serve, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-#: Seconds to wait for the server's health endpoint (first start translates the model).
-SERVER_TIMEOUT = 120
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
 
 
 def _chromium() -> str | None:
     return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -66,55 +45,11 @@ def chromium() -> str:
 @pytest.fixture
 def app_url(tmp_path):
     """Serve the app with ``streamlit run`` in a subprocess; stop it in teardown."""
-    port = _free_port()
-    log = open(tmp_path / "streamlit.log", "wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(
-                    f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        with serve(tmp_path / "streamlit.log", ["--browser.gatherUsageStats", "false"]) as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 class DevTools:
@@ -181,12 +116,7 @@ def browser(chromium, app_url, tmp_path):
         with connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as socket:
             yield DevTools(socket)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_for_text(browser: DevTools, needle: str, timeout: float = 120.0) -> str:
