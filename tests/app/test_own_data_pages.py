@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
-import pyarrow as pa
 import pytest
 from conftest import ROOT
 
@@ -22,12 +22,14 @@ def _package_digest() -> dict[str, str]:
 
 
 def _chart_points(at: AppTest, title: str) -> list[dict]:
-    """Rows of every layer of the Explore chart whose title starts with ``title``."""
-    chart = next(e for e in at.main if getattr(e, "type", "") == "vega_lite_chart"
-                 and f'"title": "{title}' in e.proto.spec.encode().decode("unicode_escape"))
-    rows = []
-    for data in chart.proto.datasets:
-        rows += pa.ipc.open_stream(data.data.data).read_all().to_pylist()
+    """Rows of every layer of the Explore chart whose title starts with ``title``.
+
+    The charts are plain Vega-Lite specs with their data inline (``app/widgets.py``).
+    """
+    specs = [json.loads(e.proto.spec) for e in at.main
+             if getattr(e, "type", "") == "vega_lite_chart"]
+    chart = next(spec for spec in specs if str(spec.get("title", "")).startswith(title))
+    rows = [row for layer in chart["layer"] for row in layer.get("data", {}).get("values", [])]
     return rows
 
 
