@@ -231,7 +231,11 @@ def sample_posterior(
 
     rng = np.random.default_rng(seed)
     start = _start_points(log_post, walkers, rng)
-    sampler = emcee.EnsembleSampler(walkers, log_post.ndim, log_post, vectorize=True)
+    # differential-evolution proposals mix better than the stretch move along the
+    # correlated ridges of these posteriors (emcee's moves guide; ter Braak & Vrugt 2008)
+    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    sampler = emcee.EnsembleSampler(walkers, log_post.ndim, log_post, vectorize=True,
+                                    moves=moves)
     sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
     sampler.run_mcmc(start, steps, progress=False)
     raw = sampler.get_chain(discard=burn)
