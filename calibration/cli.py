@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--burn", type=int, help="mcmc: steps discarded first (default 1000)")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the start points")
     parser.add_argument(
+        "--observations", metavar="FILE.csv",
+        help="your own documented figures (the columns of simulator/data/observations.csv):"
+        " refit REGION with them; the profile and report go to --report/<region>-own, the"
+        " packaged data and profile are never changed",
+    )
+    parser.add_argument(
         "--no-save", action="store_true",
         help="do not overwrite the region's profile (simulator/data/profiles/<region>.yaml)",
     )
@@ -62,17 +68,38 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--starts must be at least 1 optimiser start, got {args.starts}")
     until = args.until if args.until is not None else FIT_END_YEAR
     mcmc_options = {"walkers": args.walkers, "steps": args.steps, "burn": args.burn}
+    if args.observations is not None and (args.all or args.until is not None):
+        raise ValueError("--observations refits one REGION to its figures' last year:"
+                         " without --all and --until")
     if args.method == "mcmc":
+        if args.observations is not None:
+            raise ValueError("--observations applies to --method map only")
         return _run_mcmc(args, regions, until, mcmc_options)
     given = [f"--{k}" for k, v in mcmc_options.items() if v is not None]
     if given:
         raise ValueError(f"{', '.join(given)} apply to --method mcmc only")
+    if args.observations is not None:
+        return _run_own(args, regions)
     for region in regions:
         profile = fit_region(region, until=until, n_starts=args.starts, seed=args.seed)
         if until == FIT_END_YEAR and not args.no_save:
             print(f"wrote {save_profile(profile)}")
         folder = write_report(profile, args.report or paths.reports_root() / "calibration")
         print(f"wrote {folder}/fit.md")
+    return 0
+
+
+def _run_own(args: argparse.Namespace, regions: list[str]) -> int:
+    """Refit one region with the user's own figures; write its profile and report apart."""
+    from calibration.own_data import refit_with_own_figures, write_own_report
+    from simulator.data.observations import load_user_observations
+
+    user = load_user_observations(args.observations)  # checked before any model run
+    refit = refit_with_own_figures(regions[0], user, source=args.observations,
+                                   n_starts=args.starts, seed=args.seed)
+    folder = write_own_report(refit, args.report or paths.reports_root() / "calibration")
+    print(f"wrote {folder}/profile.yaml")
+    print(f"wrote {folder}/own-fit.md")
     return 0
 
 

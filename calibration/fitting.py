@@ -452,13 +452,16 @@ def fit_region(
     model : LoadedModel, optional
     observations : pandas.DataFrame, optional
         Replaces the documented outcomes (columns ``indicator``, ``year``,
-        ``value``, ``bound``, ``weight``, ``line``, ``note``); for tests.
+        ``value``, ``bound``, ``weight``, ``line``, ``note``): synthetic data in
+        tests, or the packaged outcomes with a user's own (``calibration.own_data``),
+        which may run past FIT_END_YEAR.
 
     Returns
     -------
     Profile
     """
-    if until > FIT_END_YEAR:
+    if until > FIT_END_YEAR and observations is None:
+        # later packaged outcomes are the hold-out; a user's own figures may go later
         raise ValueError(f"--until {until}: fitting uses outcomes up to {FIT_END_YEAR} only")
     model = model or load_model()
     spec = load_region_spec(region)

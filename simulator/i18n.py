@@ -282,6 +282,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "obs_upload_error": ("无法读取上传的观测数据:{error}",
                          "Cannot read the uploaded observations: {error}"),
     "obs_upload_ok": ("{name}:{rows} 行有效数据", "{name}: {rows} valid rows"),
+    "own_refit": ("用这些数据重新标定{region}", "Refit {region} with these figures"),
+    "own_refit_running": ("正在重新标定……", "Refitting…"),
+    "own_refit_error": ("无法重新标定:{error}", "Cannot refit: {error}"),
+    "own_refit_note": (
+        "重新标定使用软件包数据与您的数据(您的数据替换同一指标同一年份的软件包数据),"
+        "数据截至 {until} 年;软件包的数据与参数文件不变。",
+        "The refit uses the packaged figures and yours (yours replace the packaged figure of"
+        " the same indicator and year), up to {until}; the packaged data and profile are"
+        " unchanged.",
+    ),
+    "own_packaged": ("软件包标定", "Packaged fit"),
+    "own_refitted": ("重新标定", "Refit"),
+    "own_refit_sd": ("重新标定标准差(拟合空间)", "Refit sd (fitting space)"),
+    "own_figure_value": ("您的数据", "Your figure"),
+    "own_packaged_error": ("软件包标定误差 %", "Packaged fit error %"),
+    "own_refit_error_pct": ("重新标定误差 %", "Refit error %"),
+    "own_refit_download": ("下载重新标定的参数文件(YAML)", "Download the refitted profile (YAML)"),
     "upload_error": ("无法读取上传的情景:{error}", "Cannot load the uploaded scenario: {error}"),
     "upload_ok": (
         "已载入情景 {name}(地区:{region})。",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -87,6 +89,38 @@ def _check_upload() -> None:
         widgets.error_box("obs_upload_error", error)
         return
     st.success(tr("obs_upload_ok", name=upload.name, rows=len(rows)))
+    _refit(state.region(), upload.getvalue(), rows)
+
+
+def _refit(region: str, data: bytes, rows: pd.DataFrame) -> None:
+    """Refit the region with the uploaded figures (#18.9); the packaged files stay as they are."""
+    own = app_logic.optional_module("calibration.own_data")
+    if own is None:
+        return
+    key = f"_own_refit_{region}_{hashlib.sha256(data).hexdigest()}"
+    if st.button(tr("own_refit", region=app_logic.region_label(region, state.lang())),
+                 key="_own_refit"):
+        with st.spinner(tr("own_refit_running")):
+            try:
+                st.session_state[key] = own.refit_with_own_figures(region, rows, source=data)
+            except (ValueError, OSError) as error:
+                widgets.error_box("own_refit_error", error)
+                return
+    refit = st.session_state.get(key)
+    if refit is None:
+        return
+    st.caption(tr("own_refit_note", until=refit.profile.fit_until))
+    st.dataframe(refit.parameters.rename(columns={
+        "parameter": tr("profile_parameter"), "packaged": tr("own_packaged"),
+        "refit": tr("own_refitted"), "refit_sd": tr("own_refit_sd"),
+        "identified": tr("profile_identified")}), hide_index=True)
+    st.dataframe(refit.points.rename(columns={
+        "indicator": tr("indicator"), "year": tr("year"), "value": tr("own_figure_value"),
+        "packaged_fit": tr("own_packaged"), "packaged_error_pct": tr("own_packaged_error"),
+        "refit": tr("own_refitted"), "refit_error_pct": tr("own_refit_error_pct")}),
+        hide_index=True)
+    st.download_button(tr("own_refit_download"), own.profile_yaml(refit).encode("utf-8"),
+                       file_name=f"{region}-own-profile.yaml", mime="application/x-yaml")
 
 
 def _profile(region: str) -> None:

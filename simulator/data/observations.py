@@ -43,6 +43,7 @@ __all__ = [
     "load_holdout",
     "load_observations",
     "load_observations_upload",
+    "load_user_observations",
     "observed_series",
 ]
 
@@ -324,12 +325,32 @@ def load_observations(path=None, *, kinds=None, until=None) -> pd.DataFrame:
     return _select(_frame(rows), kinds, until)
 
 
+def load_user_observations(path) -> pd.DataFrame:
+    """Load a user's own documented figures: the columns and checks of observations.csv.
+
+    Unlike the packaged file, a user's file may hold outcomes after
+    :data:`FIT_END_YEAR` (the newest published figures are why a planner adds
+    them). The rows are kept apart from the packaged data: the frame carries
+    ``origin = "user"`` and nothing is written.
+
+    Raises
+    ------
+    ObservationError
+        A row is malformed (file and line named), or the file has no rows.
+    """
+    path = Path(path)
+    frame = _frame(_read(path))
+    if frame.empty:
+        raise ObservationError(f"{path}: no figures (the header of observations.csv, then rows)")
+    return frame.assign(origin="user")
+
+
 #: Largest observations upload accepted, in bytes (the packaged file is about 100 kB).
 MAX_UPLOAD_BYTES = 5_000_000
 
 
 def load_observations_upload(data: bytes, name: str) -> pd.DataFrame:
-    """Validate uploaded observations (the bytes of a CSV) as :func:`load_observations` does.
+    """Validate uploaded observations (the bytes of a CSV) as :func:`load_user_observations` does.
 
     Raises
     ------
@@ -345,7 +366,7 @@ def load_observations_upload(data: bytes, name: str) -> pd.DataFrame:
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            return load_observations(path)
+            return load_user_observations(path)
         except ObservationError as error:
             raise ObservationError(str(error).replace(str(path), name)) from None
 

@@ -80,3 +80,25 @@ def test_a_good_observations_upload_is_counted():
     at.file_uploader(key="_obs_upload").set_value(("obs.csv", content, "text/csv")).run()
     assert not at.exception and not at.error
     assert [s.value for s in at.success] == [f"obs.csv:{len(load_observations())} 行有效数据"]
+
+
+def test_an_upload_refits_the_region_and_no_packaged_file_changes():
+    """#18 point 9 in the app: the refit's tables and profile download; package files intact."""
+    import hashlib
+
+    from simulator.data.profile import profile_path
+
+    packaged = [ROOT / "simulator" / "data" / "observations.csv", profile_path("suining")]
+    before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in packaged]
+    at = _page("data_sources")
+    at.selectbox(key="_region").set_value("suining").run()
+    content = ("region,indicator,year,value,unit,kind,bound,source,source_quote,weight,note\n"
+               "Suining,high_tech_enterprises,2023,300,家,outcome,equal,example.gov.cn/x,"
+               "高新技术企业300家,1,\n").encode("utf-8")
+    at.file_uploader(key="_obs_upload").set_value(("mine.csv", content, "text/csv")).run()
+    at.button(key="_own_refit").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    points = next(d.value for d in at.dataframe if "您的数据" in d.value.columns)
+    assert points["您的数据"].tolist() == [300.0]
+    assert points["软件包标定"].iloc[0] < points["重新标定"].iloc[0] < 300.0
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in packaged] == before
