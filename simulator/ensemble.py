@@ -128,8 +128,11 @@ def profile_file(name: str) -> Path | None:
         profiles = importlib.import_module("simulator.data.profile")
     except ImportError:
         return None
-    path = Path(profiles.profile_path(name)) if hasattr(profiles, "profile_path") else None
-    return path if path is not None and path.is_file() else None
+    try:  # a region's profile, or a profile file a scenario names (e.g. a backtest's)
+        path = Path(profiles.resolve_profile(name))
+    except ValueError:
+        return None
+    return path if path.is_file() else None
 
 
 def _sample_profile(name: str, n: int, seed: int) -> tuple[list[dict] | None, str]:
