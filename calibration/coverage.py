@@ -41,7 +41,8 @@ BAND = (0.05, 0.95)
 
 
 def holdout_coverage(
-    n: int = 1000, seed: int = 20261204, regions: list[str] | None = None
+    n: int = 1000, seed: int = 20261204, regions: list[str] | None = None,
+    pooled: bool = False,
 ) -> pd.DataFrame:
     """One row per hold-out figure: the value and the bands before and after.
 
@@ -53,6 +54,9 @@ def holdout_coverage(
         Seed of the ensemble draws, the posterior resampling and the errors.
     regions : list of str, optional
         Default: every region with a hold-out figure.
+    pooled : bool, default False
+        "after" from the pooled fit of all regions (``posteriors/pooled/``) instead of
+        each region's own MCMC.
 
     Returns
     -------
@@ -74,7 +78,8 @@ def holdout_coverage(
         scenario = load_scenario(paths.SCENARIOS_DIR / f"{region}-baseline.yaml")
         indicators = sorted(set(figures["model_indicator"]))
         before = run_ensemble(scenario, n, seed, indicators=indicators)
-        draws = pd.read_csv(posterior_path(region), comment="#")
+        path = posterior_path(region)
+        draws = pd.read_csv(path.parent / "pooled" / path.name if pooled else path, comment="#")
         rng = np.random.default_rng(seed)
         pick = draws.iloc[rng.integers(0, len(draws), size=n)].reset_index(drop=True)
         params = [c for c in pick.columns if not c.startswith("sigma:")]
@@ -109,14 +114,15 @@ def holdout_coverage(
     return pd.DataFrame(rows)
 
 
-def markdown(table: pd.DataFrame, command: str) -> str:
+def markdown(table: pd.DataFrame, command: str, pooled: bool = False) -> str:
     """Write the coverage report (markdown)."""
+    after = "pooled posterior of all regions" if pooled else "MCMC posterior"
     lines = [
         "# Hold-out coverage of the 90% bands · 样本外覆盖率", "",
         f"Command: `{command}`", "",
         f"- before (profile ensembles, Laplace): {int(table['before_covered'].sum())} of "
         f"{len(table)} covered",
-        f"- after (MCMC posterior predictive, estimated observation error): "
+        f"- after ({after} predictive, estimated observation error): "
         f"{int(table['after_covered'].sum())} of {len(table)} covered",
         f"- after, without the observation error: {int(table['after_no_error_covered'].sum())}"
         f" of {len(table)} covered", "",
@@ -176,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
              " (profile and posterior sources; 50%% and 90%% bands; plan-target probabilities);"
              " writes holdout-coverage-assumed.md and .csv",
     )
+    parser.add_argument("--pooled", action="store_true",
+                        help="after: the pooled fit's draws (python -m calibration.pooled_fit);"
+                             " writes holdout-coverage-pooled.md and .csv")
     parser.add_argument("--targets-seed", type=int, default=1,
                         help="with --draw-assumed: seed of the plan ensembles (default 1)")
 
@@ -189,10 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.draw_assumed:
             return _write_assumed(args, out, command)
-        table = holdout_coverage(args.n, args.seed, args.regions)
-        atomic_write_text(out / "holdout-coverage.csv", table.to_csv(index=False))
-        atomic_write_text(out / "holdout-coverage.md", markdown(table, command))
-        print(f"wrote {out}/holdout-coverage.md")
+        table = holdout_coverage(args.n, args.seed, args.regions, pooled=args.pooled)
+        name = "holdout-coverage-pooled" if args.pooled else "holdout-coverage"
+        command += " --pooled" if args.pooled else ""
+        atomic_write_text(out / f"{name}.csv", table.to_csv(index=False))
+        atomic_write_text(out / f"{name}.md", markdown(table, command, args.pooled))
+        print(f"wrote {out}/{name}.md")
         return 0
 
     parser.set_defaults(func=run)

@@ -192,20 +192,22 @@ def draw_parameters(
     draws: list[dict[str, float]] = [{} for _ in range(n)]
     used = []
     profile_draws, failure = _sample_profile(name, n, seed) if path is not None else (None, "")
-    if path is not None and not failure and spec["source"] == "posterior":
+    if path is not None and not failure and spec["source"] in ("posterior", "pooled"):
         from simulator.data.profile import sample_posterior
 
+        pooled = spec["source"] == "pooled"
         try:
-            posterior = sample_posterior(name, n, int(seed))
+            posterior = sample_posterior(name, n, int(seed), pooled=pooled)
         except (OSError, KeyError, ValueError) as error:
             raise ScenarioError(f"scenario {scenario.name!r}: {error}") from None
         for mine, theirs in zip(profile_draws, posterior):
             mine.update(theirs)
+        kind = "pooled (all regions) posterior" if pooled else "MCMC posterior"
         notes.append(
-            f"fitted parameters: MCMC posterior draws of {name!r} ({len(posterior[0])}"
+            f"fitted parameters: {kind} draws of {name!r} ({len(posterior[0])}"
             f" parameters: {sorted(posterior[0])})"
         )
-    if failure and spec["source"] in ("profile", "posterior"):
+    if failure and spec["source"] in ("profile", "posterior", "pooled"):
         raise ScenarioError(f"scenario {scenario.name!r}: {failure}")
     if failure:
         notes.append(f"{failure}; falling back to the stated distributions")
@@ -218,7 +220,7 @@ def draw_parameters(
             f"parameter draws: calibration profile '{path.name}' ({len(drawn)} parameters)"
         )
         used.append("profile")
-    elif spec["source"] in ("profile", "posterior"):
+    elif spec["source"] in ("profile", "posterior", "pooled"):
         raise ScenarioError(
             f"scenario {scenario.name!r} asks for uncertainty source {spec['source']!r} but there"
             " is no calibration"

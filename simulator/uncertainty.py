@@ -8,7 +8,9 @@ say where their draws come from::
                           # distributions; "profile": the profile only; "stated": never the profile;
                           # "posterior": as "profile", but the fitted parameters from the MCMC
                           # draws (simulator/data/posteriors/<region>.csv) instead of the Laplace
-                          # approximation
+                          # approximation; "pooled": as "posterior", from the pooled fit of all
+                          # regions (simulator/data/posteriors/pooled/<region>.csv), where the
+                          # behavioural rates a region's data do not pin down come from the others
       parameters:
         initial_tech_smes: {distribution: uniform, min: 250, max: 750}
         gdp_growth_rate: {distribution: normal, mean: 0.0768, sd: 0.01, min: 0.05, max: 0.1}
@@ -45,7 +47,7 @@ from simulator.errors import (
 )
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
-SOURCES = ("auto", "profile", "stated", "posterior")
+SOURCES = ("auto", "profile", "stated", "posterior", "pooled")
 #: The marker for a parameter drawn from the calibration profile.
 FROM_PROFILE = "profile"
 

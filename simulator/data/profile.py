@@ -292,7 +292,8 @@ def _undated(data) -> object:
     return yaml.safe_load(yaml.safe_dump(out, allow_unicode=True, sort_keys=False))
 
 
-def sample_posterior(region: str, n: int, seed: int) -> list[dict[str, float]]:
+def sample_posterior(region: str, n: int, seed: int, *, pooled: bool = False
+                     ) -> list[dict[str, float]]:
     """Draw ``n`` parameter sets from a region's MCMC posterior (issue #18).
 
     The draws (``simulator/data/posteriors/<region>.csv``, written by
@@ -307,6 +308,9 @@ def sample_posterior(region: str, n: int, seed: int) -> list[dict[str, float]]:
         Number of draws.
     seed : int
         Seed of the resampling (``numpy.random.default_rng``).
+    pooled : bool, default False
+        Draw from the pooled fit of all regions (``posteriors/pooled/<region>.csv``,
+        written by ``python -m calibration.pooled_fit``) instead.
 
     Raises
     ------
@@ -317,11 +321,13 @@ def sample_posterior(region: str, n: int, seed: int) -> list[dict[str, float]]:
 
     from simulator.paths import POSTERIORS_DIR
 
-    path = POSTERIORS_DIR / f"{region}.csv"
+    path = POSTERIORS_DIR / ("pooled" if pooled else "") / f"{region}.csv"
     if not path.is_file():
+        command = ("python -m calibration.pooled_fit" if pooled
+                   else f"python -m calibration {region} --method mcmc")
         raise FileNotFoundError(
-            f"no MCMC posterior for {region!r} ({path}); run `python -m calibration {region}"
-            " --method mcmc` first, or use uncertainty source 'auto'"
+            f"no {'pooled' if pooled else 'MCMC'} posterior for {region!r} ({path}); run"
+            f" `{command}` first, or use uncertainty source 'auto'"
         )
     draws = pd.read_csv(path, comment="#")
     params = draws[[c for c in draws.columns if not c.startswith("sigma:")]]
