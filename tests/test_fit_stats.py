@@ -136,7 +136,7 @@ def obs():
 def test_fit_table_scaled_simulation(obs):
     """A simulation 10% above the observations gives MAPE = RMSPE = 10%."""
     ri = observed_series(obs, "Ningxia", "rd_intensity")  # 6 points, 1.13 superseded
-    hte = observed_series(obs, "Ningxia", "high_tech_enterprises")  # 2017, 2021, 2022
+    hte = observed_series(obs, "Ningxia", "high_tech_enterprises")  # 2017, 2019-2022
     years = range(2014, 2023)
     sim = pd.DataFrame({
         "rd_intensity": [1.1 * ri.get(y, 1.0) for y in years],
@@ -150,7 +150,7 @@ def test_fit_table_scaled_simulation(obs):
     assert row["rmspe"] == pytest.approx(10.0, abs=1e-9)
     assert row["um"] + row["us"] + row["uc"] == pytest.approx(1.0, abs=TOL)
     assert row["uc"] == pytest.approx(0.0, abs=TOL)  # proportional: r = 1
-    assert table.loc["high_tech_enterprises", "n"] == 3
+    assert table.loc["high_tech_enterprises", "n"] == 5  # 2017, 2019, 2020, 2021, 2022
     assert table.loc["high_tech_enterprises", "mape"] == 0.0
     # Ningxia GDP: 2017, 2020, 2021, 2022 observed
     assert table.loc["gdp", "n"] == 4

@@ -83,6 +83,7 @@ UNIT_CATEGORIES: dict[str, tuple[str, dict[str, float]]] = {
     "projects": ("项", {"项": 1.0, "項": 1.0}),
     "people": ("名", {"名": 1.0}),
     "patents_per_10k_people": ("件", {"件": 1.0}),
+    "patents": ("件", {"件": 1.0}),
 }
 
 _MONEY, _FIRMS, _PCT, _COUNT = "money", "firms", "percent", "count"
@@ -104,11 +105,13 @@ INDICATORS: dict[str, str] = {
     "high_level_talent_projects_new": _COUNT,
     "high_level_talents_supported": "people",
     "high_level_teams_new": _COUNT,
+    "high_tech_enterprise_revenue": _MONEY,
     "high_tech_enterprise_revenue_above_scale": _MONEY,
     "high_tech_enterprises_new": _FIRMS,
     "high_tech_enterprises_new_or_recertified": _FIRMS,
     "high_tech_enterprises_newly_certified": _FIRMS,
     "high_value_invention_patents_per_10k": "patents_per_10k_people",
+    "invention_patents_per_10k": "patents_per_10k_people",
     "innovation_consortia_new": _COUNT,
     "joint_rd_platforms_new": _COUNT,
     "key_core_tech_projects": "projects",
@@ -117,6 +120,7 @@ INDICATORS: dict[str, str] = {
     "major_st_infrastructure": _COUNT,
     "national_rd_platforms": _COUNT,
     "new_innovation_platforms": _COUNT,
+    "patents_granted": "patents",
     "pilot_platforms_key": _COUNT,
     "provincial_rd_platforms_new": _COUNT,
     "provincial_st_projects": "projects",
@@ -130,6 +134,7 @@ INDICATORS: dict[str, str] = {
     "share_large_medium_industrial_firms_with_rd_institution": _PCT,
     "share_of_sichuan_valid_high_tech_enterprises": _PCT,
     "tech_based_enterprises": _FIRMS,
+    "tech_contracts_registered": "projects",
     "tech_enterprises_new": _FIRMS,
     "tech_firms_new_loans": _MONEY,
     "tech_smes": _FIRMS,
@@ -138,6 +143,7 @@ INDICATORS: dict[str, str] = {
     "tech_transaction_value": _MONEY,
     "tech_transfer_institutions_new": _COUNT,
     "university_maker_spaces": _COUNT,
+    "valid_invention_patents": "patents",
     "valid_high_tech_enterprises_asof_2022_12": _FIRMS,
 }
 

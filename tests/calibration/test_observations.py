@@ -42,7 +42,7 @@ def write_rows(path, rows, header=COLUMNS):
 def test_packaged_observations_load():
     """The packaged file loads completely, every region present."""
     obs = load_observations()
-    assert len(obs) == 172
+    assert len(obs) == 172 + 18  # shared baselines + the rows added for #18 (data README)
     assert set(obs["region"]) == set(REGIONS)
     assert obs["value_model"].notna().all()
 
@@ -56,7 +56,7 @@ def test_packaged_outcomes_stop_at_fit_end_year():
 def test_packaged_holdout_is_later_outcomes_with_sources():
     """Hold-out rows are later outcomes with sources and quotes."""
     hold = load_holdout()
-    assert len(hold) == 12
+    assert len(hold) == 12 + 3  # 3 added for #18 (data README)
     assert (hold["year"] > FIT_END_YEAR).all()
     assert (hold["kind"] == "outcome").all()
     assert not hold["source"].str.contains("://").any()  # addresses without scheme
@@ -74,16 +74,23 @@ def test_holdout_does_not_repeat_a_fitting_figure():
 
 @pytest.mark.skipif(not SHARED_BASELINES.is_file(), reason="shared/ reference data not present")
 def test_values_units_sources_match_shared_baselines():
-    """The project's copy keeps every published value, unit, source and quote unchanged."""
+    """The project's copy keeps every published value, unit, source and quote unchanged.
+
+    The shared rows come first, in order; rows found later for this project
+    follow them, each marked in its note and sourced like the others.
+    """
     with open(SHARED_BASELINES, encoding="utf-8") as handle:
         shared = list(csv.DictReader(handle))
     with open(OBSERVATIONS_CSV, encoding="utf-8") as handle:
         ours = list(csv.DictReader(handle))
-    assert len(ours) == len(shared)
+    assert len(ours) > len(shared)
     for a, b in zip(ours, shared):
         for column in ("region", "indicator", "year", "value", "unit", "kind",
                        "source", "source_quote"):
             assert a[column] == b[column], (column, a, b)
+    for row in ours[len(shared):]:
+        assert row["note"].startswith("added for issue #18"), row
+        assert row["source"] and "://" not in row["source"] and len(row["source_quote"]) > 10, row
 
 
 @pytest.mark.parametrize(
@@ -134,9 +141,11 @@ def test_observed_series_uses_revision_and_skips_floors():
     assert series.loc[2017] == 1.22 and series.loc[2020] == 1.51
     assert list(series.index) == sorted(series.index)
     chengdu = observed_series(obs, "Chengdu", "high_tech_industry_revenue")
-    assert chengdu.empty  # both Chengdu figures are floors (突破)
+    # 2019 is a floor (突破9470亿元); 2020 has the exact 11064.85亿元, whose
+    # floor (突破1万亿元) is kept with weight 0 and so never returned
+    assert chengdu.to_dict() == {2020: 11064.85}
     floors = observed_series(obs, "Chengdu", "high_tech_industry_revenue", include_floors=True)
-    assert floors.to_dict() == {2019: 9470.0, 2020: 10000.0}
+    assert floors.to_dict() == {2019: 9470.0, 2020: 11064.85}
 
 
 def test_observed_series_unknown_names():
