@@ -83,8 +83,8 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
-    table, advice = check_time_step(scenario, engine=resolve_engine(args.engine, model),
-                                    model=model, coarse=coarse)
+    engine = resolve_engine(args.engine, model, scenario.integration)
+    table, advice = check_time_step(scenario, engine=engine, model=model, coarse=coarse)
     indicator, change = worst_change(table)
     if advice is not None:
         print(f"warning: 数值精度：{advice.message_zh}\n"
@@ -198,7 +198,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
 
     model = load_model()
     meta = provenance(model.path, model.sha256, scenario.to_dict(),
-                      resolve_engine(args.engine, model))
+                      resolve_engine(args.engine, model, scenario.integration))
     meta["ensemble"] = {"n": args.ensemble, "seed": args.seed, "source": ensemble.source,
                         "quantiles": list(QUANTILES), "notes": list(ensemble.notes)}
     write_table(args.out, table, meta)
@@ -299,7 +299,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
         model = load_model()
         meta = provenance(model.path, model.sha256, scenario.to_dict(),
-                          resolve_engine(args.engine, model))
+                          resolve_engine(args.engine, model, scenario.integration))
         if args.ensemble is not None:
             meta["ensemble"] = {"n": args.ensemble, "seed": args.seed,
                                 "source": ensemble.source, "notes": list(ensemble.notes)}

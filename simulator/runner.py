@@ -26,12 +26,16 @@ from simulator.scenario import Scenario
 
 
 def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine: str) -> dict:
-    """Metadata describing what produced a result: model, scenario, engine, data, versions."""
+    """Metadata describing what produced a result: model, scenario, engine, data, versions.
+
+    ``integration`` is the scenario's method (``euler`` when the file names none).
+    """
     return {
         "model_file": model_path.name,
         "model_sha256": model_sha256,
         "scenario": scenario_dict,
         "engine": engine,
+        "integration": scenario_dict.get("integration", "euler"),
         "data_sha256": data_version(),
         "versions": package_versions(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -101,7 +105,7 @@ def _run_arrays(
     """Run ``n`` scenarios; inputs are scalars, (n,) or (n, n_grid) arrays."""
     times, out = run_cases(model, inputs, n, engine=engine, initial_time=scenario.start_year,
                            final_time=scenario.end_year, time_step=scenario.time_step,
-                           saveper=1.0, columns=columns)
+                           saveper=1.0, columns=columns, integration=scenario.integration)
     return np.rint(times).astype(int), out
 
 
@@ -138,7 +142,7 @@ def run_scenario(
         On an unknown indicator.
     """
     model = model or load_model()
-    used = resolve_engine(engine, model)
+    used = resolve_engine(engine, model, scenario.integration)
     names, entries = _indicator_names(model, indicators)
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     # Engine inputs: scalars, or (n, n_grid) arrays for time paths (here n = 1).
@@ -244,7 +248,7 @@ def run_variants(
         Indicator name to an array of shape ``(len(variants), len(years))``.
     """
     model = model or load_model()
-    used = resolve_engine(engine, model)
+    used = resolve_engine(engine, model, scenario.integration)
     names, entries = _indicator_names(model, indicators)
     if not variants:
         raise ValueError(

@@ -252,6 +252,15 @@ def _derivative(writer: _LoopWriter, stateful, state: str, args: dict) -> str:
     return source or _call_with(writer.space, stateful, "derivative", state, args)
 
 
+def _write_needed(writer: _LoopWriter, program, schedule, varying, states, state_of) -> set:
+    """Write the dynamic nodes that ``states`` need at every step; return them."""
+    needed = _per_step_nodes(program, schedule, varying, states)
+    for node in schedule.dynamic_order:
+        if node in needed:
+            _write_node(writer, program, node, varying, state_of)
+    return needed
+
+
 def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_of) -> list:
     """Write one step into ``writer.lines``; return the state updates that end it.
 
@@ -262,10 +271,7 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
     but the updates (which read only states and arguments) remains.
     """
     statefuls = program.statefuls
-    needed = _per_step_nodes(program, schedule, varying, state_of)
-    for node in schedule.dynamic_order:
-        if node in needed:
-            _write_node(writer, program, node, varying, state_of)
+    needed = _write_needed(writer, program, schedule, varying, state_of, state_of)
     updates = []
     for node, state in state_of.items():
         args = _write_args(writer, statefuls[node], state)
@@ -309,10 +315,7 @@ def _write_rk4_step(writer: _LoopWriter, program, schedule, varying, outputs,
     """
     statefuls = program.statefuls
     continuous = {node: s for node, s in state_of.items() if statefuls[node].continuous}
-    needed = _per_step_nodes(program, schedule, varying, state_of)
-    for node in schedule.dynamic_order:
-        if node in needed:
-            _write_node(writer, program, node, varying, state_of)
+    needed = _write_needed(writer, program, schedule, varying, state_of, state_of)
     updates = []
     for node, state in state_of.items():
         stateful = statefuls[node]
@@ -325,7 +328,6 @@ def _write_rk4_step(writer: _LoopWriter, program, schedule, varying, outputs,
     _write_saved(writer, program, schedule, varying, outputs, state_of, needed)
     if writer.counting:  # calls are counted per stage: the stages repeat stage 1's
         return updates
-    later = _per_step_nodes(program, schedule, varying, continuous)
     trial = {**state_of, **{node: f"{state}_y" for node, state in continuous.items()}}
     for stage, (fraction, time) in enumerate(_RK4_STAGES, start=2):
         writer.common = {}
@@ -333,9 +335,7 @@ def _write_rk4_step(writer: _LoopWriter, program, schedule, varying, outputs,
             step = statefuls[node].bounded(f"{state} + {fraction} * {state}_d{stage - 1}")
             writer.lines.append(f"{_BODY}{state}_y = {step}")
         writer.lines.append(f"{_BODY}{writer.local(writer.clock)} = {time}")
-        for node in schedule.dynamic_order:
-            if node in later:
-                _write_node(writer, program, node, varying, trial)
+        _write_needed(writer, program, schedule, varying, continuous, trial)
         for node, state in continuous.items():
             args = _write_args(writer, statefuls[node], state)
             derivative = _derivative(writer, statefuls[node], f"{state}_y", args)
