@@ -64,8 +64,16 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
     return profile.values
 
 
+#: The core model's switch of its Euler-exact step corrections (see the .mdl): 0 under RK4.
+EULER_SWITCH = "euler_step_corrections"
+
+
 def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | np.ndarray]:
     """Profile values, parameter overrides and lever paths, one value per integration step.
+
+    Under ``integration: rk4`` the model's Euler step corrections are switched
+    off (:data:`EULER_SWITCH` = 0): they are exact for Euler's discrete-time
+    stocks and would make RK4 first-order.
 
     Parameters
     ----------
@@ -82,6 +90,8 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     inputs.update(scenario.parameters)
     for name, path in scenario.levers.items():
         inputs[name] = path.over_steps(grid)
+    if scenario.integration == "rk4":
+        inputs[EULER_SWITCH] = 0.0
     return inputs
 
 

@@ -180,6 +180,9 @@ class Scenario:
                 raise ScenarioError(f"{name!r} is a lever: set it under 'levers', not 'parameters'")
             if name not in param_entries:
                 raise unknown_name("parameter", name, param_entries)
+            if name == "euler_step_corrections":
+                raise ScenarioError(f"{name!r} follows integration (euler: 1, rk4: 0): set"
+                                    f" integration: {list(INTEGRATIONS)} instead")
             number = as_finite_number(value, f"parameter {name!r}")
             parameters[name] = check_range(param_entries[name], number)
 

@@ -21,9 +21,12 @@ evaluating the trees one by one at every step.
 (:func:`_write_rk4_step`): the continuous statefuls (stocks, and the stocks
 inside SMOOTH, DELAY1/3, TREND, FORECAST) are integrated from derivatives
 evaluated at t, t + dt/2 (twice) and t + dt; the discrete ones (DELAY FIXED,
-DELAY N, SAMPLE IF TRUE) advance once per step from the values at t, as
-under Euler. Time paths hold their value over the step (the lever's value
-at the step's midpoint, as under Euler), and no time tables are built.
+DELAY N, SAMPLE IF TRUE) advance once per step, their output constant over
+it, from the values at t but for the inputs of DELAY FIXED and DELAY N,
+which are averaged over the stages with RK4's weights (see
+:mod:`simulator.engine.batch.statefuls`). Time paths hold their value over
+the step (the lever's value at the step's midpoint, as under Euler), and no
+time tables are built.
 """
 
 from __future__ import annotations
@@ -329,17 +332,31 @@ def _write_rk4_step(writer: _LoopWriter, program, schedule, varying, outputs,
     if writer.counting:  # calls are counted per stage: the stages repeat stage 1's
         return updates
     trial = {**state_of, **{node: f"{state}_y" for node, state in continuous.items()}}
+    averaged = {node: state_of[node] for node in state_of
+                if node not in continuous and statefuls[node].averaged_args}
+    for node, state in averaged.items():
+        for name in statefuls[node].averaged_args:
+            writer.lines.append(f"{_BODY}{state}_{name}_sum = {state}_{name}")
     for stage, (fraction, time) in enumerate(_RK4_STAGES, start=2):
         writer.common = {}
         for node, state in continuous.items():
             step = statefuls[node].bounded(f"{state} + {fraction} * {state}_d{stage - 1}")
             writer.lines.append(f"{_BODY}{state}_y = {step}")
         writer.lines.append(f"{_BODY}{writer.local(writer.clock)} = {time}")
-        _write_needed(writer, program, schedule, varying, continuous, trial)
+        _write_needed(writer, program, schedule, varying, {**continuous, **averaged}, trial)
         for node, state in continuous.items():
             args = _write_args(writer, statefuls[node], state)
             derivative = _derivative(writer, statefuls[node], f"{state}_y", args)
             writer.lines.append(f"{_BODY}{state}_d{stage} = {derivative}")
+        for node, state in averaged.items():
+            for name in statefuls[node].averaged_args:
+                total, value = f"{state}_{name}_sum", f"{state}_{name}_{stage}"
+                writer.assign(value, statefuls[node].args[name])
+                weighted = f"{total} + {value}" if stage == 4 else f"{total} + 2 * {value}"
+                writer.lines.append(f"{_BODY}{total} = {weighted}")
+    for node, state in averaged.items():  # the discrete updates read these
+        for name in statefuls[node].averaged_args:
+            writer.lines.append(f"{_BODY}{state}_{name} = {state}_{name}_sum / 6")
     finals = [
         f"{_BODY}{state} = "
         + statefuls[node].bounded(

@@ -11,9 +11,16 @@ every stateful advances from the values at the same time.
 Under RK4 (:mod:`simulator.engine.batch.codegen`) a structure that is a set of
 stocks gives its time derivative (:meth:`Stateful.derivative`); the others
 (DELAY FIXED, DELAY N, SAMPLE IF TRUE) have ``derivative = None`` and are
-discrete: they advance once per full step from the values at its start, as
-Vensim documents for its DELAY FIXED and DELAY N ("do not change except at
-TIME STEP intervals regardless of the integration technique used").
+discrete: they advance once per full step, and their output is constant
+over the step, as Vensim documents for its DELAY FIXED and DELAY N ("do not
+change except at TIME STEP intervals regardless of the integration technique
+used"). They read their arguments at the step's start, except those named in
+``averaged_args`` (the input of DELAY FIXED and DELAY N): these take RK4's
+weighted mean of the four stages, (k1 + 2 k2 + 2 k3 + k4)/6, the weights a
+stock gives its flows, so that a pipeline carries exactly what an upstream
+stock with the same flow received over the step (sampling at the start
+would lose or create about dt^2/2 times the flow's slope each step: a
+first-order error in the stock it drains).
 
 Arguments are :class:`simulator.engine.batch.expr.Expr` objects. Initialisation
 evaluates them from ``v``, the dictionary of initial values by node name;
@@ -77,6 +84,8 @@ class Stateful:
     #: True for a set of stocks (RK4 integrates :meth:`derivative`); False for a
     #: discrete structure, advanced once per full step by :meth:`advance`.
     continuous: bool = False
+    #: Arguments of a discrete structure that RK4 averages over the step's stages.
+    averaged_args: tuple = ()
 
     def __init__(self, node: str, name: str, construct: str, shape: tuple = (), **args):
         self.node = node
@@ -305,6 +314,7 @@ class DelayN(Delay):
 
     output_args = ()
     continuous = False
+    averaged_args = ("input",)
 
     def init_deps(self):  # noqa: D102
         return self._deps(("initial", "order", "delay_time"), True)
@@ -336,6 +346,7 @@ class DelayFixed(Stateful):
     init_args = ("initial", "delay_time")
     advance_args = ("input",)
     output_source = "{state}[3]"
+    averaged_args = ("input",)
 
     def initialize(self, v, n, time_step):  # noqa: D102
         exact = _full(
