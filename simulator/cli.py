@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from simulator import paths
-from simulator.engine.dispatch import ENGINES
+from simulator.engine.dispatch import ENGINES, INTEGRATIONS
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.goal_seek import DEFAULT_SEED
 
@@ -212,7 +212,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.results import atomic_write_text, check_output_path
 
     check_output_path(args.out, suffixes=(".csv",))
-    frame = simulate_file(args.model, engine=args.engine)
+    frame = simulate_file(args.model, engine=args.engine, integration=args.integration)
     atomic_write_text(Path(args.out), frame.to_csv())
     print(f"wrote {args.out} ({len(frame)} times x {frame.shape[1]} variables)")
     return 0
@@ -420,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("model", help="Vensim .mdl file")
     sim.add_argument("--engine", default="auto", choices=ENGINES,
                      help="auto (default): the batch engine where it compiles the model, else PySD")
+    sim.add_argument("--integration", default="euler", choices=INTEGRATIONS,
+                     help="euler (default, as PySD) or rk4 (Runge-Kutta, batch engine only)")
     sim.add_argument(
         "--out", required=True,
         help="output FILE.csv (Time index, Vensim names as columns)",
