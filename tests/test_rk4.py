@@ -262,3 +262,19 @@ def test_simulate_runs_rk4_and_pysd_refuses_it(tmp_path):
     assert abs(frame["C"].iloc[-1] - 2 * math.exp(-2)) < 1e-5  # Euler at DT 1/4 is 1.8e-2 off
     with pytest.raises(ValueError, match="PySD has no RK4"):
         simulate_file(tmp_path / "chain.mdl", engine="pysd", integration="rk4")
+
+
+def test_cli_runs_an_rk4_scenario_and_refuses_it_on_pysd_in_one_line(tmp_path, capsys):
+    from simulator.cli import main
+    from simulator.results import read_results
+
+    scenario = _rk4(load_scenario(paths.SCENARIOS_DIR / "ningxia-baseline.yaml"))
+    path = tmp_path / "rk4.yaml"
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    out = tmp_path / "rk4.csv"
+    assert main(["run", str(path), "--out", str(out), "--no-time-step-check"]) == 0
+    assert read_results(out).metadata["integration"] == "rk4"
+    capsys.readouterr()
+    assert main(["run", str(path), "--engine", "pysd", "--out", str(tmp_path / "p.csv")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "PySD has no RK4" in error and "\n" not in error
