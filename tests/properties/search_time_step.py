@@ -100,7 +100,7 @@ def final_changes(cases: list[Case], columns: list[str], overrides: dict,
     return np.array(changes)
 
 
-def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None):
+def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None, **_):
     """Heun's method in place of ``batch.engine.Runner.integrate`` (an experiment)."""
     program, clock = self.program, engine.CLOCK
     schedule = self.schedule(frozenset(fixed), frozenset(varying), frozenset(outputs))
