@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator import catalogue, paths
-from simulator.engine.batch import compile_model
+from simulator.engine.batch import UnsupportedConstructError, compile_model
 from simulator.engine.dispatch import resolve_engine
 from simulator.engine.model import load_model
 from simulator.engine.simulate import simulate_file
@@ -278,3 +280,31 @@ def test_cli_runs_an_rk4_scenario_and_refuses_it_on_pysd_in_one_line(tmp_path, c
     assert main(["run", str(path), "--engine", "pysd", "--out", str(tmp_path / "p.csv")]) == 2
     error = capsys.readouterr().err.strip()
     assert "PySD has no RK4" in error and "\n" not in error
+
+
+TESTMODELS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "testmodels"
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_every_shared_test_model_the_batch_engine_compiles_runs_under_rk4():
+    """Finite under RK4; without stocks or averaged inputs, exactly Euler's numbers.
+
+    (A DELAY FIXED of Time^2 at DT 1, in delay_fixed, delays t^2 + t + 1/3, the
+    input's mean over the step, under RK4.)
+    """
+    if not TESTMODELS_DIR.is_dir():
+        pytest.skip(f"reference test models not found at {TESTMODELS_DIR}")
+    ran = 0
+    for path in sorted(TESTMODELS_DIR.glob("*/*.mdl")):
+        try:
+            model = compile_model(path)
+        except UnsupportedConstructError:
+            continue
+        if model.stochastic:
+            continue
+        euler, rk4 = (model.run_dataframe(integration=m) for m in ("euler", "rk4"))
+        assert np.isfinite(rk4.select_dtypes("number").to_numpy()).all(), path.name
+        if not any(s.continuous or s.averaged_args for s in model.program.statefuls.values()):
+            pd.testing.assert_frame_equal(rk4, euler)
+        ran += 1
+    assert ran >= 10
