@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from simulator import paths
-from simulator.engine.dispatch import ENGINES
+from simulator.engine.dispatch import ENGINES, INTEGRATIONS
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.goal_seek import DEFAULT_SEED
 
@@ -83,8 +83,8 @@ def _check_time_step(scenario, args: argparse.Namespace, coarse=None) -> dict | 
     from simulator.time_step_advice import TOLERANCE, check_time_step, worst_change
 
     model = load_model()
-    table, advice = check_time_step(scenario, engine=resolve_engine(args.engine, model),
-                                    model=model, coarse=coarse)
+    engine = resolve_engine(args.engine, model, scenario.integration)
+    table, advice = check_time_step(scenario, engine=engine, model=model, coarse=coarse)
     indicator, change = worst_change(table)
     if advice is not None:
         print(f"warning: 数值精度：{advice.message_zh}\n"
@@ -198,7 +198,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
 
     model = load_model()
     meta = provenance(model.path, model.sha256, scenario.to_dict(),
-                      resolve_engine(args.engine, model))
+                      resolve_engine(args.engine, model, scenario.integration))
     meta["ensemble"] = {"n": args.ensemble, "seed": args.seed, "source": ensemble.source,
                         "quantiles": list(QUANTILES), "notes": list(ensemble.notes)}
     write_table(args.out, table, meta)
@@ -212,7 +212,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from simulator.results import atomic_write_text, check_output_path
 
     check_output_path(args.out, suffixes=(".csv",))
-    frame = simulate_file(args.model, engine=args.engine)
+    frame = simulate_file(args.model, engine=args.engine, integration=args.integration)
     atomic_write_text(Path(args.out), frame.to_csv())
     print(f"wrote {args.out} ({len(frame)} times x {frame.shape[1]} variables)")
     return 0
@@ -299,7 +299,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
         model = load_model()
         meta = provenance(model.path, model.sha256, scenario.to_dict(),
-                          resolve_engine(args.engine, model))
+                          resolve_engine(args.engine, model, scenario.integration))
         if args.ensemble is not None:
             meta["ensemble"] = {"n": args.ensemble, "seed": args.seed,
                                 "source": ensemble.source, "notes": list(ensemble.notes)}
@@ -420,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("model", help="Vensim .mdl file")
     sim.add_argument("--engine", default="auto", choices=ENGINES,
                      help="auto (default): the batch engine where it compiles the model, else PySD")
+    sim.add_argument("--integration", default="euler", choices=INTEGRATIONS,
+                     help="euler (default, as PySD) or rk4 (Runge-Kutta, batch engine only)")
     sim.add_argument(
         "--out", required=True,
         help="output FILE.csv (Time index, Vensim names as columns)",

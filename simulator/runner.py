@@ -26,12 +26,16 @@ from simulator.scenario import Scenario
 
 
 def provenance(model_path: Path, model_sha256: str, scenario_dict: dict, engine: str) -> dict:
-    """Metadata describing what produced a result: model, scenario, engine, data, versions."""
+    """Metadata describing what produced a result: model, scenario, engine, data, versions.
+
+    ``integration`` is the scenario's method (``euler`` when the file names none).
+    """
     return {
         "model_file": model_path.name,
         "model_sha256": model_sha256,
         "scenario": scenario_dict,
         "engine": engine,
+        "integration": scenario_dict.get("integration", "euler"),
         "data_sha256": data_version(),
         "versions": package_versions(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -60,8 +64,16 @@ def profile_values(scenario: Scenario) -> dict[str, float]:
     return profile.values
 
 
+#: The core model's switch of its Euler-exact step corrections (see the .mdl): 0 under RK4.
+EULER_SWITCH = "euler_step_corrections"
+
+
 def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | np.ndarray]:
     """Profile values, parameter overrides and lever paths, one value per integration step.
+
+    Under ``integration: rk4`` the model's Euler step corrections are switched
+    off (:data:`EULER_SWITCH` = 0): they are exact for Euler's discrete-time
+    stocks and would make RK4 first-order.
 
     Parameters
     ----------
@@ -78,6 +90,8 @@ def scenario_inputs(scenario: Scenario, grid: np.ndarray) -> dict[str, float | n
     inputs.update(scenario.parameters)
     for name, path in scenario.levers.items():
         inputs[name] = path.over_steps(grid)
+    if scenario.integration == "rk4":
+        inputs[EULER_SWITCH] = 0.0
     return inputs
 
 
@@ -101,7 +115,7 @@ def _run_arrays(
     """Run ``n`` scenarios; inputs are scalars, (n,) or (n, n_grid) arrays."""
     times, out = run_cases(model, inputs, n, engine=engine, initial_time=scenario.start_year,
                            final_time=scenario.end_year, time_step=scenario.time_step,
-                           saveper=1.0, columns=columns)
+                           saveper=1.0, columns=columns, integration=scenario.integration)
     return np.rint(times).astype(int), out
 
 
@@ -138,7 +152,7 @@ def run_scenario(
         On an unknown indicator.
     """
     model = model or load_model()
-    used = resolve_engine(engine, model)
+    used = resolve_engine(engine, model, scenario.integration)
     names, entries = _indicator_names(model, indicators)
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     # Engine inputs: scalars, or (n, n_grid) arrays for time paths (here n = 1).
@@ -244,7 +258,7 @@ def run_variants(
         Indicator name to an array of shape ``(len(variants), len(years))``.
     """
     model = model or load_model()
-    used = resolve_engine(engine, model)
+    used = resolve_engine(engine, model, scenario.integration)
     names, entries = _indicator_names(model, indicators)
     if not variants:
         raise ValueError(

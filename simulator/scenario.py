@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from simulator import catalogue
+from simulator.engine.dispatch import INTEGRATIONS
 from simulator.engine.model import LoadedModel, load_model
 from simulator.errors import (
     ScenarioError,
@@ -40,7 +41,8 @@ MIN_TIME_STEP = 2.0**-10
 YEAR_MARGIN = 100
 _TOP_KEYS = {
     "name", "title_zh", "title_en", "description", "region", "profile",
-    "start_year", "end_year", "time_step", "parameters", "levers", "targets", "uncertainty",
+    "start_year", "end_year", "time_step", "integration", "parameters", "levers", "targets",
+    "uncertainty",
 }
 _TARGET_KEYS = {"indicator", "year", "value", "bound", "source", "note"}
 _BOUNDS = ("equal", "at_least", "at_most", "approx")
@@ -79,7 +81,10 @@ class Scenario:
         Simulation horizon [year]; ``start_year`` is the base year whose
         documented figures initialise the stocks.
     time_step : float
-        Euler time step [year].
+        Integration time step [year].
+    integration : {"euler", "rk4"}
+        Integration method (default Euler, as PySD; RK4 on the batch engine
+        only, see :mod:`simulator.engine.batch.codegen`).
     parameters : dict of str to float
         Overrides of model constants that are not levers.
     levers : dict of str to LeverPath
@@ -100,6 +105,7 @@ class Scenario:
     start_year: int = 2017
     end_year: int = 2035
     time_step: float = 0.0625
+    integration: str = "euler"
     parameters: dict[str, float] = field(default_factory=dict)
     levers: dict[str, LeverPath] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
@@ -161,6 +167,12 @@ class Scenario:
                 f"time_step {time_step:g} must be 1/n of a year (e.g. 1, 0.5, 0.25, 0.0625) so that"
                 " yearly output and the 3-year certificate conveyor fall on the grid"
             )
+        integration = data.get("integration", "euler")
+        if integration not in INTEGRATIONS:
+            raise ScenarioError(
+                f"integration {integration!r} is not valid"
+                f"{did_you_mean(str(integration), INTEGRATIONS)} (valid: {list(INTEGRATIONS)})"
+            )
 
         parameters = {}
         for name, value in _mapping(data.get("parameters"), "parameters").items():
@@ -168,6 +180,9 @@ class Scenario:
                 raise ScenarioError(f"{name!r} is a lever: set it under 'levers', not 'parameters'")
             if name not in param_entries:
                 raise unknown_name("parameter", name, param_entries)
+            if name == "euler_step_corrections":
+                raise ScenarioError(f"{name!r} follows integration (euler: 1, rk4: 0): set"
+                                    f" integration: {list(INTEGRATIONS)} instead")
             number = as_finite_number(value, f"parameter {name!r}")
             parameters[name] = check_range(param_entries[name], number)
 
@@ -192,6 +207,7 @@ class Scenario:
             start_year=start,
             end_year=end,
             time_step=time_step,
+            integration=integration,
             parameters=parameters,
             levers=levers,
             targets=targets,
@@ -213,6 +229,8 @@ class Scenario:
         if self.profile:
             out["profile"] = self.profile
         out.update(start_year=self.start_year, end_year=self.end_year, time_step=self.time_step)
+        if self.integration != "euler":  # Euler files stay as they were
+            out["integration"] = self.integration
         if self.parameters:
             out["parameters"] = dict(self.parameters)
         if self.levers:

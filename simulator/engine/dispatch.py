@@ -10,6 +10,10 @@ or the batch engine.
 model and falls back to PySD, the reference, where it does not (the reason
 names the variable and construct). Both give the same numbers (a property
 test checks batch = PySD at rtol 1e-10).
+
+``integration="rk4"`` (Vensim's RK4 Fixed) runs on the batch engine only:
+PySD integrates by Euler alone, so ``engine="pysd"`` with RK4 is refused and
+``"auto"`` does not fall back.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from simulator.errors import did_you_mean
 
 #: The engines a user may name, everywhere (CLI, scenarios, sweeps, the app).
 ENGINES = ("auto", "batch", "pysd")
+
+#: Integration methods a scenario may name (``integration:``); Euler is the default.
+INTEGRATIONS = ("euler", "rk4")
 
 #: Cases integrated at once by the batch engine (bounds memory: about 2,000
 #: cases × 150 variables × 8 bytes per step).
@@ -54,28 +61,47 @@ def check_engine(engine: str) -> str:
     return engine
 
 
-def resolve_engine(engine: str, model) -> str:
+def check_integration(integration: str) -> str:
+    """Return ``integration`` if it is one of :data:`INTEGRATIONS` (ValueError naming them)."""
+    if integration not in INTEGRATIONS:
+        raise ValueError(
+            f"{integration!r} is not a valid integration method"
+            f"{did_you_mean(str(integration), INTEGRATIONS)}. It must be one of"
+            f" {list(INTEGRATIONS)}"
+        )
+    return integration
+
+
+def resolve_engine(engine: str, model, integration: str = "euler") -> str:
     """Return ``"batch"`` or ``"pysd"``: what runs ``model`` for a requested engine.
 
     Parameters
     ----------
     engine : {"auto", "batch", "pysd"}
     model : simulator.engine.model.LoadedModel
+    integration : {"euler", "rk4"}, default "euler"
+        RK4 needs the batch engine: PySD has no RK4.
 
     Raises
     ------
     ValueError
-        On an unknown name, or ``"batch"`` for a model it cannot compile
-        (the message names the variable and construct).
+        On an unknown name, ``"batch"`` (or RK4) for a model the batch engine
+        cannot compile (the message names the variable and construct), or
+        ``"pysd"`` with RK4.
     """
     check_engine(engine)
+    check_integration(integration)
+    if engine == "pysd" and integration == "rk4":
+        raise ValueError("PySD has no RK4 integration: use --engine batch or auto for an rk4"
+                         " run, or integration: euler")
     if engine == "pysd":
         return "pysd"
     batch, reason = model.batch_model()
     if batch is not None:
         return "batch"
-    if engine == "batch":
-        raise ValueError(f"the batch engine cannot run {model.path.name}: {reason}")
+    if engine == "batch" or integration == "rk4":
+        raise ValueError(f"the batch engine cannot run {model.path.name}"
+                         f"{' (RK4 has no PySD fallback)' if engine == 'auto' else ''}: {reason}")
     return "pysd"
 
 
@@ -90,6 +116,7 @@ def run_cases(
     time_step: float,
     saveper: float = 1.0,
     columns: list[str],
+    integration: str = "euler",
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``n`` cases of a model and return the saved values of ``columns``.
 
@@ -108,6 +135,8 @@ def run_cases(
         Control settings [model time unit].
     columns : list of str
         Vensim names of the variables to return.
+    integration : {"euler", "rk4"}, default "euler"
+        Integration method; RK4 runs on the batch engine only.
 
     Returns
     -------
@@ -116,13 +145,13 @@ def run_cases(
     values : dict of str to numpy.ndarray
         Column to an array of shape ``(n, len(times))``.
     """
-    used = resolve_engine(engine, model)
+    used = resolve_engine(engine, model, integration)
     controls = dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                     saveper=saveper)
     if used == "batch":
         batch, _ = model.batch_model()
         out = batch.run_chunked(dict(inputs), n, chunk_size=CHUNK_SIZE, return_columns=columns,
-                                **controls)
+                                integration=integration, **controls)
         return batch.output_times(**controls), out
     import pandas as pd
 

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from simulator.engine.dispatch import check_engine
+from simulator.engine.dispatch import check_engine, check_integration
 from simulator.engine.model_faults import structural_problem, variable_in_traceback
 from simulator.engine.translation import (
     check_model_path,
@@ -33,7 +33,8 @@ from simulator.engine.translation import (
 )
 
 
-def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame:
+def simulate_file(path: str | os.PathLike, engine: str = "pysd",
+                  integration: str = "euler") -> pd.DataFrame:
     """Run a model with its own control settings and return every variable.
 
     Parameters
@@ -45,6 +46,9 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
         ``"pysd"`` runs PySD; ``"batch"`` runs :mod:`simulator.engine.batch`
         with a single scenario; ``"auto"`` the batch engine where it compiles
         the model, else PySD.
+    integration : {"euler", "rk4"}, default "euler"
+        RK4 runs on the batch engine only (PySD has no RK4; ``"auto"`` then
+        does not fall back).
 
     Returns
     -------
@@ -69,16 +73,23 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd") -> pd.DataFrame
     'Time'
     """
     check_engine(engine)
+    check_integration(integration)
     check_model_path(path)
+    if engine == "pysd" and integration == "rk4":
+        raise ValueError("PySD has no RK4 integration: use --engine batch or auto with"
+                         " --integration rk4")
     if engine != "pysd":
         from simulator.engine.batch import UnsupportedConstructError, compile_model
 
         try:
             batch = compile_model(path)
-            frame = batch.run_dataframe()
-        except UnsupportedConstructError:
+            frame = batch.run_dataframe(integration=integration)
+        except UnsupportedConstructError as error:
             if engine == "batch":
                 raise
+            if integration == "rk4":
+                raise ValueError(f"the batch engine cannot run {os.path.basename(path)} (RK4 has no"
+                                 f" PySD fallback): {error}") from None
         else:
             _refuse_arithmetic_faults(frame, path, batch.nan_by_design)
             return frame

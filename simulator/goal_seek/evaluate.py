@@ -54,7 +54,7 @@ class EnsembleEvaluator:
                  model=None, workers: int = 1) -> None:
         self.problem = problem
         self.model = model or load_model()
-        self.engine = resolve_engine(engine, self.model)
+        self.engine = resolve_engine(engine, self.model, problem.scenario.integration)
         self.n = int(n)
         self.seed = int(seed)
         draws, self.source, self.notes = draw_parameters(problem.scenario, self.n, self.seed)
@@ -134,7 +134,8 @@ class EnsembleEvaluator:
         scenario = self.problem.scenario
         times, out = run_cases(self.model, inputs, P * N, engine=self.engine,
                                initial_time=scenario.start_year, final_time=self.problem.by_year,
-                               time_step=scenario.time_step, saveper=1.0, columns=self._columns)
+                               time_step=scenario.time_step, saveper=1.0, columns=self._columns,
+                               integration=scenario.integration)
         self.runs += P * N
         years = np.rint(times).astype(int)
         if not np.array_equal(years, self.problem.years):

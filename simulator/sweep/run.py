@@ -201,7 +201,8 @@ def run_sweep(
     """
     from simulator.engine.model import load_model
 
-    engine = resolve_engine(engine, load_model())  # "auto" -> what runs, recorded in the manifest
+    # "auto" -> what runs, recorded in the manifest
+    engine = resolve_engine(engine, load_model(), spec.base.integration)
     for what, value in (
         ("workers", workers),
         ("chunk size", chunk_size),

@@ -316,7 +316,7 @@ def steady_state_report(scenario: Scenario, inputs: dict | None = None, *, engin
     stocks = [s for s in stock_names(model) if s not in ACCOUNTING_STOCKS]
     frame = simulate_many([inputs], initial_time=scenario.start_year, final_time=scenario.end_year,
                           time_step=scenario.time_step, columns=stocks, engine=engine,
-                          model=model)[0]
+                          model=model, integration=scenario.integration)[0]
     rows = {}
     with np.errstate(all="ignore"):
         for name in stocks:

@@ -37,6 +37,7 @@ def simulate_many(
     columns: list[str] | None = None,
     engine: str = "batch",
     model: LoadedModel | None = None,
+    integration: str = "euler",
 ) -> list[pd.DataFrame]:
     """Run several input sets of one model and horizon.
 
@@ -55,6 +56,8 @@ def simulate_many(
         The batch engine integrates all cases at once; PySD one by one.
     model : LoadedModel, optional
         Defaults to the core model.
+    integration : {"euler", "rk4"}, default "euler"
+        Integration method (RK4 on the batch engine only).
 
     Returns
     -------
@@ -80,6 +83,7 @@ def simulate_many(
     times, out = run_cases_quietly(
         model, inputs, len(cases), engine=engine, initial_time=initial_time,
         final_time=final_time, time_step=time_step, saveper=saveper, columns=list(columns),
+        integration=integration,
     )
     index = pd.Index(times, name="Time")
     return [pd.DataFrame({c: out[c][i] for c in columns}, index=index) for i in range(len(cases))]
@@ -108,14 +112,15 @@ def scenario_case(
     inputs : dict
         As for :func:`simulate_many`.
     controls : dict
-        ``initial_time``, ``final_time``, ``time_step``.
+        ``initial_time``, ``final_time``, ``time_step``, ``integration``.
     """
     dt = scenario.time_step if time_step is None else time_step
     grid = time_grid(scenario.start_year, scenario.end_year, dt)
     inputs = scenario_inputs(scenario, grid)
     for name, value in (overrides or {}).items():
         inputs[name] = value.over_steps(grid) if isinstance(value, LeverPath) else value
-    controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year, time_step=dt)
+    controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year, time_step=dt,
+                    integration=scenario.integration)
     return inputs, controls
 
 

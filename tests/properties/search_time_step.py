@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python tests/properties/search_time_step.py [--draws 5000] [--seed 2]
-        [--integrator euler|heun] [--time-step 0.0625] [--top 5] [--known]
+        [--integrator euler|rk4|heun] [--time-step 0.0625] [--top 5] [--known]
 
 The hypothesis property (``test_invariants.py``) draws levers and parameters
 anywhere in their ranges; failures of the time-step criterion concentrate
@@ -17,7 +17,8 @@ property) and each case as the call that rebuilds it. ``--known`` instead
 reports the open cases kept as strict xfails (``EULER_LIMITS``) at DT 1/8
 and 1/16.
 
-``--integrator heun`` is an experiment, not an engine option: it replaces
+``--integrator rk4`` runs the cases with the batch engine's RK4
+(``integration: rk4``). ``--integrator heun`` is an experiment, not an engine option: it replaces
 the batch engine's Euler step by Heun's (the mean of the state and an Euler
 step taken from the Euler predictor; DELAY FIXED and SAMPLE IF TRUE take the
 predictor's state) and sets the exact step factors to 1, to measure what a
@@ -30,6 +31,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -81,7 +83,7 @@ def final_changes(cases: list[Case], columns: list[str], overrides: dict,
     for dt in (time_step, time_step / 2):
         groups: dict = {}
         for index, case in enumerate(cases):
-            inputs, controls = Case(case.region, case.parameters, case.levers, dt).run_inputs()
+            inputs, controls = replace(case, time_step=dt).run_inputs()
             key = json.dumps(controls, sort_keys=True)
             groups.setdefault(key, (controls, []))[1].append((index, {**inputs, **overrides}))
         for controls, items in groups.values():
@@ -98,7 +100,7 @@ def final_changes(cases: list[Case], columns: list[str], overrides: dict,
     return np.array(changes)
 
 
-def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None):
+def heun_integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None, **_):
     """Heun's method in place of ``batch.engine.Runner.integrate`` (an experiment)."""
     program, clock = self.program, engine.CLOCK
     schedule = self.schedule(frozenset(fixed), frozenset(varying), frozenset(outputs))
@@ -151,6 +153,8 @@ def report_known(columns: list[str], overrides: dict, integrator: str) -> list:
 
     rows = []
     for name, case in EULER_LIMITS.items():
+        if integrator == "rk4":
+            case = replace(case, integration="rk4")
         changes = [final_changes([case], columns, overrides, dt)[0]
                    for dt in (0.125, 0.0625)]
         worst = [(float(row.max()), columns[int(row.argmax())]) for row in changes]
@@ -166,7 +170,7 @@ def main(argv: list | None = None) -> list:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=2)
-    parser.add_argument("--integrator", choices=("euler", "heun"), default="euler")
+    parser.add_argument("--integrator", choices=("euler", "rk4", "heun"), default="euler")
     parser.add_argument("--time-step", type=float, default=0.0625,
                         help="the coarser of the two time steps compared [year]")
     parser.add_argument("--top", type=int, default=5)
@@ -188,6 +192,8 @@ def main(argv: list | None = None) -> list:
     failed = 0
     for start in range(0, args.draws, 50):
         cases = [draw_case(rng) for _ in range(min(50, args.draws - start))]
+        if args.integrator == "rk4":
+            cases = [replace(case, integration="rk4") for case in cases]
         changes = final_changes(cases, columns, overrides, args.time_step)
         failed += int((changes.max(axis=1) >= 0.01).sum())
         worst += [(float(row.max()), columns[int(row.argmax())], case)

@@ -81,12 +81,15 @@ class Case:
         Changed lever paths.
     time_step : float or None
         Replaces the baseline's time step [year].
+    integration : {"euler", "rk4"}
+        Integration method (the baselines' is Euler).
     """
 
     region: str
     parameters: dict = field(default_factory=dict)
     levers: dict = field(default_factory=dict)
     time_step: float | None = None
+    integration: str = "euler"
 
     @property
     def baseline(self) -> Scenario:
@@ -101,6 +104,7 @@ class Case:
             parameters={**base.parameters, **self.parameters},
             levers={**base.levers, **self.levers},
             time_step=self.time_step or base.time_step,
+            integration=self.integration,
         )
 
     def value(self, name: str) -> float | LeverPath:
@@ -127,18 +131,20 @@ class Case:
             parts.append(f"levers={ {n: p.to_dict() for n, p in self.levers.items()}!r}")
         if self.time_step is not None:
             parts.append(f"time_step={self.time_step!r}")
+        if self.integration != "euler":
+            parts.append(f"integration={self.integration!r}")
         return f"case({', '.join(parts)})"
 
 
 def case(region: str, parameters: dict | None = None, levers: dict | None = None,
-         time_step: float | None = None) -> Case:
+         time_step: float | None = None, integration: str = "euler") -> Case:
     """Build a :class:`Case`; levers in scenario-file form (number or path mapping)."""
     entries = lever_entries()
     paths = {
         name: spec if isinstance(spec, LeverPath) else parse_path(name, spec, entries[name].default)
         for name, spec in (levers or {}).items()
     }
-    return Case(region, dict(parameters or {}), paths, time_step)
+    return Case(region, dict(parameters or {}), paths, time_step, integration)
 
 
 @lru_cache(maxsize=4096)

@@ -16,6 +16,17 @@ schedule order as one straight block per step, and
 Every value is still the result of the same NumPy calls on the same
 operands as the expression trees say, so results are bit-identical to
 evaluating the trees one by one at every step.
+
+``method="rk4"`` writes the classic four-stage Runge-Kutta step instead
+(:func:`_write_rk4_step`): the continuous statefuls (stocks, and the stocks
+inside SMOOTH, DELAY1/3, TREND, FORECAST) are integrated from derivatives
+evaluated at t, t + dt/2 (twice) and t + dt; the discrete ones (DELAY FIXED,
+DELAY N, SAMPLE IF TRUE) advance once per step, their output constant over
+it, from the values at t but for the inputs of DELAY FIXED and DELAY N,
+which are averaged over the stages with RK4's weights (see
+:mod:`simulator.engine.batch.statefuls`). Time paths hold their value over
+the step (the lever's value at the step's midpoint, as under Euler), and no
+time tables are built.
 """
 
 from __future__ import annotations
@@ -224,6 +235,35 @@ def _write_node(writer: _LoopWriter, program, node: str, varying, state_of) -> N
         writer.lines.append(f"{writer.indent}{target} = {source}{comment}")
 
 
+def _write_args(writer: _LoopWriter, stateful, state: str) -> dict:
+    """Assign the arguments of a state update to ``{state}_{name}``; return name -> local."""
+    args = {}
+    for name in stateful.advance_args:
+        args[name] = f"{state}_{name}"
+        writer.assign(args[name], stateful.args[name])
+    return args
+
+
+def _advance(writer: _LoopWriter, stateful, state: str, args: dict) -> str:
+    """Python source of the state one Euler step (or, if discrete, one step) later."""
+    update = stateful.advance_source(state, args)
+    return update or _call_with(writer.space, stateful, "advance", state, args)
+
+
+def _derivative(writer: _LoopWriter, stateful, state: str, args: dict) -> str:
+    source = stateful.derivative_source(state, args)
+    return source or _call_with(writer.space, stateful, "derivative", state, args)
+
+
+def _write_needed(writer: _LoopWriter, program, schedule, varying, states, state_of) -> set:
+    """Write the dynamic nodes that ``states`` need at every step; return them."""
+    needed = _per_step_nodes(program, schedule, varying, states)
+    for node in schedule.dynamic_order:
+        if node in needed:
+            _write_node(writer, program, node, varying, state_of)
+    return needed
+
+
 def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_of) -> list:
     """Write one step into ``writer.lines``; return the state updates that end it.
 
@@ -234,21 +274,19 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
     but the updates (which read only states and arguments) remains.
     """
     statefuls = program.statefuls
-    needed = _per_step_nodes(program, schedule, varying, state_of)
-    for node in schedule.dynamic_order:
-        if node in needed:
-            _write_node(writer, program, node, varying, state_of)
+    needed = _write_needed(writer, program, schedule, varying, state_of, state_of)
     updates = []
     for node, state in state_of.items():
-        stateful = statefuls[node]
-        args = {}
-        for name in stateful.advance_args:
-            args[name] = f"{state}_{name}"
-            writer.assign(args[name], stateful.args[name])
-        update = stateful.advance_source(state, args)
-        if update is None:
-            update = _call_with(writer.space, stateful, "advance", state, args)
-        updates.append(f"{_BODY}{state} = {update}  # {node}")
+        args = _write_args(writer, statefuls[node], state)
+        updates.append(f"{_BODY}{state} = {_advance(writer, statefuls[node], state, args)}"
+                       f"  # {node}")
+    _write_saved(writer, program, schedule, varying, outputs, state_of, needed)
+    return updates
+
+
+def _write_saved(writer: _LoopWriter, program, schedule, varying, outputs, state_of,
+                 needed) -> None:
+    """Write what only saved outputs need, the outputs, and the loop's exit at the last step."""
     writer.lines.append(f"{_BODY}if save[k]:")
     writer.indent = _BODY + "    "
     for node in schedule.dynamic_order:
@@ -261,7 +299,72 @@ def _write_step(writer: _LoopWriter, program, schedule, varying, outputs, state_
         if node in writer.dynamic
     ]
     writer.lines += [f"{_BODY}    column += 1", f"{_BODY}if k == last:", f"{_BODY}    break"]
-    return updates
+
+
+#: RK4's stages after the first: (step fraction from the state at t, time of the stage).
+_RK4_STAGES = (("_half_dt", "grid[k] + _half_dt"), ("_half_dt", "grid[k] + _half_dt"),
+               ("dt", "grid[k + 1]"))
+
+
+def _write_rk4_step(writer: _LoopWriter, program, schedule, varying, outputs,
+                    state_of) -> list:
+    """Write one classic RK4 step; return the state updates that end it.
+
+    Stage 1 is the Euler step's evaluation at t (with the saved outputs, so
+    that they are the values at t); stages 2-4 re-evaluate only what the
+    continuous states' derivatives need, from trial states ``{state}_y``.
+    Common sub-expressions are per stage (the states differ between stages).
+    A non-negative stock's trial and final states are clipped at 0.
+    """
+    statefuls = program.statefuls
+    continuous = {node: s for node, s in state_of.items() if statefuls[node].continuous}
+    needed = _write_needed(writer, program, schedule, varying, state_of, state_of)
+    updates = []
+    for node, state in state_of.items():
+        stateful = statefuls[node]
+        args = _write_args(writer, stateful, state)
+        if node in continuous:
+            writer.lines.append(f"{_BODY}{state}_d1 = {_derivative(writer, stateful, state, args)}")
+            continue
+        updates.append(f"{_BODY}{state} = {_advance(writer, stateful, state, args)}"
+                       f"  # {node} (discrete: once per step)")
+    _write_saved(writer, program, schedule, varying, outputs, state_of, needed)
+    if writer.counting:  # calls are counted per stage: the stages repeat stage 1's
+        return updates
+    trial = {**state_of, **{node: f"{state}_y" for node, state in continuous.items()}}
+    averaged = {node: state_of[node] for node in state_of
+                if node not in continuous and statefuls[node].averaged_args}
+    for node, state in averaged.items():
+        for name in statefuls[node].averaged_args:
+            writer.lines.append(f"{_BODY}{state}_{name}_sum = {state}_{name}")
+    for stage, (fraction, time) in enumerate(_RK4_STAGES, start=2):
+        writer.common = {}
+        for node, state in continuous.items():
+            step = statefuls[node].bounded(f"{state} + {fraction} * {state}_d{stage - 1}")
+            writer.lines.append(f"{_BODY}{state}_y = {step}")
+        writer.lines.append(f"{_BODY}{writer.local(writer.clock)} = {time}")
+        _write_needed(writer, program, schedule, varying, {**continuous, **averaged}, trial)
+        for node, state in continuous.items():
+            args = _write_args(writer, statefuls[node], state)
+            derivative = _derivative(writer, statefuls[node], f"{state}_y", args)
+            writer.lines.append(f"{_BODY}{state}_d{stage} = {derivative}")
+        for node, state in averaged.items():
+            for name in statefuls[node].averaged_args:
+                total, value = f"{state}_{name}_sum", f"{state}_{name}_{stage}"
+                writer.assign(value, statefuls[node].args[name])
+                weighted = f"{total} + {value}" if stage == 4 else f"{total} + 2 * {value}"
+                writer.lines.append(f"{_BODY}{total} = {weighted}")
+    for node, state in averaged.items():  # the discrete updates read these
+        for name in statefuls[node].averaged_args:
+            writer.lines.append(f"{_BODY}{state}_{name} = {state}_{name}_sum / 6")
+    finals = [
+        f"{_BODY}{state} = "
+        + statefuls[node].bounded(
+            f"{state} + _sixth_dt * ({state}_d1 + 2 * ({state}_d2 + {state}_d3) + {state}_d4)")
+        + f"  # {node}"
+        for node, state in continuous.items()
+    ]
+    return finals + updates
 
 
 def _release_dead(lines: list, keep: set) -> list:
@@ -297,7 +400,8 @@ def _release_dead(lines: list, keep: set) -> list:
     return released
 
 
-def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) -> Callable:
+def build_loop(program, schedule, varying, outputs, clock: str, tables: bool,
+               method: str = "euler") -> Callable:
     """Return the integration loop of one schedule, compiled from generated source.
 
     Parameters
@@ -315,7 +419,9 @@ def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) ->
     tables : bool
         Compute what depends only on time, time paths and constants for all
         steps before the loop (faster for small runs; memory grows with
-        N times the number of steps).
+        N times the number of steps). Euler only.
+    method : {"euler", "rk4"}, default "euler"
+        Integration method (see the module's docstring).
 
     Returns
     -------
@@ -326,6 +432,10 @@ def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) ->
         ``(n_saved, n)`` arrays filled for the dynamic outputs. The
         generated source is the function's ``source`` attribute.
     """
+    if method not in ("euler", "rk4"):
+        raise ValueError(f"unknown integration method {method!r}: valid 'euler', 'rk4'")
+    write = _write_rk4_step if method == "rk4" else _write_step
+    tables = tables and method == "euler"  # the tables hold the values at the grid times
     writer = _LoopWriter(set(schedule.dynamic_order), clock)
     if tables:
         writer.tables = _Tables(writer, program, schedule, set(varying))
@@ -334,8 +444,10 @@ def build_loop(program, schedule, varying, outputs, clock: str, tables: bool) ->
     for counting in (True, False):  # count repeated calls, then write
         writer.counting = counting
         writer.lines = [f"{_BODY}{writer.local(clock)} = grid[k]"]
-        updates = _write_step(writer, program, schedule, set(varying), list(outputs), state_of)
+        updates = write(writer, program, schedule, set(varying), list(outputs), state_of)
     prologue = ["def _loop(v, states, paths, grid, save, results, dt):"]
+    if method == "rk4":
+        prologue += ["    _half_dt, _sixth_dt = 0.5 * dt, dt / 6"]
     prologue += writer.loads
     prologue += [f"    {local} = _operand({source})" for source, local in writer.constants.items()]
     prologue += [f"    {local} = _operand({source})" for source, local in writer.hoisted.items()]

@@ -1,4 +1,4 @@
-"""Run a compiled model for many scenarios at once (Euler integration).
+"""Run a compiled model for many scenarios at once (Euler or RK4 integration).
 
 Time handling follows PySD's ``Time`` class exactly: the clock advances by
 repeated addition of TIME STEP while ``t + TIME STEP*1e-5 < FINAL TIME``;
@@ -9,7 +9,8 @@ dependency order with ACTIVE INITIAL in its initial form; the run stage
 evaluates the variables that do not change during the run once, then runs
 a loop generated for the schedule (:mod:`simulator.engine.batch.codegen`) that
 re-evaluates the others from the states (at every step what the states
-need, at saved steps what only outputs need).
+need, at saved steps what only outputs need). ``method="rk4"`` generates the
+classic four-stage Runge-Kutta step instead (see the codegen module).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ TIME_RPREC = 1e-5
 #: time from tables computed before the loop (see simulator.engine.batch.codegen): that saves
 #: NumPy calls, which dominate small runs, at the cost of memory.
 TABLE_ELEMENTS = 100_000
+#: Integration methods of :meth:`Runner.integrate` (Vensim's Euler and RK4 Fixed).
+METHODS = ("euler", "rk4")
 #: Schedules and generated loops kept per model (least recently used dropped):
 #: one per set of overridden and returned names, so an app session that
 #: varies those sets would otherwise grow without bound.
@@ -193,7 +196,7 @@ class Runner:
         return v, states
 
     def integrate(self, controls, grid, save, n, fixed, varying, outputs, into=None,
-                  seed: int = 0, first: int = 0) -> dict:
+                  seed: int = 0, first: int = 0, method: str = "euler") -> dict:
         """Initialise and integrate; return ``{py name: array (n_saved, n, *shape)}``.
 
         Parameters
@@ -220,16 +223,24 @@ class Runner:
         first : int, default 0
             Index of the first scenario in the whole run: scenario ``first + i``
             draws the same random numbers whatever chunk it is run in.
+        method : {"euler", "rk4"}, default "euler"
+            Integration method; RK4 refuses a model with RANDOM functions (a
+            fresh draw at each stage's time is no right-hand side to integrate).
         """
         program = self.program
+        if method not in METHODS:
+            raise ValueError(f"unknown integration method {method!r}: valid {list(METHODS)}")
+        if method == "rk4" and program.stochastic:
+            raise ValueError("RK4 needs a model without RANDOM functions: run it with Euler")
         key = (frozenset(fixed), frozenset(varying), frozenset(outputs))
         schedule = self.schedule(*key)
         # the time tables assume unsubscripted values (one column per scenario)
-        tables = n * len(grid) <= TABLE_ELEMENTS and not program.dims
-        loop = _recall(self._loops, key + (tables,))
+        tables = n * len(grid) <= TABLE_ELEMENTS and not program.dims and method == "euler"
+        loop = _recall(self._loops, key + (tables, method))
         if loop is None:
-            loop = _remember(self._loops, key + (tables,),
-                             build_loop(program, schedule, varying, outputs, CLOCK, tables))
+            loop = _remember(self._loops, key + (tables, method),
+                             build_loop(program, schedule, varying, outputs, CLOCK, tables,
+                                        method))
         dt = controls["time_step"]
         with np.errstate(all="ignore"):
             streams = {SCENARIOS: np.arange(first, first + n, dtype=np.uint64),

@@ -324,8 +324,9 @@ class BatchModel:
         return_columns: list | None = None,
         seed: int = 0,
         first_scenario: int = 0,
+        integration: str = "euler",
     ) -> dict:
-        """Run N scenarios at once with Euler integration.
+        """Run N scenarios at once with Euler (default) or RK4 integration.
 
         Parameters
         ----------
@@ -350,6 +351,10 @@ class BatchModel:
             Index of the first scenario in a larger run split into calls:
             scenario ``first_scenario + i`` has its own random stream, so
             results do not depend on how the run is split.
+        integration : {"euler", "rk4"}, default "euler"
+            Euler as PySD; RK4 is the classic four-stage Runge-Kutta (see
+            :mod:`simulator.engine.batch.codegen` for DELAY FIXED and the
+            other discrete structures).
 
         Returns
         -------
@@ -372,7 +377,7 @@ class BatchModel:
         _check_streams(seed, first_scenario)
         results = self._runner.integrate(
             controls, grid, save, n, fixed, varying, list(dict.fromkeys(py_names)),
-            seed=int(seed), first=int(first_scenario),
+            seed=int(seed), first=int(first_scenario), method=integration,
         )
         return {name: _scenario_first(results[py]) for name, py in zip(names, py_names)}
 
@@ -407,7 +412,8 @@ class BatchModel:
         """
         if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
             raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns", "seed", "first_scenario"}
+        unexpected = set(kwargs) - set(CONTROLS) - {"return_columns", "seed", "first_scenario",
+                                                    "integration"}
         if unexpected:
             raise TypeError(f"run_chunked() got unexpected keyword arguments {sorted(unexpected)}")
         controls = self.control_values(**{k: kwargs.get(k) for k in CONTROLS})
@@ -429,7 +435,8 @@ class BatchModel:
             size, fixed, varying = self._prepare(chunk, stop - start, len(grid))
             into = {py: store[py][:, start:stop] for py in outputs}
             self._runner.integrate(controls, grid, save, size, fixed, varying, outputs, into,
-                                   seed=int(seed), first=int(first_scenario) + start)
+                                   seed=int(seed), first=int(first_scenario) + start,
+                                   method=kwargs.get("integration", "euler"))
         return {name: _scenario_first(store[py]) for name, py in zip(names, py_names)}
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:

@@ -8,6 +8,20 @@ subscript axes (``(N,)`` or ``(order, N)``; ``(N, *shape)`` or
 :meth:`Stateful.advance` returns the next state instead of mutating, so that
 every stateful advances from the values at the same time.
 
+Under RK4 (:mod:`simulator.engine.batch.codegen`) a structure that is a set of
+stocks gives its time derivative (:meth:`Stateful.derivative`); the others
+(DELAY FIXED, DELAY N, SAMPLE IF TRUE) have ``derivative = None`` and are
+discrete: they advance once per full step, and their output is constant
+over the step, as Vensim documents for its DELAY FIXED and DELAY N ("do not
+change except at TIME STEP intervals regardless of the integration technique
+used"). They read their arguments at the step's start, except those named in
+``averaged_args`` (the input of DELAY FIXED and DELAY N): these take RK4's
+weighted mean of the four stages, (k1 + 2 k2 + 2 k3 + k4)/6, the weights a
+stock gives its flows, so that a pipeline carries exactly what an upstream
+stock with the same flow received over the step (sampling at the start
+would lose or create about dt^2/2 times the flow's slope each step: a
+first-order error in the stock it drains).
+
 Arguments are :class:`simulator.engine.batch.expr.Expr` objects. Initialisation
 evaluates them from ``v``, the dictionary of initial values by node name;
 during the run the engine evaluates them itself (in its generated step loop)
@@ -67,6 +81,11 @@ class Stateful:
 
     #: Subscript shape of the state (after the scenario axis); () if unsubscripted.
     shape: tuple = ()
+    #: True for a set of stocks (RK4 integrates :meth:`derivative`); False for a
+    #: discrete structure, advanced once per full step by :meth:`advance`.
+    continuous: bool = False
+    #: Arguments of a discrete structure that RK4 averages over the step's stages.
+    averaged_args: tuple = ()
 
     def __init__(self, node: str, name: str, construct: str, shape: tuple = (), **args):
         self.node = node
@@ -106,6 +125,18 @@ class Stateful:
         """
         return None
 
+    def derivative_source(self, state: str, args: dict) -> str | None:
+        """Python source of the state's time derivative, or None to call :meth:`derivative`."""
+        return None
+
+    def derivative(self, state, args: dict):
+        """Return d(state)/dt given ``advance_args`` values (continuous structures only)."""
+        raise NotImplementedError
+
+    def bounded(self, source: str) -> str:
+        """Python source of a state reached by integration (non-negative stocks clip it)."""
+        return source
+
     def initial_output(self, state, v):
         """Return the output at initialisation, arguments evaluated from ``v``."""
         return self.output(state, {arg: self.args[arg].init_fn(v) for arg in self.output_args})
@@ -137,10 +168,20 @@ class Integ(Stateful):
 
     init_args = ("initial",)
     advance_args = ("flow",)
+    continuous = True
 
     def __init__(self, *args, non_negative: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.non_negative = non_negative
+
+    def derivative_source(self, state, args):  # noqa: D102
+        return f"({args['flow']})"
+
+    def derivative(self, state, args):  # noqa: D102
+        return args["flow"]
+
+    def bounded(self, source):  # noqa: D102
+        return f"_np.maximum({source}, 0)" if self.non_negative else source
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(self.args["initial"].init_fn(v), n, self.shape)
@@ -188,6 +229,7 @@ class Smooth(Stateful):
     init_args = ("initial", "order")
     advance_args = ("input", "smooth_time")
     output_source = "{state}[-1]"
+    continuous = True
 
     def initialize(self, v, n, time_step):  # noqa: D102
         order = int(self._order(v, n))
@@ -202,6 +244,10 @@ class Smooth(Stateful):
         targets = args["input"] if order == 1 else _shifted(state, args["input"])
         return state + (targets - state) * order / args["smooth_time"] * dt
 
+    def derivative(self, state, args):  # noqa: D102
+        targets = args["input"] if len(state) == 1 else _shifted(state, args["input"])
+        return (targets - state) * len(state) / args["smooth_time"]
+
 
 class Delay(Stateful):
     """DELAY1, DELAY1I, DELAY3 and DELAY3I: a cascade of first-order material delays.
@@ -213,6 +259,7 @@ class Delay(Stateful):
     output_args = ("delay_time",)
     advance_args = ("input", "delay_time")
     output_source = None
+    continuous = True
 
     def _initial_order(self, v, n, time_step) -> int:
         order = self._order(v, n)
@@ -251,15 +298,23 @@ class Delay(Stateful):
         inflows = _shifted(outflows, args["input"])
         return state + (inflows - outflows) * len(state) * dt
 
+    def derivative(self, state, args):  # noqa: D102
+        outflows = state / args["delay_time"]
+        return (_shifted(outflows, args["input"]) - outflows) * len(state)
+
 
 class DelayN(Delay):
     """DELAY N: like :class:`Delay`, remembering each stage's delay time.
 
     The state is ``(stages, times)``; the output divides by the delay time
     recorded at the previous step, as PySD does when the delay time varies.
+    Discrete under RK4, as Vensim treats it ("its output is constant for each
+    Time Step").
     """
 
     output_args = ()
+    continuous = False
+    averaged_args = ("input",)
 
     def init_deps(self):  # noqa: D102
         return self._deps(("initial", "order", "delay_time"), True)
@@ -291,6 +346,7 @@ class DelayFixed(Stateful):
     init_args = ("initial", "delay_time")
     advance_args = ("input",)
     output_source = "{state}[3]"
+    averaged_args = ("input",)
 
     def initialize(self, v, n, time_step):  # noqa: D102
         exact = _full(
@@ -342,6 +398,7 @@ class Trend(Stateful):
     output_args = ("input", "average_time")
     advance_args = ("input", "average_time")
     output_source = None
+    continuous = True
 
     def initialize(self, v, n, time_step):  # noqa: D102
         args = self.args
@@ -360,6 +417,9 @@ class Trend(Stateful):
     def advance(self, state, args, dt):  # noqa: D102
         return state + (args["input"] - state) / args["average_time"] * dt
 
+    def derivative(self, state, args):  # noqa: D102
+        return (args["input"] - state) / args["average_time"]
+
 
 class Forecast(Stateful):
     """FORECAST: input extrapolated over a horizon from its average trend."""
@@ -368,6 +428,7 @@ class Forecast(Stateful):
     output_args = ("input", "average_time", "horizon")
     advance_args = ("input", "average_time")
     output_source = None
+    continuous = True
 
     def initialize(self, v, n, time_step):  # noqa: D102
         return _full(
@@ -382,3 +443,6 @@ class Forecast(Stateful):
 
     def advance(self, state, args, dt):  # noqa: D102
         return state + (args["input"] - state) / args["average_time"] * dt
+
+    def derivative(self, state, args):  # noqa: D102
+        return (args["input"] - state) / args["average_time"]
