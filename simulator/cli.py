@@ -567,6 +567,12 @@ def _print_warnings(caught: list) -> None:
         print(f"warning: {line if len(line) <= 1000 else line[:997] + '...'}", file=sys.stderr)
 
 
+def _one_line(message: object) -> str:
+    """Join a message's lines (a library's multi-line text) into one line."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return " | ".join(lines) if lines else "no message"
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command's ``args.func``; turn bad input into one line on stderr and exit 2."""
     try:
@@ -585,7 +591,11 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     except _USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_one_line(message)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ArithmeticError, RuntimeError) as error:  # the last net: named, never a traceback
+        # (an overflow or a recursion that no check above foresaw, in a library's code)
+        print(f"error: {type(error).__name__}: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError as error:  # an input the bounds let through but this machine cannot hold
         print(f"error: out of memory ({error or 'MemoryError'}); try a smaller design, ensemble"

@@ -608,3 +608,37 @@ def test_8_a_resume_keeps_a_live_writers_temporary_and_the_lock_keeps_it_out(
     finally:
         live.kill()
         live.wait()
+
+
+# --- Found while verifying (not in the issue's list) ------------------------------------------
+
+def test_a_copy_of_a_translated_model_under_another_name_runs(tmp_path, monkeypatch):
+    """The translation cache is keyed by content: a copy under another name once failed with
+    "[Errno 39] Directory not empty" (its own translation renamed onto the first one's)."""
+    from simulator.engine.simulate import run_pysd
+    from simulator.engine.translation import load_pysd_model
+
+    monkeypatch.setenv("INNOVATION_DYNAMICS_CACHE", str(tmp_path / "cache"))
+    text = "{UTF-8}\nx = 2 * Time ~~|\n" + MDL_TAIL
+    for name in ("first.mdl", "second_copy.mdl"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        model = load_pysd_model(tmp_path / name)
+        assert list(run_pysd(model)["x"]) == [0.0, 2.0, 4.0]
+    assert len(list((tmp_path / "cache").glob("pysd-*/*/first.py"))) == 1
+
+
+def test_a_model_whose_clock_would_not_fit_is_refused_before_the_run():
+    """FINAL TIME 1e12 took 52 s and every byte under the cap (batch), and 1e-9 TIME STEP ran
+    for hours on PySD: both engines check the clock before building it."""
+    from simulator.engine.timegrid import MAX_STEPS, check_controls
+
+    check_controls(2018, 2100, 2.0 ** -10, 1)  # the finest a scenario allows: 83,968 steps
+    for settings, problem in [((0, 1e12, 1, 1), "over the bound of 1,000,000 steps"),
+                              ((0, 10, 1e-9, 1), "1e+10 steps"),
+                              ((0, 10, 0, 1), "TIME STEP must be positive"),
+                              ((0, 10, 1, -1), "SAVEPER must be positive"),
+                              ((0, float("nan"), 1, 1), "FINAL TIME must be a finite number"),
+                              ((5, 1, 1, 1), "FINAL TIME 1 is before INITIAL TIME 5")]:
+        with pytest.raises(ValueError, match=re.escape(problem)):
+            check_controls(*settings)
+    assert MAX_STEPS >= (2100 - 1950) * 2**10  # the longest scenario at its finest step
