@@ -106,7 +106,9 @@ def _check_ensemble_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
     if not 1 <= args.ensemble <= MAX_ENSEMBLE:
         raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
-                         f" (the bound that fits in memory), got {args.ensemble}")
+                         f" (the bound that fits in memory), got {args.ensemble}; for more"
+                         " draws, run a sweep (monte_carlo design), which streams its runs"
+                         " to disk in chunks")
 
 
 def _draw_assumed(args: argparse.Namespace) -> bool | None:
@@ -349,7 +351,10 @@ def _calibration_missing(args: argparse.Namespace) -> int:
 def _cmd_optimise(args: argparse.Namespace) -> int:
     from simulator.goal_seek.problem import parse_bounds
     from simulator.goal_seek.report import format_report, optimise, write_outputs
+    from simulator.results import check_output_folder
 
+    if args.out:  # before the search, not after it
+        check_output_folder(args.out)
     scenario = _load_scenario(args)
 
     def split(text):
