@@ -302,9 +302,19 @@ def _dask(function, tasks, args, scheduler: str | None, n_local: int | None) -> 
             f"Dask could not start ({type(error).__name__}: {error})"
         ) from None
     try:
-        futures = {client.submit(function, task, *args, pure=False): i for i, task in tasks.items()}
-        for future in dask_completed(futures):
-            yield futures[future], future.result()
+        # A window of chunks in flight, as in _pool: submitting every chunk at once held
+        # the overrides of all runs (gigabytes for a 10^7-run sweep) in this process.
+        window = max(8, 4 * sum(client.nthreads().values()))
+        todo = iter(tasks.items())
+        futures = {client.submit(function, task, *args, pure=False): i
+                   for i, task in itertools.islice(todo, window)}
+        stream = dask_completed(list(futures))
+        for future in stream:
+            for i, task in itertools.islice(todo, 1):
+                more = client.submit(function, task, *args, pure=False)
+                futures[more] = i
+                stream.add(more)
+            yield futures.pop(future), future.result()
     finally:
         client.close()
         if cluster is not None:
