@@ -402,6 +402,8 @@ def open_link() -> None:
     st.session_state[LEVER_BASE] = base.to_yaml()  # the link's values are not reset
     for name, spec in app_logic.slider_specs(base, model()).items():
         st.session_state[lever_key(name)] = link.levers.get(name, spec.value)
+        st.session_state[start_key(name)] = link.starts.get(name)  # None: the policy year
+        st.session_state[ramp_key(name)] = link.ramps.get(name, 0)
     if link.year is not None:
         st.session_state[POLICY_BASE] = (base.region, base.name, base.start_year, base.end_year)
         st.session_state[POLICY_YEAR] = link.year
@@ -415,5 +417,7 @@ def link_params(base: Scenario) -> dict[str, str]:
         chosen = "uploaded"
     elif chosen not in app_logic.available_presets(base.region):
         chosen = "baseline"  # as base_scenario() fell back
+    starts = {n: st.session_state.get(start_key(n)) for n in specs}
+    ramps = {n: int(st.session_state.get(ramp_key(n)) or 0) for n in specs}
     return share_link.encode_link(base, chosen, policy_year(base), lever_values(base, specs),
-                                  model())
+                                  model(), starts=starts, ramps=ramps)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning, terms
+from simulator.app_logic import planning, share_link, terms
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -76,7 +76,8 @@ def _timing(base, specs, lang) -> None:
                               value=None, placeholder=tr("follows_policy_year"), key=key,
                               on_change=state.store, args=(state.start_key(entry.name),))
             key = state.kept(state.ramp_key(entry.name), 0)
-            right.number_input(tr("ramp_years"), min_value=0, max_value=20, step=1, key=key,
+            right.number_input(tr("ramp_years"), min_value=0, max_value=share_link.MAX_RAMP,
+                               step=1, key=key,
                                on_change=state.store, args=(state.ramp_key(entry.name),))
 
 

@@ -74,3 +74,25 @@ def test_the_share_page_offers_the_link_the_brief_and_the_workbook():
     labels = {b.label for b in at.get("download_button")}
     assert {"下载情景简报 PDF", "下载结果 Excel"} <= labels
     assert at.radio(key="_brief_lang").value == "zh"
+
+
+def test_a_link_reopens_each_levers_own_timing_round_trip():
+    """Explore writes a lever's own start year and ramp into the link; a fresh session opened
+    on that link shows the same timing and the same numbers."""
+    at = _open({"region": "suining", "preset": "plan", "year": "2024"})
+    at.slider(key="_lever_incubator_capacity").set_value(2000).run()
+    untimed = [m.value for m in at.metric]
+    at.number_input(key="_start_incubator_capacity").set_value(2028).run()
+    at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
+    assert not at.exception
+    timed = [m.value for m in at.metric]
+    assert timed != untimed, "the later, ramped start changes the headline numbers"
+    params = dict(at.query_params)
+    assert params["incubator_capacity.start"] == "2028"
+    assert params["incubator_capacity.ramp"] == "4"
+    again = _open(params)  # the written link, opened in a fresh session
+    assert again.number_input(key="_start_incubator_capacity").value == 2028
+    assert again.number_input(key="_ramp_incubator_capacity").value == 4
+    assert again.slider(key="_lever_incubator_capacity").value == 2000
+    assert [m.value for m in again.metric] == timed
+    assert dict(again.query_params) == params
