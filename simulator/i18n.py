@@ -77,9 +77,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "series": ("系列", "Series"),
     "chart_legend": (
-        "线:模拟;红点:有据可查的历史统计;橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
-        "Lines: simulated; red dots: documented history; orange diamonds: hold-out figures"
+        "线:模拟(灰色虚线:基线情景,画在最底层;蓝线:当前情景);红点:有据可查的历史统计;"
+        "橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
+        "Lines: simulated (grey dashes: the baseline, drawn beneath; blue: the current"
+        " scenario); red dots: documented history; orange diamonds: hold-out figures"
         " (never fitted); green triangles: targets.",
+    ),
+    "explore_band_note": (
+        "蓝色阴影:当前情景的 5–95% 区间,{n} 组参数抽样(固定随机种子),来源:{source}。",
+        "Blue shading: the current scenario's 5–95% band, {n} parameter draws (fixed seed),"
+        " from {source}.",
+    ),
+    "band_missing": (
+        "未画不确定区间:本情景没有可抽样的参数(无校准参数文件,也未设定分布)。",
+        "No band: the scenario has nothing uncertain to draw (no calibration profile and no"
+        " stated distributions).",
     ),
     "scorecard": ("目标达成情况", "Target scorecard"),
     "scorecard_missing": (
@@ -144,8 +156,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ensemble_size": ("集合成员数", "Ensemble members"),
     "seed": ("随机种子", "Random seed"),
     "band_note": (
-        "阴影:集合模拟的 5–95% 区间;线:中位数;红点:历史统计;绿色三角:规划目标。",
-        "Shaded: the ensemble's 5–95% band; line: median; red dots: documented history;"
+        "阴影:集合模拟的 5–95% 区间;蓝线:中位数;灰色虚线:基线情景(画在最底层);"
+        "红点:历史统计;橙色菱形:留出检验数据;绿色三角:规划目标。",
+        "Shaded: the ensemble's 5–95% band; blue line: median; grey dashes: the baseline"
+        " (drawn beneath); red dots: documented history; orange diamonds: hold-out figures;"
         " green triangles: targets.",
     ),
     "median": ("中位数", "median"),

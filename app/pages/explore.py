@@ -86,18 +86,19 @@ def render() -> None:
     widgets.sidebar()
     lang = state.lang()
     st.title(tr("page_explore"))
+    specs = None
     try:
         base = state.base_scenario()
         specs = app_logic.slider_specs(base, state.model())
         values = state.lever_values(base, specs)  # resets the sliders when the preset changed
         year = state.policy_year(base)
-        _levers(base, specs)
         timing = state.lever_timing(specs, year)
         scenario = state.slider_scenario(base, values, year, timing)
-        frame, _units = state.run(scenario)
-        base_frame, _ = state.run(base)
+        frame, bands, draws = state.run_band(scenario, base)  # the run and its band: one batch
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
+        if specs is not None:  # the sliders stay, to put a bad value right
+            _levers(base, specs)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
     observed, _ = state.documented(scenario.region)
@@ -127,7 +128,7 @@ def render() -> None:
     end = st.selectbox(tr("headline_year"), headline_years, key="_headline_year")
     st.caption(tr("headline_note", year=end, reference=tr("the_baseline")))
     columns = st.columns(4)
-    for i, name in enumerate(catalogue.KEY_INDICATORS):
+    for i, name in enumerate(catalogue.KEY_INDICATORS):  # the headline first, then the sidebar
         entry = entries[name]
         value = frame.at[end, name]
         reference = value if baseline_frame is None else baseline_frame.at[end, name]
@@ -141,23 +142,31 @@ def render() -> None:
             columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
                                       year=year_seen, kind=tr("holdout_kind") if holdout else ""))
 
+    _levers(base, specs)  # drawn after the headline cards: they reach the browser sooner
     if baseline is not None:
-        _fiscal_cost(scenario, baseline, year, end)
+        _fiscal_cost(scenario, baseline, year, end, frame)
 
-    runs = {}  # the baseline drawn behind the preset and the planner's scenario
-    if baseline is not None and baseline.name != scenario.name:
-        runs[tr("the_baseline")] = baseline_frame
+    runs = {}  # the preset, then the planner's scenario (last: drawn over the others)
     if scenario.name != base.name and (baseline is None or base.name != baseline.name):
-        runs[tr("preset_value")] = base_frame
+        runs[tr("preset_value")] = state.run(base)[0]
     runs[scenario.name] = frame
+    # the baseline is drawn first, behind the scenario's band and lines
+    behind = baseline_frame if baseline is not None and baseline.name != scenario.name else None
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
-    holdout = planning.holdout_points(state.actuals(scenario.region))
+    points = widgets.point_layers(observed, target_points,
+                                  planning.holdout_points(state.actuals(scenario.region)))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
+        chart = widgets.indicator_chart(runs, name, observed, target_points, points=points,
+                                        band=bands.get(name), baseline=behind)
         widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.caption(tr("chart_legend"))
+    if draws.problem:
+        st.caption(tr("band_missing"))
+    else:
+        st.caption(tr("explore_band_note", n=len(draws.draws),
+                      source=terms.draws_source(draws.source, lang)))
     st.subheader(tr("scorecard"))
     _scorecard(frame, open_targets, latest, any_targets=bool(targets))
     links = st.columns(2)  # which lever matters most; the cheapest mix (once its page exists)
@@ -183,7 +192,7 @@ def render() -> None:
         st.query_params.from_dict(link)
 
     try:
-        advice = state.time_step_advice(scenario)
+        advice = state.time_step_advice(scenario, frame)
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
         widgets.error_box("run_error", error)
         return
@@ -192,11 +201,11 @@ def render() -> None:
         accuracy.warning(tr("time_step_warning", message=message))
 
 
-def _fiscal_cost(scenario, baseline, year: int, end: int) -> None:
+def _fiscal_cost(scenario, baseline, year: int, end: int, frame) -> None:
     """Show the levers' cumulative discounted fiscal cost against the baseline, with its basis."""
     if end < year:
         return
-    cost = state.fiscal_cost(scenario, baseline, year, end)
+    cost = state.fiscal_cost(scenario, baseline, year, end, frame)
     lang = state.lang()
     levers = catalogue.levers(state.model())
     assumed = "、".join(app_logic.entry_label(levers[n], lang) for n in cost.assumed)

@@ -11,6 +11,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from test_pages import _app  # noqa: E402 - the one way to open the app in a test
 
+from simulator import catalogue  # noqa: E402
+
 
 def _suining_plan(at: AppTest) -> AppTest:
     at.selectbox(key="_region").set_value("suining").run()
@@ -234,3 +236,31 @@ def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_c
     at.button(key="_reset").click().run()
     assert at.number_input(key="_start_incubator_capacity").value is None
     assert at.number_input(key="_ramp_incubator_capacity").value == 0
+
+
+def _chart_specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(e.proto.spec) for e in at.main
+            if getattr(e, "type", "") == "vega_lite_chart"]
+
+
+@pytest.mark.parametrize("page", ["explore", "uncertainty"])
+def test_the_baseline_is_drawn_behind_the_current_scenarios_band(page):
+    """Every key chart: the baseline's own layer first, then the scenario's band, then lines."""
+    at = _suining_plan(_app())
+    at.slider(key="_lever_incubator_capacity").set_value(2000).run()
+    if page != "explore":
+        at.switch_page(f"app/pages/{page}.py").run()
+    assert not at.exception, at.exception
+    specs = _chart_specs(at)
+    assert len(specs) == len(catalogue.KEY_INDICATORS)
+    for spec in specs:
+        kinds = [layer["mark"]["type"] for layer in spec["layer"]]
+        assert kinds[:3] == ["line", "area", "line"], (spec["title"], kinds)
+        first = spec["layer"][0]["data"]["values"]
+        assert {row["series"] for row in first} == {"基线情景"}, spec["title"]
+        band = spec["layer"][1]["data"]["values"]
+        assert any(row["high"] > row["low"] for row in band), spec["title"]
+        others = {row["series"] for row in spec["layer"][2]["data"]["values"]}
+        assert "基线情景" not in others

@@ -51,7 +51,7 @@ def test_explore_writes_the_link_of_what_it_shows():
 def test_a_bad_link_is_one_error_and_the_app_runs_on():
     at = _open({"region": "suining", "incubator_capacity": "lots"})
     assert len(at.error) == 1
-    assert at.error[0].value.startswith("无法打开分享链接:link: incubator_capacity='lots'")
+    assert at.error[0].value.startswith("无法打开分享链接:链接:“incubator_capacity”='lots' 必须是")
     assert at.metric, "the page runs on with the defaults"
 
 
