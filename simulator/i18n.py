@@ -273,7 +273,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The reason for each parameter value (the profile's text) is in the table.",
     ),
     "comments_in_english": (
-        "各变量的来源注释为模型文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "“来源 / 说明”列给出各变量的依据类型、引用的来源与中文原文摘录;模型文件中的完整英文注释、"
+        "Vensim 名称与代码名请切换到 English 界面查看。方程中的变量与函数均以中文名显示。",
         "Each variable's source comment (the model file's text) is on this page.",
     ),
     "reports": ("校准报告", "Calibration report"),

@@ -224,9 +224,13 @@ def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    from simulator.app_logic.model_text import equation_label
+
     side = 0 if lang == "zh" else 1
+    details = summary["detail_zh" if lang == "zh" else "detail"]
     return pd.DataFrame({
         "check": [label.split(" / ")[side] for label in summary["check"]],
         "ok": summary["ok"].astype(bool).to_numpy(),
-        "detail": summary["detail_zh" if lang == "zh" else "detail"].to_numpy(),
+        # the Chinese details name model variables by their Chinese names too
+        "detail": [equation_label(str(d), lang) for d in details],
     })

@@ -264,3 +264,29 @@ def test_the_baseline_is_drawn_behind_the_current_scenarios_band(page):
         assert any(row["high"] > row["low"] for row in band), spec["title"]
         others = {row["series"] for row in spec["layer"][2]["data"]["values"]}
         assert "基线情景" not in others
+
+
+#: English words the zh Model page may show: product and interface names a planner knows.
+ALLOWED_WORDS = {"Vensim", "English", "Language"}
+
+
+def test_the_zh_model_page_is_in_chinese_nodes_equations_notes_and_checks():
+    """No English word on the zh Model page (#20.8): labels, captions, tables, the focused
+    variable's equation and note, the diagram's node labels and the checks' details."""
+    at = _suining_plan(_app())
+    at.switch_page("app/pages/model_structure.py").run()
+    at.button(key="_run_checks").click().run()
+    assert not at.exception, at.exception
+    texts = _visible_text(at) + [str(c.value) for c in at.code]
+    graphs = [e.proto.spec for e in at.main if getattr(e, "type", "") == "graphviz_chart"]
+    assert graphs, "the causal diagram is drawn"
+    texts += [label for spec in graphs for label in re.findall(r'label="([^"]*)"', spec)]
+    assert any("依据:" in t for t in texts), "the focused variable's note is in Chinese"
+    assert any(" = " in str(c.value) and "积分" in str(c.value) or "高新技术企业" in str(c.value)
+               for c in at.code), "the equation names its variables in Chinese"
+    # file names and commands are cited as written (a planner types or opens them so)
+    cited = re.compile(r"[\w.-]+\.(?:md|csv|yaml|txt)\b|python -m [\w.]+")
+    found = {(word, text[:80]) for text in texts
+             for word in re.findall(r"[A-Za-z]{3,}", _without_paths(cited.sub(" ", text)))
+             if word not in ALLOWED_WORDS}
+    assert not found, sorted(found)[:20]
