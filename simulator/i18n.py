@@ -55,6 +55,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         " lever moves linearly from its old value to the new one (0: at once).",
     ),
     "start_year": ("起始年", "start year"),
+    "show_lever_timing": ("逐个设定杠杆的起始年与过渡期", "Set each lever's start year and ramp"),
     "follows_policy_year": ("随政策起始年", "policy year"),
     "ramp_years": ("过渡期(年)", "Ramp (years)"),
     "reset": ("恢复预设值", "Reset to preset"),

@@ -66,9 +66,17 @@ def _lever(entry, spec, lang) -> None:
 
 def _timing(base, specs, lang) -> None:
     """Draw per lever its own start year (blank: the policy year) and its ramp [years]."""
+    entries = catalogue.levers(state.model()).values()
+    timed = bool(state.lever_timing(specs, base.start_year + 1))
     with st.expander(tr("lever_timing"), expanded=False):
         st.caption(tr("lever_timing_note"))
-        for entry in catalogue.levers(state.model()).values():
+        # the 2 x 8 entries only on request (or when a lever has its own timing): drawn on
+        # every rerun otherwise, a slider move would send them to the browser each time
+        shown = st.toggle(tr("show_lever_timing"), key=state.kept("show_timing", False),
+                          on_change=state.store, args=("show_timing",), disabled=timed)
+        if not (shown or timed):
+            return
+        for entry in entries:
             left, right = st.columns(2)
             key = state.kept(state.start_key(entry.name), None)
             left.number_input(f"{app_logic.entry_label(entry, lang)} · {tr('start_year')}",
@@ -179,13 +187,7 @@ def render() -> None:
 
     if st.session_state.get("save_name_of") != scenario.name:  # the name follows the scenario
         st.session_state["save_name_of"] = st.session_state["_save_name"] = scenario.name
-    st.text_input(tr("save_as"), key="_save_name")
-    st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
-    kind, message = st.session_state.pop("save_message", (None, None))
-    if kind == "error":
-        st.error(message)
-    elif kind == "success":
-        st.success(message)
+    _save_form(scenario)
 
     link = state.link_params(base)  # the address bar always reopens this scenario
     if st.query_params.to_dict() != link:
@@ -199,6 +201,18 @@ def render() -> None:
     if advice is not None:
         message = advice.message_zh if lang == "zh" else advice.message_en
         accuracy.warning(tr("time_step_warning", message=message))
+
+
+@st.fragment
+def _save_form(scenario) -> None:
+    """Name and save the scenario; a fragment: typing a name reruns only this part."""
+    st.text_input(tr("save_as"), key="_save_name")
+    st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
+    kind, message = st.session_state.pop("save_message", (None, None))
+    if kind == "error":
+        st.error(message)
+    elif kind == "success":
+        st.success(message)
 
 
 def _fiscal_cost(scenario, baseline, year: int, end: int, frame) -> None:

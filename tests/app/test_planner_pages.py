@@ -226,6 +226,7 @@ def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_c
     slider = at.slider(key="_lever_incubator_capacity")
     slider.set_value(slider.value * 3).run()
     at_once = _simulated(at, "高新技术企业", 2025)
+    at.toggle(key="_show_timing").set_value(True).run()  # the entries are drawn on request
     at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
     assert not at.exception, at.exception
     ramped = _simulated(at, "高新技术企业", 2025)

@@ -82,6 +82,8 @@ def test_a_link_reopens_each_levers_own_timing_round_trip():
     at = _open({"region": "suining", "preset": "plan", "year": "2024"})
     at.slider(key="_lever_incubator_capacity").set_value(2000).run()
     untimed = [m.value for m in at.metric]
+    assert "_start_incubator_capacity" not in [n.key for n in at.number_input]
+    at.toggle(key="_show_timing").set_value(True).run()  # the entries are drawn on request
     at.number_input(key="_start_incubator_capacity").set_value(2028).run()
     at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
     assert not at.exception
