@@ -41,9 +41,10 @@ def _targets(scenario) -> tuple[list[str], dict]:
             if target is None:
                 continue
             left, right = st.columns(2)
-            value = left.number_input(tr("gs_threshold", name=name), value=float(target.value),
+            label = logic.target_label(scenario, name, lang)  # the indicator in words, not its code
+            value = left.number_input(tr("gs_threshold", name=label), value=float(target.value),
                                       format="%g", key=widget_key(scenario, "value", name))
-            year = right.number_input(tr("gs_year", name=name), scenario.start_year + 1,
+            year = right.number_input(tr("gs_year", name=label), scenario.start_year + 1,
                                       scenario.end_year, int(target.year),
                                   key=widget_key(scenario, "year", name))
             if (value, year) != (target.value, target.year):

@@ -184,7 +184,7 @@ def _visible_text(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["explore", "compare", "uncertainty", "analysis",
-                                  "model_structure", "data_sources", "share"])
+                                  "model_structure", "data_sources", "share", "goal_seek"])
 def test_the_zh_pages_show_no_english_identifiers(page):
     at = _suining_plan(_app())
     if page != "explore":
