@@ -24,6 +24,19 @@ per preset as the app caches them).
 Prints the medians beside the goals of issue #20 (headline <= 300 ms, settled <= 800 ms,
 compute < 100 ms). Figures only; nothing is asserted. Skips, saying why, without Chromium or
 Playwright.
+
+Measured 2026-12-04 on the 2-core machine shared with other jobs (load average 5.7-6.0 over
+the runs), 15 moves each, the commit before this session's speed work and the one after it
+run back to back::
+
+                           before (680dd35)   after (6089b26)
+    compute (run + band)        111.7 ms           46.4 ms
+    release -> headline         263.4 ms          236.6 ms
+    release -> settled          631.7 ms          622.4 ms   (the band and baseline now drawn)
+
+The last session's figures (366 / 841 / 113 ms) were taken under other load. The largest
+remaining part of a move is the time-step check: one run at half the time step, about 50 ms
+of the 73 ms ``bench_app.py`` gives for a run and the check.
 """
 
 from __future__ import annotations
