@@ -90,6 +90,7 @@ def run_cases(
     time_step: float,
     saveper: float = 1.0,
     columns: list[str],
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``n`` cases of a model and return the saved values of ``columns``.
 
@@ -108,6 +109,11 @@ def run_cases(
         Control settings [model time unit].
     columns : list of str
         Vensim names of the variables to return.
+    kernel : {"auto", "numpy", "fused"}, default "auto"
+        What integrates on the batch engine: its generated NumPy loop or the
+        fused numba kernel (the same numbers within 1e-12; ``auto`` as in
+        :meth:`simulator.engine.batch.BatchModel.run`, which records the
+        choice in ``last_kernel``). PySD ignores it.
 
     Returns
     -------
@@ -116,13 +122,16 @@ def run_cases(
     values : dict of str to numpy.ndarray
         Column to an array of shape ``(n, len(times))``.
     """
+    from simulator.engine.batch.model import check_kernel
+
+    check_kernel(kernel)
     used = resolve_engine(engine, model)
     controls = dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                     saveper=saveper)
     if used == "batch":
         batch, _ = model.batch_model()
         out = batch.run_chunked(dict(inputs), n, chunk_size=CHUNK_SIZE, return_columns=columns,
-                                **controls)
+                                kernel=kernel, **controls)
         return batch.output_times(**controls), out
     import pandas as pd
 

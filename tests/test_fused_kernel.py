@@ -1,0 +1,165 @@
+"""The fused numba kernel (#16 point 5) against the NumPy path, its disk cache and its fallback.
+
+Kernels are content-addressed (the file name is the SHA-256 of the source), so the
+equality tests keep them in one cache folder across sessions
+(``~/.cache/innovation-dynamics-test-kernels``): a compile is paid once per
+machine, not once per ``make test``. The disk-cache test uses the session's own
+fresh cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import paths, runner
+from simulator.engine.batch import compile_model
+from simulator.engine.batch import fused as fused_module
+from simulator.engine.batch.model import FUSED_COMPILE_RUNS
+from simulator.engine.dispatch import run_cases
+from simulator.engine.model import load_model
+from simulator.engine.timegrid import time_grid
+from simulator.scenario import load_scenario
+
+pytest.importorskip("numba")
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTMODELS = ROOT.parent / "shared" / "testmodels"
+RTOL = 1e-12
+
+
+@pytest.fixture
+def kernel_cache(monkeypatch):
+    folder = Path.home() / ".cache" / "innovation-dynamics-test-kernels"
+    monkeypatch.setenv(paths.CACHE_ENV_VAR, str(folder))
+    return folder
+
+
+def _assert_same(fused: dict, numpy: dict) -> None:
+    assert fused.keys() == numpy.keys()
+    for name in numpy:
+        np.testing.assert_allclose(fused[name], numpy[name], rtol=RTOL, atol=0, err_msg=name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", paths.shipped_scenarios())
+def test_fused_equals_numpy_on_the_core_model(name, kernel_cache):
+    scenario = load_scenario(paths.scenario_file(name))
+    model = load_model()
+    grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
+    inputs = {k: (v[None, :] if isinstance(v, np.ndarray) else v)
+              for k, v in runner.scenario_inputs(scenario, grid).items()}
+    batch, _ = model.batch_model()
+    columns = list(batch.variables)
+    controls = dict(initial_time=scenario.start_year, final_time=scenario.end_year,
+                    time_step=scenario.time_step, columns=columns)
+    _, numpy = run_cases(model, inputs, 1, engine="batch", kernel="numpy", **controls)
+    assert batch.last_kernel[0] == "numpy"
+    _, fused = run_cases(model, inputs, 1, engine="batch", kernel="fused", **controls)
+    assert batch.last_kernel[0] == "fused"
+    _assert_same(fused, numpy)
+    # many scenarios at once, split in chunks: each scenario as alone
+    scaled = {k: (v * np.linspace(0.9, 1.1, 7)[:, None] if isinstance(v, np.ndarray) else v)
+              for k, v in inputs.items()}
+    _, many = run_cases(model, scaled, 7, engine="batch", kernel="fused", **controls)
+    _, many_numpy = run_cases(model, scaled, 7, engine="batch", kernel="numpy", **controls)
+    _assert_same(many, many_numpy)
+    chunked = batch.run_chunked({k: v[2:5] if np.ndim(v) == 2 else v for k, v in scaled.items()},
+                                3, chunk_size=2, kernel="fused", return_columns=columns,
+                                initial_time=scenario.start_year, final_time=scenario.end_year,
+                                time_step=scenario.time_step, saveper=1.0)
+    for column in columns:
+        assert np.array_equal(chunked[column], many[column][2:5]), column
+
+
+def _testmodels() -> list:
+    manifest = TESTMODELS / "manifest.json"
+    if not manifest.is_file():
+        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared/testmodels absent"))]
+    models = []
+    for folder, entry in json.loads(manifest.read_text(encoding="utf-8")).items():
+        for case in entry.get("cases", []) if not folder.startswith("_") else []:
+            if case["model"].endswith(".mdl"):
+                models.append(pytest.param(TESTMODELS / folder / case["model"],
+                                           id=f"{folder}/{case['model']}"))
+    return models
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _testmodels())
+def test_fused_equals_numpy_on_the_test_models(path, kernel_cache):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*Casting delay order")
+        model = compile_model(path)
+        reason = model.fused_support()
+        if reason is not None:  # the NumPy path runs it, and says why
+            model.run(kernel="auto")
+            assert model.last_kernel == ("numpy", reason)
+            with pytest.raises(ValueError, match="fused kernel cannot run"):
+                model.run(kernel="fused")
+            return
+        numpy = model.run(kernel="numpy")
+        fused = model.run(kernel="fused")
+    assert model.last_kernel[0] == "fused"
+    with np.errstate(invalid="ignore"):
+        _assert_same(fused, numpy)
+
+
+def test_unsupported_constructs_fall_back_with_the_reason(tmp_path):
+    mdl = tmp_path / "random.mdl"
+    mdl.write_text(
+        "{UTF-8}\nnoise = RANDOM UNIFORM(0, 1, 0) ~ 1 ~ |\n"
+        "stock = INTEG(noise, 0) ~ 1 ~ |\n"
+        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 2 ~ Month ~ |\n"
+        "TIME STEP = 1 ~ Month ~ |\nSAVEPER = TIME STEP ~ Month ~ |\n", encoding="utf-8")
+    model = compile_model(mdl)
+    assert model.fused_support() == "RANDOM functions"
+    out = model.run(kernel="auto", n=FUSED_COMPILE_RUNS)  # large N: still the NumPy path
+    assert out["stock"].shape[0] == FUSED_COMPILE_RUNS
+    assert model.last_kernel == ("numpy", "RANDOM functions")
+    with pytest.raises(ValueError, match="RANDOM functions; kernel='numpy'"):
+        model.run(kernel="fused")
+    with pytest.raises(ValueError, match="'fusd' is not a valid kernel; did you mean 'fused'"):
+        model.run(kernel="fusd")
+
+
+_CHILD = """
+import json, sys, time
+from simulator.engine.batch import compile_model, fused
+model = compile_model(sys.argv[1])
+start = time.perf_counter()
+out = model.run(kernel="auto")
+print(json.dumps({"kernel": model.last_kernel, "seconds": time.perf_counter() - start,
+                  "stock": out["Stock"].tolist()}))
+"""
+
+
+def test_a_new_process_loads_the_kernel_from_the_disk_cache(tmp_path):
+    mdl = tmp_path / "decay.mdl"
+    mdl.write_text(
+        "{UTF-8}\nStock = INTEG(-Outflow, 100) ~ Widget ~ |\n"
+        "Outflow = Stock * Rate ~ Widget/Month ~ |\nRate = 0.1 ~ 1/Month ~ |\n"
+        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 10 ~ Month ~ |\n"
+        "TIME STEP = 0.5 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n", encoding="utf-8")
+    model = compile_model(mdl)
+    model.run(kernel="auto")
+    assert model.last_kernel[0] == "numpy"  # nothing compiled yet and N is small
+    assert "not compiled yet" in model.last_kernel[1]
+    expected = model.run(kernel="fused")["Stock"]
+    assert model.last_kernel == ("fused", "compiled")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run([sys.executable, "-c", _CHILD, str(mdl)], env=env, check=True,
+                           capture_output=True, text=True, timeout=300)
+    report = json.loads(child.stdout.strip().splitlines()[-1])
+    # auto takes the kernel another process compiled, and numba loads it, not compiles it
+    assert report["kernel"] == ["fused", "disk cache"]
+    assert np.array_equal(np.array(report["stock"]), expected)
+    kernels = list(fused_module.kernel_dir().glob("k_*.py"))
+    assert len(kernels) == 1 and list((kernels[0].parent / "__pycache__").glob("*.nbc"))
