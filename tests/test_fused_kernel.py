@@ -22,7 +22,7 @@ import pytest
 from simulator import paths, runner
 from simulator.engine.batch import compile_model
 from simulator.engine.batch import fused as fused_module
-from simulator.engine.batch.model import FUSED_COMPILE_RUNS
+from simulator.engine.batch.model import FUSED_AUTO_MAX_RUNS
 from simulator.engine.dispatch import run_cases
 from simulator.engine.model import load_model
 from simulator.engine.timegrid import time_grid
@@ -121,8 +121,7 @@ def test_unsupported_constructs_fall_back_with_the_reason(tmp_path):
         "TIME STEP = 1 ~ Month ~ |\nSAVEPER = TIME STEP ~ Month ~ |\n", encoding="utf-8")
     model = compile_model(mdl)
     assert model.fused_support() == "RANDOM functions"
-    out = model.run(kernel="auto", n=FUSED_COMPILE_RUNS)  # large N: still the NumPy path
-    assert out["stock"].shape[0] == FUSED_COMPILE_RUNS
+    assert model.run(kernel="auto", n=3)["stock"].shape == (3, 3)
     assert model.last_kernel == ("numpy", "RANDOM functions")
     with pytest.raises(ValueError, match="RANDOM functions; kernel='numpy'"):
         model.run(kernel="fused")
@@ -153,6 +152,10 @@ def test_a_new_process_loads_the_kernel_from_the_disk_cache(tmp_path):
     assert model.last_kernel[0] == "numpy"  # nothing compiled yet and N is small
     assert "not compiled yet" in model.last_kernel[1]
     expected = model.run(kernel="fused")["Stock"]
+    assert model.last_kernel == ("fused", "compiled")
+    model.run(kernel="auto", n=FUSED_AUTO_MAX_RUNS + 1)  # where the NumPy path is faster
+    assert model.last_kernel[0] == "numpy" and "more than the 1,000" in model.last_kernel[1]
+    model.run(kernel="auto")
     assert model.last_kernel == ("fused", "compiled")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.run([sys.executable, "-c", _CHILD, str(mdl)], env=env, check=True,

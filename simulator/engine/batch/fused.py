@@ -28,11 +28,13 @@ from simulator.paths import cache_root
 
 from .compiler import CLOCK
 from .fused_codegen import write_kernel
-from .fused_source import FusedUnsupported, check_expr, check_program
+from .fused_source import FusedUnsupported, check_expr, check_program, check_stateful
 
 #: numba's default threading layer (workqueue) must not be entered by two threads at
 #: once (the app serves sessions in threads): kernels run one at a time per process.
 _LAUNCH = threading.Lock()
+#: Runs per thread below which a kernel runs on fewer threads (see :func:`run`).
+RUNS_PER_THREAD = 512
 #: Loaded kernels by source digest, and whether each was compiled here or loaded.
 _KERNELS: dict = {}
 _ORIGIN: dict = {}
@@ -98,6 +100,7 @@ def check_support(runner, schedule) -> None:
     for node in schedule.dynamic_order:
         if node in program.statefuls:
             stateful = program.statefuls[node]
+            check_stateful(stateful)
             for arg in stateful.args.values():
                 check_expr(arg, stateful.name)
         elif node in program.exprs:
@@ -172,7 +175,14 @@ def run(kernel, layout, v, states, grid, save, n, varying, outputs, dt, out=None
     for r, name in enumerate(outputs):
         if name in where:
             rows[where[name]] = r
+    import numba
+
     with _LAUNCH:
+        # Waking the pool's threads costs more than a few runs (27 ms for one run on the
+        # loaded 2-core machine, 1.2 ms on the calling thread): one thread per block of
+        # RUNS_PER_THREAD runs, at most numba's thread count.
+        numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS,
+                                         n // RUNS_PER_THREAD)))
         kernel(n, c, s, np.asarray(grid, dtype=float), np.asarray(save, dtype=np.bool_),
                float(dt), out, rows, *paths, *delays)
     for r, name in enumerate(outputs):

@@ -104,7 +104,7 @@ _METHODS = {"interpolate": 0, "hold_backward": 1, "look_forward": 2, "extrapolat
 
 def _f(part) -> str:
     """Return a value as a float (a condition counts 1 or 0, as NumPy casts it)."""
-    return part[0] if part[1] == "f" else f"float({part[0]})"
+    return part[0] if part[1] == "f" else f"(1.0 if {part[0]} else 0.0)"  # numba: no float(bool)
 
 
 def _b(part) -> str:
@@ -150,21 +150,21 @@ def _quantum(a, b):
 
 
 def _pulse(t, _dt, start, width):
-    return (f"(float((({_f(start)} - {_SMALL}) <= {t[0]}) and ({t[0]} < ({_f(start)} + "
-            f"{_f(width)}))) * 1.0)")
+    inside = f"((({_f(start)} - {_SMALL}) <= {t[0]}) and ({t[0]} < ({_f(start)} + {_f(width)})))"
+    return f"({_f((inside, 'b'))} * 1.0)"
 
 
 def _pulse_train(t, dt, start, repeat, width, end):
     start, repeat, width, end = map(_f, (start, repeat, width, end))
     active = f"(({start} <= {t[0]}) and ({t[0]} < {end}))"
     phase = f"((({t[0]} - {start}) + {_SMALL}) % {repeat})"
-    train = f"(float({active} and ({phase} < {width})) * 1.0)"
+    train = f"({_f((f'({active} and ({phase} < {width}))', 'b'))} * 1.0)"
     return f"({_pulse(t, dt, (start, 'f'), (width, 'f'))} if {repeat} == 0.0 else {train})"
 
 
 def _ramp(t, _dt, slope, start, finish):
     start = _f(start)
-    return (f"(((({t[0]} + {_SMALL}) > {start}) * {_f(slope)}) * "
+    return (f"(({_f((f'(({t[0]} + {_SMALL}) > {start})', 'b'))} * {_f(slope)}) * "
             f"({_min_max_source('<', _f(finish), t[0])} - {start}))")
 
 
@@ -184,7 +184,8 @@ _TEMPLATES = {
     fn.quantum: lambda a, b: (_quantum(a, b), "f"),
     fn.modulo: lambda x, m: (f"({_f(x)} - {_quantum(x, m)})", "f"),
     fn.log_base: lambda x, b: (f"(np.log({_f(x)}) / np.log({_f(b)}))", "f"),
-    fn.step: lambda t, dt, h, s: (f"({_f(h)} * (({t[0]} + ({dt[0]} / 2)) > {_f(s)}))", "f"),
+    fn.step: lambda t, dt, h, s: (
+        f"({_f(h)} * {_f((f'(({t[0]} + ({dt[0]} / 2)) > {_f(s)})', 'b'))})", "f"),
     fn.pulse: lambda *a: (_pulse(*a), "f"),
     fn.pulse_train: lambda *a: (_pulse_train(*a), "f"),
     fn.ramp: lambda *a: (_ramp(*a), "f"),
@@ -208,9 +209,12 @@ def check_program(program) -> None:
         raise FusedUnsupported(f"subscripted variables ({next(iter(program.dims))!r} ...)")
     if program.stochastic:
         raise FusedUnsupported("RANDOM functions")
-    for node, stateful in program.statefuls.items():
-        if type(stateful) not in _STATEFULS:
-            raise FusedUnsupported(f"{stateful.construct} in {stateful.name!r}")
+
+
+def check_stateful(stateful) -> None:
+    """Raise :class:`FusedUnsupported` for a changing structure the kernel lacks."""
+    if type(stateful) not in _STATEFULS:
+        raise FusedUnsupported(f"{stateful.construct} in {stateful.name!r}")
 
 
 def check_expr(expr: Expr, where: str) -> None:

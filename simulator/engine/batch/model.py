@@ -19,10 +19,11 @@ from .fused_source import FusedUnsupported
 #: What integrates a batch run: ``auto`` (see :meth:`BatchModel.run`), the
 #: generated NumPy loop or the fused numba kernel.
 KERNELS = ("auto", "numpy", "fused")
-#: Fewest runs for which ``kernel="auto"`` compiles a fused kernel not yet on disk. The
-#: core model's kernel took 43 s to compile on the 2-core development machine under load;
-#: the NumPy path runs about 10,000 runs in that time there, so smaller runs keep it.
-FUSED_COMPILE_RUNS = 200_000
+#: Most runs for which ``kernel="auto"`` takes a compiled fused kernel. Measured on the
+#: core model (2 cores, loaded): the fused kernel runs 1 run in 5 ms against the NumPy
+#: path's 95 ms, 100 in 26 ms against 111, 1,000 in about the same time, and 10,000 in
+#: 2.5 times the NumPy path's CPU time, so larger runs keep the NumPy path.
+FUSED_AUTO_MAX_RUNS = 1000
 
 _COMPILED: dict = {}
 
@@ -369,11 +370,11 @@ class BatchModel:
             What integrates: the generated NumPy loop, or the fused numba
             kernel (:mod:`simulator.engine.batch.fused`; the same numbers
             within 1e-12). ``auto`` takes the fused kernel where numba is
-            installed and the model supported, once the kernel is compiled
-            (in this process or on disk), or when the run has at least
-            :data:`FUSED_COMPILE_RUNS` scenarios, which pay for compiling it.
-            :attr:`last_kernel` records the choice and, for the NumPy path,
-            why.
+            installed, the model supported, the kernel already compiled (in
+            this process or on disk: ``kernel="fused"`` compiles it) and the
+            run at most :data:`FUSED_AUTO_MAX_RUNS` scenarios, where it is
+            faster. :attr:`last_kernel` records the choice and, for the NumPy
+            path, why.
 
         Returns
         -------
@@ -500,23 +501,31 @@ class BatchModel:
         reason = "kernel='numpy' asked for" if kernel == "numpy" else self.fused_support(
             fixed, varying)
         if reason is None:
-            compile_ok = kernel == "fused" or n_total >= FUSED_COMPILE_RUNS
-            try:
-                prepared = fused.prepare(self._runner, controls, grid, n, fixed, varying,
-                                         compile_ok)
-            except FusedUnsupported as error:
-                reason = str(error)
+            if kernel == "auto" and n_total > FUSED_AUTO_MAX_RUNS:
+                reason = (f"{n_total:,} runs: more than the {FUSED_AUTO_MAX_RUNS:,} for which "
+                          "the fused kernel is faster")
             else:
-                if prepared[0] is not None:
-                    self.last_kernel = ("fused", fused.origin(prepared[1].source))
-                    return prepared
-                reason = (f"the fused kernel is not compiled yet, and {n_total} runs are "
-                          f"fewer than the {FUSED_COMPILE_RUNS:,} that pay for compiling it")
+                reason = self._prepare_fused(kernel, controls, grid, n, fixed, varying)
+            if not isinstance(reason, (str, type(None))):
+                return reason
         if kernel == "fused":
             raise ValueError(f"the fused kernel cannot run {self.path.name}: {reason}; "
                              "kernel='numpy' or 'auto' runs it on the NumPy path")
         self.last_kernel = ("numpy", reason)
         return None
+
+    def _prepare_fused(self, kernel, controls, grid, n, fixed, varying):
+        """Return the prepared fused run, or why there is none (``auto`` never compiles)."""
+        try:
+            prepared = fused.prepare(self._runner, controls, grid, n, fixed, varying,
+                                     kernel == "fused")
+        except FusedUnsupported as error:
+            return str(error)
+        if prepared[0] is None:
+            return ("the fused kernel is not compiled yet (kernel='fused' compiles it, once "
+                    "per machine)")
+        self.last_kernel = ("fused", fused.origin(prepared[1].source))
+        return prepared
 
     def run_dataframe(self, params: dict | None = None, **kwargs) -> pd.DataFrame:
         """Run one scenario and return it as PySD does.
