@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import simulator.engine.batch.fused as fused
 from simulator.errors import did_you_mean
 
-from . import fused
 from .compiler import CONTROLS, Program, build_program
 from .engine import Runner, clock, round_times
 from .errors import UnsupportedConstructError
