@@ -166,3 +166,20 @@ def test_a_new_process_loads_the_kernel_from_the_disk_cache(tmp_path):
     assert np.array_equal(np.array(report["stock"]), expected)
     kernels = list(fused_module.kernel_dir().glob("k_*.py"))
     assert len(kernels) == 1 and list((kernels[0].parent / "__pycache__").glob("*.nbc"))
+
+
+def test_a_kernel_that_cannot_be_written_is_one_line_and_auto_runs_numpy(tmp_path, monkeypatch):
+    mdl = tmp_path / "growth.mdl"
+    mdl.write_text(
+        "{UTF-8}\nStock = INTEG(Stock * 0.05, 1) ~ Widget ~ |\n"
+        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 4 ~ Month ~ |\n"
+        "TIME STEP = 1 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n", encoding="utf-8")
+    model = compile_model(mdl)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(paths.CACHE_ENV_VAR, str(blocker / "cache"))
+    with pytest.raises(ValueError, match=r"could not be built \((NotADirectory|FileExists)Error"):
+        model.run(kernel="fused")
+    out = model.run(kernel="auto")
+    assert model.last_kernel[0] == "numpy"
+    np.testing.assert_allclose(out["Stock"][0], 1.05 ** np.arange(5), rtol=1e-12)

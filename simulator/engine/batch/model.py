@@ -523,6 +523,9 @@ class BatchModel:
                                      kernel == "fused")
         except FusedUnsupported as error:
             return str(error)
+        except Exception as error:  # noqa: BLE001 - numba's or the file system's: say which
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            return f"the fused kernel could not be built ({type(error).__name__}: {first})"
         if prepared[0] is None:
             return ("the fused kernel is not compiled yet (kernel='fused' compiles it, once "
                     "per machine)")
