@@ -65,16 +65,23 @@ def test_fused_equals_numpy_on_the_core_model(name, kernel_cache):
     _, fused = run_cases(model, inputs, 1, engine="batch", kernel="fused", **controls)
     assert batch.last_kernel[0] == "fused"
     _assert_same(fused, numpy)
-    # many scenarios at once, split in chunks: each scenario as alone
-    scaled = {k: (v * np.linspace(0.9, 1.1, 7)[:, None] if isinstance(v, np.ndarray) else v)
+    # many scenarios at once, every input scaled by its own draw in [0.9, 1.1] per scenario,
+    # then split in chunks
+    rng = np.random.default_rng(20261204)
+    scaled = {k: v * rng.uniform(0.9, 1.1, (7, 1) if np.ndim(v) == 2 else 7)
               for k, v in inputs.items()}
-    _, many = run_cases(model, scaled, 7, engine="batch", kernel="fused", **controls)
-    _, many_numpy = run_cases(model, scaled, 7, engine="batch", kernel="numpy", **controls)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*Casting delay order")
+        _, many = run_cases(model, scaled, 7, engine="batch", kernel="fused", **controls)
+        _, many_numpy = run_cases(model, scaled, 7, engine="batch", kernel="numpy", **controls)
     _assert_same(many, many_numpy)
-    chunked = batch.run_chunked({k: v[2:5] if np.ndim(v) == 2 else v for k, v in scaled.items()},
-                                3, chunk_size=2, kernel="fused", return_columns=columns,
-                                initial_time=scenario.start_year, final_time=scenario.end_year,
-                                time_step=scenario.time_step, saveper=1.0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*Casting delay order")
+        chunked = batch.run_chunked({k: v[2:5] for k, v in scaled.items()}, 3, chunk_size=2,
+                                    kernel="fused", return_columns=columns,
+                                    initial_time=scenario.start_year,
+                                    final_time=scenario.end_year,
+                                    time_step=scenario.time_step, saveper=1.0)
     for column in columns:
         assert np.array_equal(chunked[column], many[column][2:5]), column
 
@@ -183,3 +190,40 @@ def test_a_kernel_that_cannot_be_written_is_one_line_and_auto_runs_numpy(tmp_pat
     out = model.run(kernel="auto")
     assert model.last_kernel[0] == "numpy"
     np.testing.assert_allclose(out["Stock"][0], 1.05 ** np.arange(5), rtol=1e-12)
+
+
+STRUCTURES = """{UTF-8}
+Inflow = STEP(1, 1) + RAMP(0.5, 2, 6) + PULSE(3, 1) ~ Widget/Month ~ |
+Wait = 2 ~ Month ~ |
+Fixed = DELAY FIXED(Inflow, Wait, 0.5) ~ Widget/Month ~ |
+Delay n = DELAY N(Inflow, Wait, 0, 3) ~ Widget/Month ~ |
+Delay three = DELAY3(Inflow, Wait) ~ Widget/Month ~ |
+Smoothed = SMOOTH3(Inflow, Wait) ~ Widget/Month ~ |
+Smooth n = SMOOTH N(Inflow, Wait, 0, 2) ~ Widget/Month ~ |
+Trend = TREND(Inflow + 1, Wait, 0) ~ 1/Month ~ |
+Forecast = FORECAST(Inflow + 1, Wait, 2) ~ Widget/Month ~ |
+Sampled = SAMPLE IF TRUE(Time > Wait, Inflow, 0) ~ Widget/Month ~ |
+Ratio = XIDZ(Inflow, Wait - 2, -1) + ZIDZ(Inflow, Time - 3) ~ Widget/Month ~ |
+Stock = INTEG(Fixed + Delay n + Delay three + Smoothed + Smooth n - Stock * MODULO(Time, 3) / 10,
+  1) ~ Widget ~ |
+INITIAL TIME = 0 ~ Month ~ |
+FINAL TIME = 10 ~ Month ~ |
+TIME STEP = 0.25 ~ Month ~ |
+SAVEPER = 1 ~ Month ~ |
+"""
+
+
+def test_every_structure_with_times_that_differ_between_scenarios(tmp_path, kernel_cache):
+    mdl = tmp_path / "structures.mdl"
+    mdl.write_text(STRUCTURES, encoding="utf-8")
+    model = compile_model(mdl)
+    assert model.fused_support() is None
+    # DELAY FIXED pipelines of 3, 8, 11 and 12 steps: one pipeline length per scenario
+    params = {"Wait": np.array([0.75, 2.0, 2.75, 3.0])}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?s).*Casting delay order")
+        numpy = model.run(params, kernel="numpy")
+        fused = model.run(params, kernel="fused")
+    assert model.last_kernel[0] == "fused"
+    _assert_same(fused, numpy)
+    assert np.ptp(fused["Fixed"][:, 4]) > 0  # the scenarios differ
