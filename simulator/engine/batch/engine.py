@@ -106,6 +106,10 @@ class Runner:
         self.nodes = (set(program.exprs) - set(CONTROLS)) | set(program.statefuls)
         self._schedules: dict = {}
         self._loops: dict = {}
+        #: Every variable a run can return (the fused kernel's schedule computes them all).
+        self.all_names = frozenset(p for p in program.names if program.kinds[p] != "lookup")
+        #: Fused kernel layouts by overridden names and state shapes (see batch.fused).
+        self.layouts: dict = {}
 
     def shape(self, name: str) -> tuple:
         """Return the subscript shape of variable ``name`` (``()`` if unsubscripted)."""
