@@ -121,15 +121,15 @@ def test_untracked_rows_are_listed_in_the_plan_file_with_their_quote(region):
 
 
 def test_programme_targets_are_missed_by_the_baseline_and_met_by_the_plan():
-    """A programme count comes from its lever: the plan's setting meets it, the baseline does not."""
+    """A programme count comes from its lever: the plan's setting meets it, the baseline not."""
     for region in REGIONS:
         rows = [r for r in INVENTORY if r.region == region and r.kind == "programme"]
         if not rows:
             continue
         plan = _plan(region)
         baseline = load_scenario(SCENARIOS_DIR / f"{region}-baseline.yaml")
-        targets = [t for t in plan.targets
-                   if (t.indicator, t.year, t.value) in {(r.indicator, r.year, r.value) for r in rows}]
+        keys = {(r.indicator, r.year, r.value) for r in rows}
+        targets = [t for t in plan.targets if (t.indicator, t.year, t.value) in keys]
         assert len(targets) == len(rows), region
         met_plan = track_targets(run_scenario(plan).frame, targets)
         met_base = track_targets(run_scenario(baseline).frame, targets)
@@ -185,7 +185,7 @@ def test_a_plan_differs_from_its_baseline_wherever_it_states_a_measure(region):
         if lever in baseline.levers:
             base_path = baseline.levers[lever].over_steps(grid)
         else:
-            base_path = np.full_like(grid, levers()[lever].default)  # the baseline keeps the default
+            base_path = np.full_like(grid, levers()[lever].default)  # the baseline's: the default
         if (region, lever) in SAME_AS_BASELINE:
             assert np.array_equal(plan_path, base_path), lever
             continue
