@@ -44,7 +44,8 @@ def test_the_page_offers_the_plan_targets_and_the_seed_default():
     picked = at.multiselect(key=TARGETS).value
     assert sorted(picked) == sorted(f"{name}@2025" for name in (
         "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
-        "high_tech_industry_revenue", "tech_contract_turnover"))
+        "high_tech_industry_revenue", "tech_contract_turnover",
+        "high_value_invention_patents_per_10k"))  # patents per 10k added (#17)
     assert at.number_input(key="_gs_seed").value == DEFAULT_SEED
     assert "goal_seek_result" not in at.session_state  # nothing runs before the button
     at.multiselect(key=TARGETS).set_value(["rd_intensity@2025"]).run()
