@@ -79,3 +79,11 @@ def test_shares_and_subsets_stay_within_their_parents(region):
     assert (frame["high_tech_enterprises"] <= frame["tech_based_enterprises"] + 1e-9).all()
     loans = frame["tech_firms_new_loans"] / parameters()["average_loan_per_supported_firm"].default
     np.testing.assert_allclose(frame["firms_newly_financed"], loans, rtol=1e-12)
+
+
+def test_reality_checks_pass_on_the_plan_that_builds_maker_spaces():
+    """Zero new firms means no new maker spaces either: Hechuan's plan builds them."""
+    from simulator.validation.extreme import reality_checks
+
+    checks = reality_checks(load_scenario(SCENARIOS_DIR / "hechuan-plan.yaml"))
+    assert checks["ok"].all(), checks.to_dict("index")
