@@ -105,7 +105,11 @@ def test_draws_respect_the_bounds_and_the_seed(method):
     again = pd.DataFrame(draw_assumed(200, 7, method=method))
     pd.testing.assert_frame_equal(draws, again)  # bit-identical
     other = pd.DataFrame(draw_assumed(200, 8, method=method))
-    assert not np.isclose(draws.to_numpy(), other.to_numpy()).any()
+    close = np.isclose(draws.to_numpy(), other.to_numpy())
+    assert not close.all(axis=0).any()  # no parameter repeats its draws under another seed
+    # Independent draws of 200 x ~50 values: a pair within rtol 1e-5 happens by chance (about
+    # 0.5 expected with the ~0.5 mean width of the ranges); more than 3 would mean shared streams.
+    assert close.sum() <= 3
 
 
 def test_latin_hypercube_puts_one_draw_in_each_stratum():

@@ -22,7 +22,7 @@ def test_plan_scenario_passes_every_check():
     assert list(summary.index) == list(CHECKS) and set(tables) == set(CHECKS)
     assert summary["ok"].all(), summary.to_dict("index")
     assert "/" in summary.loc["signs", "check"]  # zh / en label
-    assert len(tables["extremes"]) == 18  # 8 levers at min and max, then all together
+    assert len(tables["extremes"]) == 36  # 17 levers at min and max, then all together
 
 
 def test_a_coarse_time_step_fails_convergence_only():

@@ -60,7 +60,7 @@ def test_catalogue_json(capsys):
     assert main(["levers", "--json"]) == 0
     levers = json.loads(capsys.readouterr().out)
     assert {"name", "unit", "default", "min", "max", "label_zh", "label_en"} <= set(levers[0])
-    assert len(levers) == 8
+    assert len(levers) == 17  # 8 policy levers and the 9 plan-programme levers (#17)
     assert main(["indicators", "--json"]) == 0
     names = [e["name"] for e in json.loads(capsys.readouterr().out)]
     assert names[:7] == KEY

@@ -251,12 +251,12 @@ def test_each_plan_is_compared_with_a_random_search_of_the_same_runs():
     from simulator.goal_seek.plans import check_plan, markdown_table, plan_files
 
     names = [path.name for path in plan_files()]
-    assert names == ["hechuan-plan.yaml", "ningxia-plan.yaml", "suining-plan.yaml",
-                     "yibin-plan.yaml"]  # chengdu-plan.yaml has no targets
+    assert names == ["chengdu-plan.yaml", "hechuan-plan.yaml", "ningxia-plan.yaml",
+                     "suining-plan.yaml", "yibin-plan.yaml"]  # every plan has targets (#17)
     row = check_plan(SCENARIOS_DIR / "suining-plan.yaml", n=10, maxiter=1)
     assert row["model_runs_search"] == row["model_runs_random"] == row["candidates"] * 10
-    assert row["targets"] == 5 and row["by_year"] == 2025 and row["levers"] == 8
+    assert row["targets"] == 6 and row["by_year"] == 2025 and row["levers"] == 8
     for key in ("optimiser_p_min", "optimiser_p_recheck_min", "random_p_recheck_min"):
         assert 0 <= row[key] <= 1
     table = markdown_table(pd.DataFrame([row]))
-    assert table.count("\n") == 2 and "suining-plan.yaml | 5 (2025)" in table
+    assert table.count("\n") == 2 and "suining-plan.yaml | 6 (2025)" in table

@@ -271,10 +271,18 @@ def test_targets_command_prints_and_writes_the_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "技术合同成交额 / Tech-contract turnover" in printed and f"wrote {out}" in printed
     table = read_results(out).frame
+    # the plan's 10 tracked seed targets, in the file's order (docs/plans.md, N1-N12)
     assert list(table["indicator"]) == [
-        "tech_contract_turnover",
-        "high_tech_enterprises_newly_certified",
         "rd_expenditure",
+        "share_above_scale_industrial_firms_with_rd",
+        "tech_contract_turnover",
+        "key_st_projects",
+        "major_results_transferred",
+        "tech_enterprises_new",
+        "high_tech_enterprises_newly_certified",
+        "tech_firms_new_loans",
+        "firms_newly_financed",
+        "new_innovation_platforms",
     ]
     assert set(table["met"]) <= {True, False}
 

@@ -73,8 +73,8 @@ def reality_checks(scenario: Scenario | None = None, *, engine: str = "batch",
                    model: LoadedModel | None = None) -> pd.DataFrame:
     """Named Reality Check style tests, each with its condition and result.
 
-    - ``zero_new_firms``: incubator capacity 0, no incubated firms, tech SME
-      birth rate 0: tech SMEs never rise.
+    - ``zero_new_firms``: incubator capacity 0 and no new maker spaces (their
+      places), no incubated firms, tech SME birth rate 0: tech SMEs never rise.
     - ``certain_renewal_no_exit``: first pass rate at its maximum, renewal
       pass rate and reapplication share 1, no exits or revocations:
       high-tech enterprises never fall.
@@ -91,8 +91,8 @@ def reality_checks(scenario: Scenario | None = None, *, engine: str = "batch",
     scenario = scenario or Scenario()
     params = catalogue.parameters(model)
     checks = {
-        "zero_new_firms": {"incubator_capacity": 0.0, "initial_incubated_firms": 0.0,
-                           "tech_sme_birth_rate": 0.0},
+        "zero_new_firms": {"incubator_capacity": 0.0, "maker_space_construction": 0.0,
+                           "initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0},
         "certain_renewal_no_exit": {
             "first_certification_pass_rate": params["first_certification_pass_rate"].max,
             "hte_renewal_pass_rate": 1.0, "hte_reapplication_share": 1.0,

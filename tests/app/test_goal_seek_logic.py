@@ -53,7 +53,7 @@ def test_run_reports_progress_and_gives_the_outputs_and_a_valid_scenario():
     assert list(levers.columns) == ["lever", "unit", "plan", "level", "start"]
     assert (levers["start"] < result.problem.by_year).all()  # no start in the target year
     rows = logic.target_rows(result, "zh")
-    assert rows["p_recheck"].between(0, 100).all() and len(rows) == 5
+    assert rows["p_recheck"].between(0, 100).all() and len(rows) == 6  # Suining 2025 (#17)
     names = zipfile.ZipFile(io.BytesIO(logic.outputs_zip(result))).namelist()
     assert sorted(names) == ["pareto.csv", "pareto.png", "scenario.yaml", "summary.json",
                              "targets.csv"]

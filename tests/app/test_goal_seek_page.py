@@ -44,7 +44,8 @@ def test_the_page_offers_the_plan_targets_and_the_seed_default():
     picked = at.multiselect(key=TARGETS).value
     assert sorted(picked) == sorted(f"{name}@2025" for name in (
         "rd_intensity", "high_tech_enterprises", "tech_smes_registered",
-        "high_tech_industry_revenue", "tech_contract_turnover"))
+        "high_tech_industry_revenue", "tech_contract_turnover",
+        "high_value_invention_patents_per_10k"))  # patents per 10k added (#17)
     assert at.number_input(key="_gs_seed").value == DEFAULT_SEED
     assert "goal_seek_result" not in at.session_state  # nothing runs before the button
     at.multiselect(key=TARGETS).set_value(["rd_intensity@2025"]).run()
@@ -67,7 +68,7 @@ def test_running_shows_the_mix_cost_probabilities_and_chart():
     mix, targets = at.dataframe[0].value, at.dataframe[1].value
     assert list(mix["杠杆"]) == [catalogue.levers()[name].label_zh for name in LEVERS]
     assert {"搜索集合 [%]", "新集合复核 [%]", "起约束作用"} <= set(targets.columns)
-    assert len(targets) == 5
+    assert len(targets) == 6  # Suining's 2025 targets, patents per 10k added (#17)
     edited = result.table.set_index("indicator").loc["rd_intensity"]
     assert edited["target"] == 1.0 and edited["year"] == 2025, "the edited threshold is sought"
     assert list(targets["新集合复核 [%]"]) == list((100 * result.table["p_recheck"]).round(1))

@@ -143,7 +143,7 @@ def test_the_scorecard_shows_the_plan_targets_first_and_collapses_the_past_ones(
     """Issue #20: 21 rows mixing the 2025 plan with past work plans, and a literal None."""
     at = _suining_plan(_app())
     plan = at.dataframe[0].value
-    assert set(plan["年份"]) == {2025} and len(plan) == 5
+    assert set(plan["年份"]) == {2025} and len(plan) == 6  # patents per 10k added (#17)
     assert not plan.isna().any().any(), "no empty cell shows as None"
     assert (plan["首次达到年份"] != "None").all()
     assert any(e.label.startswith("往年目标") for e in at.expander)

@@ -41,11 +41,16 @@ def _largest(flows: dict, scale: dict) -> float:
 
 
 def test_rest_unknowns_are_the_stocks_initial_constants():
-    """Six stocks start from a constant of their own; the rest start at rest by their equations."""
+    """Eight stocks start from a constant of their own; the rest start at rest by their equations.
+
+    The plan programmes' national platforms and maker spaces (#17) have no outflow and, with their
+    levers at 0 as in every baseline, no inflow: at rest at any start value.
+    """
     assert validation.rest_unknowns() == [
         "initial_high_tech_enterprises", "initial_incubated_firms",
-        "initial_innovation_platforms", "initial_other_rd_active_firms",
-        "initial_revoked_firms_barred", "initial_tech_smes"]
+        "initial_innovation_platforms", "initial_national_rd_platforms",
+        "initial_other_rd_active_firms", "initial_revoked_firms_barred", "initial_tech_smes",
+        "initial_university_maker_spaces"]
 
 
 @pytest.mark.parametrize("region", sorted(baselines()))

@@ -43,7 +43,9 @@ ZERO_NEW_FIRMS = {"initial_incubated_firms": 0.0, "tech_sme_birth_rate": 0.0}
 def test_zero_new_firms_tech_smes_never_rise(base):
     """Incubator capacity 0, no incubated firms, birth rate 0: tech SMEs decline monotonically."""
     case_ = _forced(base, ZERO_NEW_FIRMS)
-    frame = _run(case_, {"incubator_capacity": 0.0}, ["Tech SMEs registered", "Incubated firms"])
+    # no incubation places: neither the capacity lever nor new maker spaces (#17) add any
+    frame = _run(case_, {"incubator_capacity": 0.0, "maker_space_construction": 0.0},
+                 ["Tech SMEs registered", "Incubated firms"])
     assert np.all(frame["Incubated firms"].to_numpy() == 0)
     ok, detail = validation.monotone(frame["Tech SMEs registered"], "non-increasing")
     assert ok, detail
