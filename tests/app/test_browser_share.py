@@ -97,11 +97,24 @@ def test_the_page_requests_nothing_outside_this_machine(browser, config_only_url
     assert not outside, f"requests to hosts outside this machine: {outside}"
 
 
+def _settled_value_and_link(page, label: str) -> tuple[str, str]:
+    """The slider's value and the page's address once both stop changing: seven key presses
+    queue several reruns, and the status widget can detach between two of them."""
+    before = (_value(page, label), page.url)
+    for _ in range(40):
+        page.wait_for_timeout(500)
+        _settle(page)
+        now = (_value(page, label), page.url)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError(f"the page did not settle: {before}")
+
+
 def test_a_copied_link_opens_the_same_levers_in_a_fresh_browser(browser, config_only_url):
     page = _page(browser, config_only_url)
     _move(page, "孵化器在孵容量", presses=7)
-    moved = _value(page, "孵化器在孵容量")
-    link = page.url
+    moved, link = _settled_value_and_link(page, "孵化器在孵容量")
     assert "incubator_capacity=" in link, link
     fresh = _page(browser, link)  # a new context: no session, no cookies
     assert _value(fresh, "孵化器在孵容量") == moved
