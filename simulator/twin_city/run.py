@@ -37,6 +37,18 @@ FLOWS = {
 }
 
 
+#: Vensim names of the coupling strengths.
+STRENGTH_VENSIM = {
+    "contract_trade_share": "Contract trade share",
+    "collaboration_tie": "Collaboration tie",
+    "sme_relocation_rate": "SME relocation rate",
+    "hte_relocation_rate": "HTE relocation rate",
+    "joint_platform_construction": "Joint platform construction",
+    "collaboration_projects": "Collaboration projects",
+    "cross_region_contract_subsidy": "Cross region contract subsidy",
+}
+
+
 @dataclass
 class TwinResults:
     """A twin-city run: per region a frame of indicators by year, and the contract matrix."""
@@ -70,9 +82,10 @@ def check_strengths(strengths: dict[str, object]) -> dict[str, np.ndarray]:
         dims, unit, (low, high) = STRENGTHS[name]
         array = np.asarray(value, dtype=float)
         shape = (n, n) if dims == 2 else (n,)
-        if array.shape[-len(shape):] != shape or array.ndim not in (len(shape), len(shape) + 1):
-            raise ValueError(f"{name} must have shape {shape} (regions {list(REGIONS)}) or "
-                             f"(N, {', '.join(map(str, shape))}), got {array.shape}")
+        if array.shape[-len(shape):] != shape or not len(shape) <= array.ndim <= len(shape) + 2:
+            raise ValueError(f"{name} must have shape {shape} (regions {list(REGIONS)}), "
+                             f"(N, {', '.join(map(str, shape))}) or (N, n_grid, ...), "
+                             f"got {array.shape}")
         if not np.all(np.isfinite(array)) or array.min() < low or array.max() > high:
             raise ValueError(f"{name} must lie in [{low}, {high}] {unit}, got "
                              f"[{array.min()}, {array.max()}]")
@@ -138,28 +151,30 @@ def run_twin(strengths: dict[str, object] | None = None, *,
         inputs.update(lever_inputs(grid, levers))
     elif levers:
         raise ValueError("lever paths per region need engine='batch' and lever_paths_on")
-    vensim = {"contract_trade_share": "Contract trade share",
-              "collaboration_tie": "Collaboration tie",
-              "sme_relocation_rate": "SME relocation rate",
-              "hte_relocation_rate": "HTE relocation rate",
-              "joint_platform_construction": "Joint platform construction",
-              "collaboration_projects": "Collaboration projects",
-              "cross_region_contract_subsidy": "Cross region contract subsidy"}
-    inputs = {vensim.get(k, k): v for k, v in inputs.items()}
+    inputs = {STRENGTH_VENSIM.get(k, k): v for k, v in inputs.items()}
     if engine == "pysd":
         return _run_pysd(model, inputs, columns, end_year)
-    batch, _ = model.batch_model()
     wanted = list(columns.values()) + ["Contracts sold to partner"]
-    out = batch.run(inputs, n=1, initial_time=START_YEAR, final_time=end_year,
-                    time_step=TIME_STEP, saveper=saveper, return_columns=wanted)
-    years = batch.output_times(initial_time=START_YEAR, final_time=end_year,
-                               time_step=TIME_STEP, saveper=saveper)
-    if saveper == 1.0:
-        years = np.rint(years).astype(int)
+    years, out = run_batch(inputs, wanted, 1, end_year=end_year, saveper=saveper)
     index = pd.Index(years, name="year")
     frames = {r: pd.DataFrame({n: out[c][0, :, i] for n, c in columns.items()}, index=index)
               for i, r in enumerate(REGIONS)}
     return TwinResults(frames=frames, contracts=out["Contracts sold to partner"][0])
+
+
+def run_batch(inputs: dict, columns: list[str], n: int, *, end_year: int = END_YEAR,
+              saveper: float = 1.0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run ``n`` cases of the circle on the batch engine (inputs by Vensim name).
+
+    Returns the saved years (int when yearly) and, per column, an array
+    ``(n, years, regions...)``.
+    """
+    batch, _ = twin_model().batch_model()
+    out = batch.run(inputs, n=n, initial_time=START_YEAR, final_time=end_year,
+                    time_step=TIME_STEP, saveper=saveper, return_columns=columns)
+    years = batch.output_times(initial_time=START_YEAR, final_time=end_year,
+                               time_step=TIME_STEP, saveper=saveper)
+    return (np.rint(years).astype(int) if saveper == 1.0 else years), out
 
 
 def _run_pysd(model: LoadedModel, inputs: dict, columns: dict, end_year: int) -> TwinResults:
