@@ -80,3 +80,24 @@ def test_bad_twin_scenarios_are_refused_in_one_line(change, message):
     with pytest.raises(ValueError, match=message) as error:
         twin.parse({"name": "bad", **change})
     assert "\n" not in str(error.value)
+
+
+def test_an_ensemble_draws_each_region_as_alone_and_runs_in_one_call():
+    """Ningxia is uncoupled: its members are its single-region runs from 2019 with the same draws."""
+    from simulator.runner import run_variants
+    from simulator.twin_city.ensemble import region_draws, run_ensemble
+    from simulator.twin_city.regions import single_region_scenario
+
+    n, seed = 6, 11
+    table = run_ensemble(n, seed=seed, quantiles=(0.0, 0.5, 1.0))
+    draws = region_draws(n, seed)
+    years, alone = run_variants(single_region_scenario("ningxia"), draws["ningxia"],
+                                engine="batch", indicators=["high_tech_enterprises"])
+    ningxia = table.xs(("high_tech_enterprises", "ningxia"))
+    np.testing.assert_allclose(ningxia["q0"], alone["high_tech_enterprises"].min(axis=0),
+                               rtol=1e-9)
+    np.testing.assert_allclose(ningxia["q1"], alone["high_tech_enterprises"].max(axis=0),
+                               rtol=1e-9)
+    spread = table["q1"] - table["q0"]
+    assert (spread.xs(2035, level="year") > 0).all()  # every region has uncertain parameters
+    assert run_ensemble(n, seed=seed, quantiles=(0.0, 0.5, 1.0)).equals(table)  # seeded
