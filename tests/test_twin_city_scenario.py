@@ -83,7 +83,7 @@ def test_bad_twin_scenarios_are_refused_in_one_line(change, message):
 
 
 def test_an_ensemble_draws_each_region_as_alone_and_runs_in_one_call():
-    """Ningxia is uncoupled: its members are its single-region runs from 2019 with the same draws."""
+    """Uncoupled Ningxia: its members are its single-region runs from 2019, same draws."""
     from simulator.runner import run_variants
     from simulator.twin_city.ensemble import region_draws, run_ensemble
     from simulator.twin_city.regions import single_region_scenario
