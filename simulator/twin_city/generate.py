@@ -33,6 +33,8 @@ from simulator.twin_city.mdl_text import (
 from simulator.twin_city.regions import REGIONS, START_YEAR, lever_paths, start_values
 
 TWIN_MODEL = MODELS_DIR / "twin_city.mdl"
+PER_REGION = ("Twin city: one value per region, from its profile and baseline scenario \\\n"
+              "\t\t(simulator/twin_city/regions.py). Core model:")
 
 
 def region_constants(core_path: Path = CORE_MODEL) -> dict[str, list[float]]:
@@ -120,6 +122,9 @@ def generate(core_path: Path = CORE_MODEL) -> str:
             per_region = values[key]
             rhs = (_number(per_region[0]) if len(set(per_region)) == 1
                    else ", ".join(_number(v) for v in per_region))
+            if len(set(per_region)) > 1:  # the core model's default no longer applies
+                block = Block(text=block.text, name=block.name, rhs=block.rhs,
+                              units=block.units, comment=f"{PER_REGION} {block.comment}")
         else:
             refs = coupling.REPLACED_REFS.get(key, {})
             rhs = rewrite(block.rhs, pattern,
