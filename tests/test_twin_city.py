@@ -37,13 +37,24 @@ def test_every_core_variable_is_subscripted_by_region(tmp_path):
 
     text = CORE_MODEL.read_text(encoding="utf-8")
     extra = ("Twice RD capital=\n\tRD capital * 2\n\t~\t亿元\n\t~\tA new variable.\n\t|\n\n"
-             "Twin test constant=\n\t7\n\t~\tDmnl\n\t~\t\n\t|\n\n")
+             "Twin test constant=\n\t7\n\t~\tDmnl\n\t~\t\n\t|\n\n"
+             "Twin test table(\n\t[(0,0)-(10,10)],(0,0),(10,5))\n\t~\tDmnl\n\t~\t\n\t|\n\n"
+             "Twin test read=\n\tTwin test table(Twin test constant)\n\t~\tDmnl\n\t~\t\n\t|\n\n")
     marker = "********************************************************\n\t.Control"
     core = tmp_path / "core.mdl"
     core.write_text(text.replace(marker, extra + marker, 1), encoding="utf-8")
     generated = generate(core)
     assert "Twice RD capital[Region]=\n\tRD capital[Region] * 2\n" in generated
     assert "Twin test constant[Region]=\n\t7\n" in generated
+    assert "Twin test table[Region]([(0,0)-(10,10)],(0,0),(10,5))" in generated
+    assert "Twin test read[Region]=\n\tTwin test table[Region](Twin test constant[Region])" \
+        in generated
+    twin_copy = tmp_path / "twin.mdl"
+    twin_copy.write_text(generated, encoding="utf-8")
+    from simulator.engine.batch import compile_model
+
+    out = compile_model(twin_copy).run(return_columns=["Twin test read"], final_time=2020)
+    np.testing.assert_allclose(out["Twin test read"], 3.5)  # 7 on a 0-10 -> 0-5 line
     _, core_blocks = parse(text)
     twin = {b.key: b for b in parse(TWIN_MODEL.read_text(encoding="utf-8"))[1] if b.name}
     # the DELAY FIXED delays stay scalars (PySD needs one delay), unsubscripted in the file

@@ -118,6 +118,10 @@ def generate(core_path: Path = CORE_MODEL) -> str:
         if key in shared:
             out.append(block.text if block.text.endswith("|") else block.text + "\n\t|")
             continue
+        if block.lookup:  # the same table in every region
+            out.append(f"{block.name}[Region]{block.rhs}\n\t~\t{block.units}\n\t~\t"
+                       f"{block.comment}\n\t|")
+            continue
         if block.is_constant:
             per_region = values[key]
             rhs = (_number(per_region[0]) if len(set(per_region)) == 1

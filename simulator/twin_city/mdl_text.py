@@ -26,6 +26,7 @@ class Block:
     rhs: str = ""
     units: str = ""
     comment: str = ""
+    lookup: bool = False  # a table, written Name(points) with no "="
 
     @property
     def key(self) -> str | None:
@@ -62,6 +63,11 @@ def parse(text: str) -> tuple[str, list[Block]]:
         equation, units, comment = (stripped.split("~", 2) + ["", ""])[:3]
         if "=" not in equation and (":" in equation or "<->" in equation):
             blocks.append(Block(text=stripped))  # a subscript range, kept as written
+            continue
+        if "=" not in equation and "(" in equation:  # a lookup table: Name(points)
+            name, points = equation.split("(", 1)
+            blocks.append(Block(text=stripped, name=name.strip(), rhs="(" + points.strip(),
+                                units=units.strip(), comment=comment.strip(), lookup=True))
             continue
         if "=" not in equation:
             raise ValueError(f"unsupported block (not an equation): {equation.strip()[:60]!r}")
