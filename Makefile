@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: app test test-thorough faults bench lint conformance clean
+.PHONY: app test test-thorough test-fused faults bench lint conformance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP_TEST)
 
 test-thorough: $(STAMP_TEST)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q
+
+# The fused kernel equal to the NumPy path on every shipped scenario and test model (#16.5);
+# make test runs a representative subset. A new machine compiles ~20 kernels once (minutes).
+test-fused: $(STAMP_TEST)
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q -m "fused_all or not fused_all" tests/test_fused_kernel.py
 
 # Injected faults (#22): kill -9 of sweeps then --resume, concurrent resumes, orphan workers,
 # a full disk (a 2 MiB tmpfs when run as root, else RLIMIT_FSIZE). A few minutes; not in make test.

@@ -25,8 +25,7 @@ def _add(kind: str, region: str) -> None:
             entry = user_data.check_target(get("_own_tgt_indicator"), get("_own_tgt_year"),
                                            get("_own_tgt_value"), get("_own_tgt_bound"))
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
-        st.session_state[MESSAGE] = ("error", tr("own_data_error",
-                                                 error=error.args[0] if error.args else error))
+        st.session_state[MESSAGE] = ("error", tr("own_data_error", error=state.error_text(error)))
         return
     state.add_user_entry(kind, region, entry)
     st.session_state[MESSAGE] = ("success", tr("own_data_added"))

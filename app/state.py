@@ -20,7 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from simulator import app_logic, catalogue, report
-from simulator.app_logic import planning, share_link, user_data
+from simulator.app_logic import bands, planning, share_link, user_data
+from simulator.app_logic.error_text import error_line
 from simulator.engine.model import load_model
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.i18n import t
@@ -53,18 +54,35 @@ def model():
     return load_model()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# Scenarios never change once built (frozen, and no code mutates one), so they are cached as
+# resources: no copy a call, and the YAML text a scenario keeps (its cache key) comes along.
+@st.cache_resource(show_spinner=False, max_entries=32)
 def preset(region: str, name: str) -> Scenario:
     """Return a region's preset scenario, validated once per process."""
-    return app_logic.load_preset(region, name, model())
+    scenario = app_logic.load_preset(region, name, model())
+    scenario.to_yaml()  # kept on the object
+    return scenario
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _slider_scenario(
     base_key: str, values: tuple[tuple[str, float], ...], year: int, _base: Scenario,
     timing: tuple[tuple[str, tuple[int, int]], ...] = (),
 ) -> Scenario:
     return _base.with_levers(dict(values), year, model(), timing=dict(timing))
+
+
+@st.cache_resource(show_spinner=False)
+def indicator_entries() -> dict:
+    """Return the catalogue's indicators, built once (each chart looked them up: 3 ms)."""
+    return catalogue.indicators(model())
+
+
+@st.cache_resource(show_spinner=False)
+def _costs():
+    from simulator.goal_seek.problem import load_costs
+
+    return load_costs()  # the lever price list, read once (read a slider move: 25 ms)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -73,9 +91,31 @@ def _run(key: str, _scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
     return results.frame, results.units
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _draws(key: str, _scenario: Scenario) -> bands.Draws:
+    return bands.scenario_draws(_scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _run_band(key: str, draws_key: str, _scenario: Scenario, _draws: bands.Draws):
+    return bands.run_with_band(_scenario, _draws, model=model(),
+                               engine=app_logic.fastest_engine())
+
+
+def run_band(scenario: Scenario, base: Scenario) -> tuple[pd.DataFrame, dict, bands.Draws]:
+    """Return a scenario's results frame, its 5-95 % bands and the draws (one batch, cached).
+
+    The draws are ``base``'s (the preset's): sliders move levers, and the draws
+    depend on the region, profile and uncertainty section only.
+    """
+    draws = _draws(base.to_yaml(), base)
+    frame, band = _run_band(scenario.to_yaml(), base.to_yaml(), scenario, draws)
+    return frame, band, draws
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
-def _advice(key: str, _scenario: Scenario):
-    frame, _ = _run(key, _scenario)
+def _advice(key: str, _scenario: Scenario, _frame: pd.DataFrame | None = None):
+    frame = _run(key, _scenario)[0] if _frame is None else _frame
     return check_time_step(_scenario, model=model(), coarse=frame)[1]
 
 
@@ -146,16 +186,22 @@ def last_data_year(region: str | None) -> int | None:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _fiscal_cost(key: str, base_key: str, first: int, last: int, _scenario: Scenario,
-                 _baseline: Scenario):
+                 _baseline: Scenario, _frame: pd.DataFrame | None = None):
     from simulator.fiscal_cost import fiscal_cost as cost
 
-    return cost(_scenario, _run(key, _scenario)[0], _baseline, _run(base_key, _baseline)[0],
-                first, last, model=model())
+    frame = _run(key, _scenario)[0] if _frame is None else _frame
+    return cost(_scenario, frame, _baseline, _run(base_key, _baseline)[0],
+                first, last, model=model(), costs=_costs())
 
 
-def fiscal_cost(scenario: Scenario, baseline: Scenario, first: int, last: int):
-    """Return the scenario's discounted fiscal cost against ``baseline`` (cached)."""
-    return _fiscal_cost(scenario.to_yaml(), baseline.to_yaml(), first, last, scenario, baseline)
+def fiscal_cost(scenario: Scenario, baseline: Scenario, first: int, last: int,
+                frame: pd.DataFrame | None = None):
+    """Return the scenario's discounted fiscal cost against ``baseline`` (cached).
+
+    ``frame`` is the scenario's results when the caller has them (:func:`run_band`).
+    """
+    return _fiscal_cost(scenario.to_yaml(), baseline.to_yaml(), first, last, scenario, baseline,
+                        frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -198,9 +244,12 @@ def run(scenario: Scenario) -> tuple[pd.DataFrame, dict[str, str]]:
     return _run(scenario.to_yaml(), scenario)
 
 
-def time_step_advice(scenario: Scenario):
-    """Return the time-step advice of a scenario (None when it converges), cached."""
-    return _advice(scenario.to_yaml(), scenario)
+def time_step_advice(scenario: Scenario, frame: pd.DataFrame | None = None):
+    """Return the time-step advice of a scenario (None when it converges), cached.
+
+    ``frame`` is the scenario's results when the caller has them (:func:`run_band`).
+    """
+    return _advice(scenario.to_yaml(), scenario, frame)
 
 
 def charts_png(scenario: Scenario) -> bytes:
@@ -217,6 +266,11 @@ def lang() -> str:
 def tr(key: str, **values) -> str:
     """Return an interface string in the chosen language."""
     return t(key, lang(), **values)
+
+
+def error_text(error: Exception) -> str:
+    """Return an error's one line in the chosen language (``app_logic.error_text``)."""
+    return error_line(str(error.args[0]) if error.args else str(error), lang())
 
 
 def kept(key: str, default) -> str:
@@ -390,7 +444,7 @@ def open_link() -> None:
     try:
         link = share_link.decode_link(st.query_params.to_dict(), model())
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
-        st.error(tr("link_error", error=str(error.args[0]) if error.args else str(error)))
+        st.error(tr("link_error", error=error_text(error)))
         return
     if link is None:
         return
@@ -402,6 +456,8 @@ def open_link() -> None:
     st.session_state[LEVER_BASE] = base.to_yaml()  # the link's values are not reset
     for name, spec in app_logic.slider_specs(base, model()).items():
         st.session_state[lever_key(name)] = link.levers.get(name, spec.value)
+        st.session_state[start_key(name)] = link.starts.get(name)  # None: the policy year
+        st.session_state[ramp_key(name)] = link.ramps.get(name, 0)
     if link.year is not None:
         st.session_state[POLICY_BASE] = (base.region, base.name, base.start_year, base.end_year)
         st.session_state[POLICY_YEAR] = link.year
@@ -415,5 +471,7 @@ def link_params(base: Scenario) -> dict[str, str]:
         chosen = "uploaded"
     elif chosen not in app_logic.available_presets(base.region):
         chosen = "baseline"  # as base_scenario() fell back
+    starts = {n: st.session_state.get(start_key(n)) for n in specs}
+    ramps = {n: int(st.session_state.get(ramp_key(n)) or 0) for n in specs}
     return share_link.encode_link(base, chosen, policy_year(base), lever_values(base, specs),
-                                  model())
+                                  model(), starts=starts, ramps=ramps)

@@ -14,7 +14,9 @@ slider values (so every run is a cache miss):
 3. one run plus the Explore page's time-step check (a run at half the time
    step, :mod:`simulator.time_step_advice`);
 4. one run plus an ensemble of ``--members`` runs (``simulator.ensemble``),
-   when that module is present.
+   when that module is present;
+5. what Explore computes a move: the run and the ensemble's draws in one batch,
+   reduced to the key indicators' bands (``app_logic.bands.run_with_band``).
 
 It prints the median and the fastest of the repeats [ms]. Figures only;
 nothing is asserted. Streamlit's own cost (script rerun, drawing) is not
@@ -113,6 +115,13 @@ def main(argv: list | None = None) -> dict[str, list[float]]:
 
         results[f"run + {args.members}-member ensemble, engine={engine}"] = _timed(
             run_and_ensemble, max(3, args.repeats // 3)
+        )
+        from simulator.app_logic import bands  # noqa: E402
+
+        draws = bands.scenario_draws(base, args.members)  # the app draws once per preset
+        results[f"run + {args.members}-member band in one batch (Explore)"] = _timed(
+            lambda i: bands.run_with_band(scenarios[i], draws, model=model, engine=engine),
+            args.repeats,
         )
 
     print(

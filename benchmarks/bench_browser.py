@@ -16,12 +16,27 @@ position new so that every move is a cache miss). For each move, measured in the
   for :data:`QUIET_MS`. Altair charts draw on a canvas after their data arrives, inside the
   same frame as that last change.
 
-Also times, without the browser, the compute behind one move: the slider scenario, one run,
-and a 200-member ensemble reduced to the 5-95 % bands of the key indicators.
+Also times, without the browser, the compute behind one move as the app does it: the slider
+scenario, then the run and a 200-member ensemble in one batch reduced to the 5-95 % bands of
+the key indicators (``app_logic.bands.run_with_band``; the draws are the preset's, drawn once
+per preset as the app caches them).
 
 Prints the medians beside the goals of issue #20 (headline <= 300 ms, settled <= 800 ms,
 compute < 100 ms). Figures only; nothing is asserted. Skips, saying why, without Chromium or
 Playwright.
+
+Measured 2026-12-04 on the 2-core machine shared with other jobs (load average 5.7-6.0 over
+the runs), 15 moves each, the commit before this session's speed work and the one after it
+run back to back::
+
+                           before (680dd35)   after (6089b26)
+    compute (run + band)        111.7 ms           46.4 ms
+    release -> headline         263.4 ms          236.6 ms
+    release -> settled          631.7 ms          622.4 ms   (the band and baseline now drawn)
+
+The last session's figures (366 / 841 / 113 ms) were taken under other load. The largest
+remaining part of a move is the time-step check: one run at half the time step, about 50 ms
+of the 73 ms ``bench_app.py`` gives for a run and the check.
 """
 
 from __future__ import annotations
@@ -85,27 +100,24 @@ def _line(what: str, times: list[float], goal: float) -> str:
 
 
 def compute_times(region: str, preset: str, repeats: int) -> list[float]:
-    """Time the compute behind one move: scenario, run, 200-member ensemble and bands [ms]."""
-    from simulator import app_logic, catalogue
+    """Time the compute behind one move: scenario, run and 200-member band in one batch [ms]."""
+    from simulator import app_logic
+    from simulator.app_logic import bands
     from simulator.engine.model import load_model
-    from simulator.ensemble import run_ensemble
-    from simulator.runner import run_scenario
 
     model = load_model()
     base = app_logic.load_preset(region, preset, model)
     spec = app_logic.slider_specs(base, model)[LEVER]
     engine = app_logic.fastest_engine()
-    run_scenario(base, model=model, engine=engine)  # compile once
+    draws = bands.scenario_draws(base)  # once per preset, as the app caches them
+    bands.run_with_band(base, draws, model=model, engine=engine)  # compile once
     times = []
     for i in range(repeats):
         value = spec.low + (i + 1) * (spec.high - spec.low) / (repeats + 2)
         start = time.perf_counter()
         scenario = base.with_levers({LEVER: value}, base.start_year + 5, model)
-        run_scenario(scenario, model=model, engine=engine)
-        ensemble = run_ensemble(scenario, 200, seed=i, engine=engine)
-        years, values = app_logic.ensemble_arrays(ensemble)
-        for name in catalogue.KEY_INDICATORS:
-            app_logic.band_frame(years, values[name])
+        scenario.to_yaml()  # the cache key
+        bands.run_with_band(scenario, draws, model=model, engine=engine)
         times.append(1000 * (time.perf_counter() - start))
     return times
 

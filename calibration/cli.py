@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: Most optimiser starts a fit takes: each is a local fit of minutes, and the start points
+#: are drawn at once (#22).
+MAX_STARTS = 1_000
+
+
 def run(args: argparse.Namespace) -> int:
     """Fit the region (or every region), save its profile and write its report; return 0."""
     from calibration.fitting import fit_region
@@ -66,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     regions = list(REGIONS) if args.all else [args.region]
     if args.starts < 1:
         raise ValueError(f"--starts must be at least 1 optimiser start, got {args.starts}")
+    if args.starts > MAX_STARTS:  # 10^9 once tried to allocate 44.7 GiB of start points
+        raise ValueError(f"--starts must be at most {MAX_STARTS:,} optimiser starts,"
+                         f" got {args.starts:,}")
     until = args.until if args.until is not None else FIT_END_YEAR
     mcmc_options = {"walkers": args.walkers, "steps": args.steps, "burn": args.burn}
     if args.observations is not None and (args.all or args.until is not None):

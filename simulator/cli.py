@@ -106,7 +106,9 @@ def _check_ensemble_options(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
     if not 1 <= args.ensemble <= MAX_ENSEMBLE:
         raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
-                         f" (the bound that fits in memory), got {args.ensemble}")
+                         f" (the bound that fits in memory), got {args.ensemble}; for more"
+                         " draws, run a sweep (monte_carlo design), which streams its runs"
+                         " to disk in chunks")
 
 
 def _draw_assumed(args: argparse.Namespace) -> bool | None:
@@ -349,7 +351,10 @@ def _calibration_missing(args: argparse.Namespace) -> int:
 def _cmd_optimise(args: argparse.Namespace) -> int:
     from simulator.goal_seek.problem import parse_bounds
     from simulator.goal_seek.report import format_report, optimise, write_outputs
+    from simulator.results import check_output_folder
 
+    if args.out:  # before the search, not after it
+        check_output_folder(args.out)
     scenario = _load_scenario(args)
 
     def split(text):
@@ -569,6 +574,12 @@ def _print_warnings(caught: list) -> None:
         print(f"warning: {line if len(line) <= 1000 else line[:997] + '...'}", file=sys.stderr)
 
 
+def _one_line(message: object) -> str:
+    """Join a message's lines (a library's multi-line text) into one line."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return " | ".join(lines) if lines else "no message"
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command's ``args.func``; turn bad input into one line on stderr and exit 2."""
     try:
@@ -587,7 +598,11 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     except _USER_ERRORS as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_one_line(message)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ArithmeticError, RuntimeError) as error:  # the last net: named, never a traceback
+        # (an overflow or a recursion that no check above foresaw, in a library's code)
+        print(f"error: {type(error).__name__}: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError as error:  # an input the bounds let through but this machine cannot hold
         print(f"error: out of memory ({error or 'MemoryError'}); try a smaller design, ensemble"

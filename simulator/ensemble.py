@@ -317,9 +317,19 @@ def run_ensemble(
     Returns
     -------
     Ensemble
+
+    Raises
+    ------
+    ValueError
+        If ``n`` members x the time steps of the horizon exceed
+        :data:`simulator.engine.timegrid.MAX_RUN_STEPS` (before any draw).
     """
+    from simulator.engine.timegrid import check_run_steps, time_grid
     from simulator.runner import run_variants
 
+    steps = len(time_grid(scenario.start_year, scenario.end_year, scenario.time_step))
+    check_run_steps(n, steps, f"an ensemble of {n:,} members",
+                    "use fewer members, a shorter horizon or a larger time_step")
     draws, source, notes = draw_parameters(scenario, n, seed, draw_assumed=draw_assumed)
     years, values = run_variants(scenario, draws, engine=engine, indicators=indicators)
     return Ensemble(

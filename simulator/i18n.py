@@ -71,6 +71,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         " lever moves linearly from its old value to the new one (0: at once).",
     ),
     "start_year": ("起始年", "start year"),
+    "show_lever_timing": ("逐个设定杠杆的起始年与过渡期", "Set each lever's start year and ramp"),
     "follows_policy_year": ("随政策起始年", "policy year"),
     "ramp_years": ("过渡期(年)", "Ramp (years)"),
     "reset": ("恢复预设值", "Reset to preset"),
@@ -93,9 +94,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "series": ("系列", "Series"),
     "chart_legend": (
-        "线:模拟;红点:有据可查的历史统计;橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
-        "Lines: simulated; red dots: documented history; orange diamonds: hold-out figures"
+        "线:模拟(灰色虚线:基线情景,画在最底层;蓝线:当前情景);红点:有据可查的历史统计;"
+        "橙色菱形:留出检验数据(未用于拟合);绿色三角:规划目标。",
+        "Lines: simulated (grey dashes: the baseline, drawn beneath; blue: the current"
+        " scenario); red dots: documented history; orange diamonds: hold-out figures"
         " (never fitted); green triangles: targets.",
+    ),
+    "explore_band_note": (
+        "蓝色阴影:当前情景的 5–95% 区间,{n} 组参数抽样(固定随机种子),来源:{source}。",
+        "Blue shading: the current scenario's 5–95% band, {n} parameter draws (fixed seed),"
+        " from {source}.",
+    ),
+    "band_missing": (
+        "未画不确定区间:本情景没有可抽样的参数(无校准参数文件,也未设定分布)。",
+        "No band: the scenario has nothing uncertain to draw (no calibration profile and no"
+        " stated distributions).",
     ),
     "scorecard": ("目标达成情况", "Target scorecard"),
     "scorecard_missing": (
@@ -160,8 +173,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ensemble_size": ("集合成员数", "Ensemble members"),
     "seed": ("随机种子", "Random seed"),
     "band_note": (
-        "阴影:集合模拟的 5–95% 区间;线:中位数;红点:历史统计;绿色三角:规划目标。",
-        "Shaded: the ensemble's 5–95% band; line: median; red dots: documented history;"
+        "阴影:集合模拟的 5–95% 区间;蓝线:中位数;灰色虚线:基线情景(画在最底层);"
+        "红点:历史统计;橙色菱形:留出检验数据;绿色三角:规划目标。",
+        "Shaded: the ensemble's 5–95% band; blue line: median; grey dashes: the baseline"
+        " (drawn beneath); red dots: documented history; orange diamonds: hold-out figures;"
         " green triangles: targets.",
     ),
     "median": ("中位数", "median"),
@@ -275,7 +290,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The reason for each parameter value (the profile's text) is in the table.",
     ),
     "comments_in_english": (
-        "各变量的来源注释为模型文件的英文原文,尚未翻译,请切换到 English 界面查看。",
+        "“来源 / 说明”列给出各变量的依据类型、引用的来源与中文原文摘录;模型文件中的完整英文注释、"
+        "Vensim 名称与代码名请切换到 English 界面查看。方程中的变量与函数均以中文名显示。",
         "Each variable's source comment (the model file's text) is on this page.",
     ),
     "reports": ("校准报告", "Calibration report"),

@@ -380,8 +380,13 @@ def read_views(text: str) -> list[SketchView]:
     return views
 
 
-def view_figure(path: str | Path, name: str):
-    """Return a Matplotlib figure of one view of a model file's sketch (by view name)."""
+def view_figure(path: str | Path, name: str, labels: dict[str, str] | None = None,
+                title: str | None = None):
+    """Return a Matplotlib figure of one view of a model file's sketch (by view name).
+
+    ``labels`` names the variables another way (e.g. in Chinese, drawn with a CJK
+    font); ``title`` replaces the view's name above it.
+    """
     import matplotlib.pyplot as plt
 
     from simulator.errors import did_you_mean
@@ -396,7 +401,13 @@ def view_figure(path: str | Path, name: str):
     width = min(22.0, max(8.0, (max(xs) - min(xs)) / 90))
     figure, ax = plt.subplots(figsize=(width, max(4.0, width * (max(ys) - min(ys) + 100)
                                                   / max(1, max(xs) - min(xs) + 240))))
-    draw_view(view, ax)
+    if labels:
+        from simulator.plotting import use_cjk_font
+
+        use_cjk_font()
+    draw_view(view, ax, labels)
+    if title:
+        ax.set_title(title)
     figure.tight_layout()
     return figure
 
@@ -406,7 +417,7 @@ def view_names(path: str | Path) -> list[str]:
     return [v.name for v in read_views(Path(path).read_text(encoding="utf-8"))]
 
 
-def draw_view(view: SketchView, ax) -> None:
+def draw_view(view: SketchView, ax, labels: dict[str, str] | None = None) -> None:
     """Draw one view on a Matplotlib axes: stocks as boxes, valves, clouds, arrows."""
     from matplotlib.patches import FancyArrowPatch
 
@@ -420,7 +431,10 @@ def draw_view(view: SketchView, ax) -> None:
         elif kind == "cloud":
             ax.plot([x], [-y], marker="o", color="#9ca3af", markersize=12, zorder=3)
         else:
-            ax.text(x, -y, textwrap.fill(name, 18), ha="center", va="center", fontsize=6.5,
+            text = (labels or {}).get(name, name)
+            wide = any(ord(c) > 0x2E80 for c in text)  # a CJK character is two columns wide
+            ax.text(x, -y, textwrap.fill(text, 9 if wide else 18), ha="center", va="center",
+                    fontsize=6.5,
                     zorder=4, bbox=style,
                     color="#6b7280" if kind == "shadow" else "black")
     for start, end, kind in view.links:

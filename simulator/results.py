@@ -142,6 +142,28 @@ def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path
     return path
 
 
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """Check, before any work, that a folder of outputs can be made or written at ``path``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is a file, a parent is a file, or the nearest existing folder is not
+        writable.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"output folder '{path}' is a file; give a folder")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"output folder '{path}': '{parent}' is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"output folder '{path}': folder '{parent}' is not writable")
+    return path
+
+
 def _umask() -> int:
     # Linux states it in /proc; setting and restoring it (the fallback) is
     # process-wide, so a thread of the app could create a file meanwhile.

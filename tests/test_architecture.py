@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = ("simulator", "calibration", "app")
 
 #: Third-party packages whose imports are checked too.
-WATCHED_THIRD_PARTY = ("pysd",)
+WATCHED_THIRD_PARTY = ("pysd", "numba")
 
 #: ``(importer, imported)``: dynamic imports by name that are plugin points,
 #: not dependencies. ``python -m simulator calibrate`` hands over to
@@ -263,7 +263,7 @@ def test_simulator_does_not_import_calibration():
     assert not bad, "the simulator must work without calibration:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("engine_only", ["pysd", "simulator.engine.batch"])
+@pytest.mark.parametrize("engine_only", ["pysd", "numba", "simulator.engine.batch"])
 def test_engine_internals_are_imported_only_by_the_engine(engine_only):
     bad = [
         _where(e) for e in STATIC_EDGES

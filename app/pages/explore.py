@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
-from simulator.app_logic import planning, terms
+from simulator.app_logic import planning, share_link, terms
 from simulator.errors import ScenarioError, UnknownNameError
 
 tr = state.tr
@@ -66,9 +66,17 @@ def _lever(entry, spec, lang) -> None:
 
 def _timing(base, specs, lang) -> None:
     """Draw per lever its own start year (blank: the policy year) and its ramp [years]."""
+    entries = catalogue.levers(state.model()).values()
+    timed = bool(state.lever_timing(specs, base.start_year + 1))
     with st.expander(tr("lever_timing"), expanded=False):
         st.caption(tr("lever_timing_note"))
-        for entry in catalogue.levers(state.model()).values():
+        # the 2 x 8 entries only on request (or when a lever has its own timing): drawn on
+        # every rerun otherwise, a slider move would send them to the browser each time
+        shown = st.toggle(tr("show_lever_timing"), key=state.kept("show_timing", False),
+                          on_change=state.store, args=("show_timing",), disabled=timed)
+        if not (shown or timed):
+            return
+        for entry in entries:
             left, right = st.columns(2)
             key = state.kept(state.start_key(entry.name), None)
             left.number_input(f"{app_logic.entry_label(entry, lang)} · {tr('start_year')}",
@@ -76,7 +84,8 @@ def _timing(base, specs, lang) -> None:
                               value=None, placeholder=tr("follows_policy_year"), key=key,
                               on_change=state.store, args=(state.start_key(entry.name),))
             key = state.kept(state.ramp_key(entry.name), 0)
-            right.number_input(tr("ramp_years"), min_value=0, max_value=20, step=1, key=key,
+            right.number_input(tr("ramp_years"), min_value=0, max_value=share_link.MAX_RAMP,
+                               step=1, key=key,
                                on_change=state.store, args=(state.ramp_key(entry.name),))
 
 
@@ -85,18 +94,19 @@ def render() -> None:
     widgets.sidebar()
     lang = state.lang()
     st.title(tr("page_explore"))
+    specs = None
     try:
         base = state.base_scenario()
         specs = app_logic.slider_specs(base, state.model())
         values = state.lever_values(base, specs)  # resets the sliders when the preset changed
         year = state.policy_year(base)
-        _levers(base, specs)
         timing = state.lever_timing(specs, year)
         scenario = state.slider_scenario(base, values, year, timing)
-        frame, _units = state.run(scenario)
-        base_frame, _ = state.run(base)
+        frame, bands, draws = state.run_band(scenario, base)  # the run and its band: one batch
     except (ScenarioError, UnknownNameError, TypeError, ValueError, FileNotFoundError) as error:
         widgets.error_box("run_error", error)
+        if specs is not None:  # the sliders stay, to put a bad value right
+            _levers(base, specs)
         return
     st.caption(f"{app_logic.region_label(scenario.region, lang)} · {scenario.name}")
     observed, _ = state.documented(scenario.region)
@@ -126,7 +136,7 @@ def render() -> None:
     end = st.selectbox(tr("headline_year"), headline_years, key="_headline_year")
     st.caption(tr("headline_note", year=end, reference=tr("the_baseline")))
     columns = st.columns(4)
-    for i, name in enumerate(catalogue.KEY_INDICATORS):
+    for i, name in enumerate(catalogue.KEY_INDICATORS):  # the headline first, then the sidebar
         entry = entries[name]
         value = frame.at[end, name]
         reference = value if baseline_frame is None else baseline_frame.at[end, name]
@@ -140,23 +150,31 @@ def render() -> None:
             columns[i % 4].caption(tr("latest_caption", value=app_logic.fmt_number(seen),
                                       year=year_seen, kind=tr("holdout_kind") if holdout else ""))
 
+    _levers(base, specs)  # drawn after the headline cards: they reach the browser sooner
     if baseline is not None:
-        _fiscal_cost(scenario, baseline, year, end)
+        _fiscal_cost(scenario, baseline, year, end, frame)
 
-    runs = {}  # the baseline drawn behind the preset and the planner's scenario
-    if baseline is not None and baseline.name != scenario.name:
-        runs[tr("the_baseline")] = baseline_frame
+    runs = {}  # the preset, then the planner's scenario (last: drawn over the others)
     if scenario.name != base.name and (baseline is None or base.name != baseline.name):
-        runs[tr("preset_value")] = base_frame
+        runs[tr("preset_value")] = state.run(base)[0]
     runs[scenario.name] = frame
+    # the baseline is drawn first, behind the scenario's band and lines
+    behind = baseline_frame if baseline is not None and baseline.name != scenario.name else None
     st.subheader(tr("key_indicators"))
     chart_columns = st.columns(2)
-    holdout = planning.holdout_points(state.actuals(scenario.region))
+    points = widgets.point_layers(observed, target_points,
+                                  planning.holdout_points(state.actuals(scenario.region)))
     for i, name in enumerate(catalogue.KEY_INDICATORS):
-        chart = widgets.indicator_chart(runs, name, observed, target_points, holdout=holdout)
+        chart = widgets.indicator_chart(runs, name, observed, target_points, points=points,
+                                        band=bands.get(name), baseline=behind)
         widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.caption(tr("chart_legend"))
+    if draws.problem:
+        st.caption(tr("band_missing"))
+    else:
+        st.caption(tr("explore_band_note", n=len(draws.draws),
+                      source=terms.draws_source(draws.source, lang)))
     st.subheader(tr("scorecard"))
     _scorecard(frame, open_targets, latest, any_targets=bool(targets))
     links = st.columns(2)  # which lever matters most; the cheapest mix (once its page exists)
@@ -169,20 +187,14 @@ def render() -> None:
 
     if st.session_state.get("save_name_of") != scenario.name:  # the name follows the scenario
         st.session_state["save_name_of"] = st.session_state["_save_name"] = scenario.name
-    st.text_input(tr("save_as"), key="_save_name")
-    st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
-    kind, message = st.session_state.pop("save_message", (None, None))
-    if kind == "error":
-        st.error(message)
-    elif kind == "success":
-        st.success(message)
+    _save_form(scenario)
 
     link = state.link_params(base)  # the address bar always reopens this scenario
     if st.query_params.to_dict() != link:
         st.query_params.from_dict(link)
 
     try:
-        advice = state.time_step_advice(scenario)
+        advice = state.time_step_advice(scenario, frame)
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
         widgets.error_box("run_error", error)
         return
@@ -191,11 +203,23 @@ def render() -> None:
         accuracy.warning(tr("time_step_warning", message=message))
 
 
-def _fiscal_cost(scenario, baseline, year: int, end: int) -> None:
+@st.fragment
+def _save_form(scenario) -> None:
+    """Name and save the scenario; a fragment: typing a name reruns only this part."""
+    st.text_input(tr("save_as"), key="_save_name")
+    st.button(tr("save"), on_click=_save, args=(scenario,), key="_save")
+    kind, message = st.session_state.pop("save_message", (None, None))
+    if kind == "error":
+        st.error(message)
+    elif kind == "success":
+        st.success(message)
+
+
+def _fiscal_cost(scenario, baseline, year: int, end: int, frame) -> None:
     """Show the levers' cumulative discounted fiscal cost against the baseline, with its basis."""
     if end < year:
         return
-    cost = state.fiscal_cost(scenario, baseline, year, end)
+    cost = state.fiscal_cost(scenario, baseline, year, end, frame)
     lang = state.lang()
     levers = catalogue.levers(state.model())
     assumed = "、".join(app_logic.entry_label(levers[n], lang) for n in cost.assumed)

@@ -12,6 +12,7 @@ import streamlit as st
 from app import state, widgets
 from simulator import app_logic, catalogue
 from simulator.app_logic import goal_seek as logic
+from simulator.app_logic import terms
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.goal_seek import DEFAULT_SEED
 from simulator.goal_seek.search import MAXITER
@@ -41,9 +42,10 @@ def _targets(scenario) -> tuple[list[str], dict]:
             if target is None:
                 continue
             left, right = st.columns(2)
-            value = left.number_input(tr("gs_threshold", name=name), value=float(target.value),
+            label = logic.target_label(scenario, name, lang)  # the indicator in words, not its code
+            value = left.number_input(tr("gs_threshold", name=label), value=float(target.value),
                                       format="%g", key=widget_key(scenario, "value", name))
-            year = right.number_input(tr("gs_year", name=name), scenario.start_year + 1,
+            year = right.number_input(tr("gs_year", name=label), scenario.start_year + 1,
                                       scenario.end_year, int(target.year),
                                   key=widget_key(scenario, "year", name))
             if (value, year) != (target.value, target.year):
@@ -64,7 +66,8 @@ def _levers(scenario) -> tuple[list[str], dict]:
     bounds = {}
     with st.expander(tr("gs_bounds")):
         for name, (low, high) in defaults.items():
-            label = f"{app_logic.entry_label(entries[name], lang)} [{entries[name].unit}]"
+            unit = terms.unit_label(entries[name].unit, lang)  # the model's unit, in words
+            label = f"{app_logic.entry_label(entries[name], lang)} [{unit}]"
             left, right = st.columns(2)
             lo = left.number_input(tr("gs_low", name=label), value=low, format="%g",
                                    key=widget_key(scenario, "lo", name))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, battery, model_diagram
-from simulator.app_logic import terms
+from simulator.app_logic import model_text, terms
 
 tr = state.tr
 
@@ -29,9 +29,14 @@ def _links(sha256: str) -> dict:
 
 
 @st.cache_data(show_spinner=False)
-def _view_png(sha256: str, view: str) -> bytes:
+def _view_png(sha256: str, view: str, lang: str) -> bytes:
     """Return one sector view of the model's stock-and-flow diagram as PNG (cached by hash)."""
-    return app_logic.figure_png(model_diagram.view_figure(state.model().path, view))
+    labels = None
+    if lang == "zh":  # the variables and the sector in Chinese
+        labels = {v.vensim_name: terms.variable_label(v.vensim_name, lang)
+                  for v in state.model().variables.values()}
+    return app_logic.figure_png(model_diagram.view_figure(
+        state.model().path, view, labels=labels, title=model_text.view_label(view, lang)))
 
 
 def render() -> None:
@@ -46,8 +51,9 @@ def render() -> None:
     st.subheader(tr("stock_flow"))
     views = model_diagram.view_names(model.path)
     if views:
-        view = st.selectbox(tr("sector"), views, key="_model_view")
-        st.image(_view_png(model.sha256, view))
+        view = st.selectbox(tr("sector"), views, key="_model_view",
+                            format_func=lambda v: model_text.view_label(v, lang))
+        st.image(_view_png(model.sha256, view, lang))
         st.caption(tr("stock_flow_legend"))
 
     st.subheader(tr("diagram"))
@@ -68,13 +74,15 @@ def render() -> None:
     st.caption(tr("legend"))
     info = model.variables[focus]
     equation = model.equations.get(info.vensim_name, "")
+    # zh: the Vensim name, the equation's names and the comment in Chinese (model_text)
+    vensim = "" if lang == "zh" else f" ({info.vensim_name})"
     st.markdown(
-        f"**{names[focus]}** ({info.vensim_name}) · {tr('kind')}:"
+        f"**{names[focus]}**{vensim} · {tr('kind')}:"
         f" {terms.kind_label(info.kind, lang)}"
         f" · {tr('unit')}: `{terms.unit_label(info.unit, lang)}`"
     )
-    st.code(f"{info.vensim_name} = {equation}", language=None)
-    st.caption(f"{tr('comment')}: {info.comment or '—'}")
+    st.code(f"{names[focus]} = {model_text.equation_label(equation, lang)}", language=None)
+    st.caption(f"{tr('comment')}: {model_text.comment_note(info.comment, lang)}")
 
     st.subheader(tr("loops"))
     max_length = st.slider(tr("max_loop_length"), 2, 12, 8, key="_model_loop_length")
@@ -94,8 +102,10 @@ def render() -> None:
     table.insert(0, "name", [terms.variable_label(v, lang) for v in table["variable"]])
     table["kind"] = [terms.kind_label(k, lang) for k in table["kind"]]
     table["unit"] = [terms.unit_label(u, lang) for u in table["unit"]]
-    if lang == "zh":  # code names and the model file's English comments: the English page
-        table = table.drop(columns=["py_name", "comment"])
+    table["equation"] = [model_text.equation_label(e, lang) for e in table["equation"]]
+    table["comment"] = [model_text.comment_note(c, lang) for c in table["comment"]]
+    if lang == "zh":  # code and Vensim names: the English page
+        table = table.drop(columns=["py_name", "variable"])
         st.caption(tr("comments_in_english"))
     st.dataframe(
         table.rename(

@@ -24,7 +24,8 @@ def _load_upload() -> None:
     try:
         scenario = scenario_from_yaml(upload.getvalue(), source=upload.name, model=state.model())
     except (ScenarioError, UnknownNameError, TypeError, ValueError) as error:
-        st.session_state["upload_message"] = ("error", tr("upload_error", error=str(error)))
+        st.session_state["upload_message"] = ("error",
+                                              tr("upload_error", error=state.error_text(error)))
         return
     state.upload(scenario)
     st.session_state["upload_message"] = (

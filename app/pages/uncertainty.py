@@ -54,7 +54,7 @@ def render() -> None:
         ScenarioError,
         ValueError,
     ) as error:  # e.g. nothing uncertain to draw: a note, not a failure
-        st.warning(str(error.args[0]) if error.args else str(error))
+        st.warning(state.error_text(error))
         return
     except Exception as error:  # noqa: BLE001 - shown in the page, never as a traceback
         widgets.error_box("run_error", error)
@@ -70,14 +70,17 @@ def render() -> None:
     targets = state.targets(scenario)  # with the user's target edits
     open_targets, past = planning.split_targets(targets, state.last_data_year(scenario.region))
 
+    baseline = state.baseline(scenario)  # drawn behind the band (not when it is the scenario)
+    behind = (None if baseline is None or baseline.name == scenario.name
+              else state.run(baseline)[0])
+    points = widgets.point_layers(observed, app_logic.targets_frame(targets),
+                                  planning.holdout_points(state.actuals(scenario.region)))
     chart_columns = st.columns(2)
     for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
         band = app_logic.band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
-        chart = widgets.indicator_chart(
-            series, name, observed, app_logic.targets_frame(targets), band=band,
-            holdout=planning.holdout_points(state.actuals(scenario.region)),
-        )
+        chart = widgets.indicator_chart(series, name, None, None, band=band, points=points,
+                                        baseline=behind)
         widgets.draw_chart(chart_columns[i % 2], chart)
 
     st.subheader(tr("probability"))

@@ -7,7 +7,8 @@ they need that is not drawing lives here and is tested without Streamlit:
 
 - :mod:`.scenarios`: presets, slider ranges relative to a region's preset,
   labels (the scenario the sliders set is :meth:`Scenario.with_levers`);
-- :mod:`.tables`: targets, comparison tables, ensemble bands, CSV and PNG;
+- :mod:`.tables`: targets, comparison tables, CSV and PNG;
+- :mod:`.bands`: ensemble bands; a scenario and its draws run in one batch;
 - :mod:`.structure`: the causal graph PySD records, its feedback loops, and
   each variable's equation, unit and source;
 - :mod:`.share_link`: the scenario as a link's query parameters, and back;
@@ -15,6 +16,7 @@ they need that is not drawing lives here and is tested without Streamlit:
   (Chinese or English) and the results as an Excel workbook.
 """
 
+from simulator.app_logic.bands import band_frame  # noqa: F401
 from simulator.app_logic.scenarios import (  # noqa: F401
     PRESETS,
     REGION_NAMES,
@@ -53,7 +55,6 @@ from simulator.app_logic.structure import (  # noqa: F401
 from simulator.app_logic.tables import (  # noqa: F401
     REPORTS_DIR,
     all_targets,
-    band_frame,
     calibration_report,
     comparison_table,
     ensemble_arrays,

@@ -18,8 +18,9 @@ import pandas as pd
 
 from simulator import catalogue, report
 from simulator.app_logic import planning
+from simulator.app_logic.bands import band_frame
 from simulator.app_logic.scenarios import region_label
-from simulator.app_logic.tables import all_targets, band_frame, fastest_engine
+from simulator.app_logic.tables import all_targets, fastest_engine
 from simulator.fiscal_cost import FiscalCost, fiscal_cost
 from simulator.results import data_version, package_versions
 from simulator.runner import run_scenario

@@ -141,10 +141,13 @@ def past_targets_table(past: list[Target], actuals: pd.DataFrame) -> pd.DataFram
     from simulator.targets import is_met
 
     entries = catalogue.indicators()
+    # one pass over the outcomes, not one filter a target (the last row of a year wins)
+    seen = {(i, int(y)): float(v) for i, y, v in
+            zip(actuals["indicator"], actuals["year"], actuals["value"])}
     rows = []
     for target in past:
         entry = entries[target.indicator]
-        actual = actual_in(actuals, target.indicator, target.year)
+        actual = seen.get((target.indicator, target.year))
         met = None if actual is None else bool(is_met(actual, target.value, target.bound))
         rows.append({
             "indicator": target.indicator, "label_zh": entry.label_zh,

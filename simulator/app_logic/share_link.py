@@ -4,12 +4,14 @@
 
 A preset scenario travels as its region, preset and policy year plus the
 levers the planner moved (``?region=suining&preset=plan&year=2024&
-incubator_capacity=1200``): short, readable, and still valid when a preset
-file is corrected. An uploaded scenario, which no preset names, travels
-whole, as its YAML compressed and base64-encoded (``?yaml=...``). A link is
-checked like an upload: :func:`decode_link` raises one
-:class:`~simulator.errors.ScenarioError` naming the problem and the valid
-choices.
+incubator_capacity=1200``), and each lever's own timing where the planner
+gave one (``incubator_capacity.start=2025&incubator_capacity.ramp=3``):
+short, readable, and still valid when a preset file is corrected. An
+uploaded scenario, which no preset names, travels whole, as its YAML
+compressed and base64-encoded (``?yaml=...``), with the same timing
+parameters. A link is checked like an upload: :func:`decode_link` raises
+one :class:`~simulator.errors.ScenarioError` naming the problem and the
+valid choices.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from simulator.errors import ScenarioError, did_you_mean
 from simulator.scenario import MAX_SCENARIO_BYTES, REGIONS, Scenario, scenario_from_yaml
 
 REGION, PRESET, YEAR, YAML = "region", "preset", "year", "yaml"
+#: Suffixes of a lever's own start year and ramp [years] (``incubator_capacity.start``).
+START, RAMP = ".start", ".ramp"
+#: Longest ramp a link (and the Explore page's entry) accepts [years].
+MAX_RAMP = 20
 #: Longest ``yaml`` parameter accepted [characters] (browsers keep about 32k in an address).
 MAX_LINK_CHARS = 30_000
 
@@ -45,6 +51,10 @@ class Link:
         Slider values that differ from the scenario's [lever unit].
     scenario : Scenario
         The validated scenario the levers are set on.
+    starts : dict of str to int
+        Levers with their own start year [year] (the others follow the policy year).
+    ramps : dict of str to int
+        Levers with a ramp to their value [years] (the others change at once).
     """
 
     region: str
@@ -52,6 +62,8 @@ class Link:
     year: int | None
     scenario: Scenario
     levers: dict[str, float] = field(default_factory=dict)
+    starts: dict[str, int] = field(default_factory=dict)
+    ramps: dict[str, int] = field(default_factory=dict)
 
 
 def _number(value: float) -> str:
@@ -59,7 +71,8 @@ def _number(value: float) -> str:
 
 
 def encode_link(
-    scenario: Scenario, preset: str, year: int, values: Mapping[str, float], model=None
+    scenario: Scenario, preset: str, year: int, values: Mapping[str, float], model=None,
+    starts: Mapping[str, int | None] | None = None, ramps: Mapping[str, int] | None = None,
 ) -> dict[str, str]:
     """Return the query parameters that reopen a scenario.
 
@@ -74,6 +87,9 @@ def encode_link(
     values : mapping of str to float
         Slider values by lever [lever unit]; only those that differ from the
         scenario's own value are written.
+    starts, ramps : mapping of str to int, optional
+        Levers' own start years [year] (None: the policy year, not written) and
+        ramps [years] (0, at once, is not written).
     """
     specs = slider_specs(scenario, model)
     moved = {n: v for n, v in values.items() if n in specs and v != specs[n].value}
@@ -84,6 +100,12 @@ def encode_link(
         params = {REGION: str(scenario.region), PRESET: preset}
     params[YEAR] = str(int(year))
     params.update({n: _number(v) for n, v in sorted(moved.items())})
+    for name, start in sorted((starts or {}).items()):
+        if name in specs and start is not None:
+            params[name + START] = str(int(start))
+    for name, ramp in sorted((ramps or {}).items()):
+        if name in specs and ramp:
+            params[name + RAMP] = str(int(ramp))
     return params
 
 
@@ -137,19 +159,23 @@ def decode_link(params: Mapping[str, str], model=None) -> Link | None:
     region, preset, scenario = _base(params, model)
     specs = slider_specs(scenario, model)
     known = {REGION, PRESET, YEAR, YAML}
-    unknown = [k for k in params if k not in known and k not in specs]
+    timed = {n + suffix for n in specs for suffix in (START, RAMP)}
+    unknown = [k for k in params if k not in known and k not in specs and k not in timed]
     if unknown:
         raise ScenarioError(f"link: unknown parameter {unknown[0]!r}"
-                            f"{did_you_mean(unknown[0], [*known, *specs])}"
-                            f" (valid: {', '.join(sorted(known))} and the levers"
-                            f" {', '.join(specs)})")
-    year = None
-    if YEAR in params:
-        text = params[YEAR]
-        if not text.isdigit() or not scenario.start_year < int(text) <= scenario.end_year:
-            raise ScenarioError(f"link: year {text!r} must be a whole year after"
-                                f" {scenario.start_year} and not after {scenario.end_year}")
-        year = int(text)
+                            f"{did_you_mean(unknown[0], [*known, *specs, *timed])}"
+                            f" (valid: {', '.join(sorted(known))}, the levers"
+                            f" {', '.join(specs)}, each with {START} and {RAMP})")
+    year = _year(params[YEAR], YEAR, scenario) if YEAR in params else None
+    starts = {k[: -len(START)]: _year(v, k, scenario) for k, v in params.items()
+              if k.endswith(START) and k in timed}
+    ramps = {}
+    for key in (k for k in params if k.endswith(RAMP) and k in timed):
+        text = params[key]
+        if not text.isdigit() or int(text) > MAX_RAMP:
+            raise ScenarioError(f"link: {key}={text!r} must be a whole number of years"
+                                f" from 0 to {MAX_RAMP}")
+        ramps[key[: -len(RAMP)]] = int(text)
     levers = {}
     for name in (k for k in params if k in specs):
         spec = specs[name]
@@ -161,4 +187,13 @@ def decode_link(params: Mapping[str, str], model=None) -> Link | None:
             raise ScenarioError(f"link: {name}={params[name]!r} must be a number from"
                                 f" {spec.low:g} to {spec.high:g}")
         levers[name] = value
-    return Link(region=region, preset=preset, year=year, scenario=scenario, levers=levers)
+    return Link(region=region, preset=preset, year=year, scenario=scenario, levers=levers,
+                starts=starts, ramps=ramps)
+
+
+def _year(text: str, key: str, scenario: Scenario) -> int:
+    """Return a link's year parameter, checked to lie inside the scenario's horizon."""
+    if not text.isdigit() or not scenario.start_year < int(text) <= scenario.end_year:
+        raise ScenarioError(f"link: {key} {text!r} must be a whole year after"
+                            f" {scenario.start_year} and not after {scenario.end_year}")
+    return int(text)

@@ -157,27 +157,6 @@ def comparison_table(
     return pd.DataFrame(rows)
 
 
-def band_frame(years, runs, low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
-    """Quantile band of an ensemble of runs: ``year``, ``low``, ``median``, ``high``.
-
-    Parameters
-    ----------
-    years : array_like
-        Output years [year].
-    runs : array_like
-        Shape ``(n_runs, n_years)``.
-    low, high : float
-        Quantiles of the band (default 5% and 95%).
-    """
-    runs = np.asarray(runs, dtype=float)
-    if runs.ndim != 2 or runs.shape[1] != len(years):
-        raise ValueError(f"runs must have shape (n_runs, {len(years)}), got {runs.shape}")
-    q = np.nanquantile(runs, [low, 0.5, high], axis=0)
-    return pd.DataFrame(
-        {"year": np.asarray(years, dtype=int), "low": q[0], "median": q[1], "high": q[2]}
-    )
-
-
 def fastest_engine() -> str:
     """Return the engine to ask for: ``"auto"`` (batch engine where it compiles) when offered."""
     from simulator.engine.dispatch import ENGINES
@@ -245,9 +224,13 @@ def validation_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    from simulator.app_logic.model_text import equation_label
+
     side = 0 if lang == "zh" else 1
+    details = summary["detail_zh" if lang == "zh" else "detail"]
     return pd.DataFrame({
         "check": [label.split(" / ")[side] for label in summary["check"]],
         "ok": summary["ok"].astype(bool).to_numpy(),
-        "detail": summary["detail_zh" if lang == "zh" else "detail"].to_numpy(),
+        # the Chinese details name model variables by their Chinese names too
+        "detail": [equation_label(str(d), lang) for d in details],
     })

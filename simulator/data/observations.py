@@ -221,14 +221,46 @@ def _read(path: Path) -> list[dict]:
         reader = csv.reader(handle, strict=True)
         try:
             _read_records(path, reader, rows)
-        except UnicodeDecodeError as error:
-            raise _fail(path, reader.line_num + 1, f"not UTF-8 text ({error.reason} at byte"
-                        f" {error.start} of the block read)") from None
+        except UnicodeDecodeError:
+            # the decoder reads ahead in blocks: find the line of the bad bytes itself
+            line, column, reason = _undecodable(path)
+            raise _fail(path, line, f"not UTF-8 text ({reason} at byte {column} of the line);"
+                        " save the file as UTF-8") from None
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise _fail(path, reader.line_num, "a field is longer than the"
+                            f" {csv.field_size_limit():,}-character limit (is a quote"
+                            " unclosed?)") from None
             raise _fail(path, reader.line_num, f"not valid CSV ({error}); is a quote"
                         " unclosed?") from None
     _check_conflicts(path, rows)
     return rows
+
+
+def _undecodable(path: Path) -> tuple[int, int, str]:
+    """Line, byte in that line (from 1) and reason of the first bytes that are not UTF-8.
+
+    Line by line (a character never spans a newline), so memory stays bounded; a line of
+    over 1 MiB is read in pieces, carrying a character cut at a piece's end into the next.
+    """
+    line, offset, carry = 1, 0, b""
+    with path.open("rb") as handle:
+        while piece := handle.readline(1 << 20):
+            piece, carry = carry + piece, b""
+            if line == 1 and offset == 0 and piece[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                return 1, 1, "a UTF-16 byte-order mark"
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError as error:
+                cut = error.reason == "unexpected end of data" and not piece.endswith(b"\n")
+                if not (cut and len(piece) - error.start < 4):
+                    return line, offset + error.start + 1, error.reason
+                carry, piece = piece[error.start:], piece[:error.start]
+            if piece.endswith(b"\n"):
+                line, offset = line + 1, 0
+            else:
+                offset += len(piece)
+    return line, offset + 1, "a character cut off at the end of the file"
 
 
 def _read_records(path: Path, reader, rows: list[dict]) -> None:
@@ -242,16 +274,25 @@ def _read_records(path: Path, reader, rows: list[dict]) -> None:
         extra = [c for c in header if c not in COLUMNS]
         raise _fail(path, 1, f"header {header!r} does not match the expected columns "
                     f"{list(COLUMNS)!r} (missing {missing!r}, unexpected {extra!r}).")
-    line = reader.line_num + 1  # first physical line of the next record
+    start = [reader.line_num + 1]  # first physical line of the record being read
+    try:
+        _read_rows(path, reader, rows, start)
+    except csv.Error as error:  # say where a quote that ran on over lines was opened
+        if reader.line_num > start[0]:
+            raise csv.Error(f"{error}; the record starts on line {start[0]}") from None
+        raise
+
+
+def _read_rows(path: Path, reader, rows: list[dict], start: list[int]) -> None:
     for record in reader:
+        line = start[0]
+        start[0] = reader.line_num + 1
         if not any(field.strip() for field in record):
-            line = reader.line_num + 1
             continue
         if len(record) != len(COLUMNS):
             raise _fail(path, line, f"expected {len(COLUMNS)} fields "
                         f"({','.join(COLUMNS)}), found {len(record)}.")
         rows.append(_parse_row(path, line, dict(zip(COLUMNS, record))))
-        line = reader.line_num + 1
 
 
 def _check_conflicts(path: Path, rows: list[dict]) -> None:

@@ -117,6 +117,7 @@ def run_cases(
     saveper: float = 1.0,
     columns: list[str],
     integration: str = "euler",
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``n`` cases of a model and return the saved values of ``columns``.
 
@@ -137,6 +138,11 @@ def run_cases(
         Vensim names of the variables to return.
     integration : {"euler", "rk4"}, default "euler"
         Integration method; RK4 runs on the batch engine only.
+    kernel : {"auto", "numpy", "fused"}, default "auto"
+        What integrates on the batch engine: its generated NumPy loop or the
+        fused numba kernel (the same numbers within 1e-12; ``auto`` as in
+        :meth:`simulator.engine.batch.BatchModel.run`, which records the
+        choice in ``last_kernel``). PySD ignores it.
 
     Returns
     -------
@@ -145,13 +151,16 @@ def run_cases(
     values : dict of str to numpy.ndarray
         Column to an array of shape ``(n, len(times))``.
     """
+    from simulator.engine.batch.model import check_kernel
+
+    check_kernel(kernel)
     used = resolve_engine(engine, model, integration)
     controls = dict(initial_time=initial_time, final_time=final_time, time_step=time_step,
                     saveper=saveper)
     if used == "batch":
         batch, _ = model.batch_model()
         out = batch.run_chunked(dict(inputs), n, chunk_size=CHUNK_SIZE, return_columns=columns,
-                                integration=integration, **controls)
+                                integration=integration, kernel=kernel, **controls)
         return batch.output_times(**controls), out
     import pandas as pd
 
@@ -302,9 +311,19 @@ def _dask(function, tasks, args, scheduler: str | None, n_local: int | None) -> 
             f"Dask could not start ({type(error).__name__}: {error})"
         ) from None
     try:
-        futures = {client.submit(function, task, *args, pure=False): i for i, task in tasks.items()}
-        for future in dask_completed(futures):
-            yield futures[future], future.result()
+        # A window of chunks in flight, as in _pool: submitting every chunk at once held
+        # the overrides of all runs (gigabytes for a 10^7-run sweep) in this process.
+        window = max(8, 4 * sum(client.nthreads().values()))
+        todo = iter(tasks.items())
+        futures = {client.submit(function, task, *args, pure=False): i
+                   for i, task in itertools.islice(todo, window)}
+        stream = dask_completed(list(futures))
+        for future in stream:
+            for i, task in itertools.islice(todo, 1):
+                more = client.submit(function, task, *args, pure=False)
+                futures[more] = i
+                stream.add(more)
+            yield futures.pop(future), future.result()
     finally:
         client.close()
         if cluster is not None:

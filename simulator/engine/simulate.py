@@ -25,6 +25,7 @@ import pandas as pd
 
 from simulator.engine.dispatch import check_engine, check_integration
 from simulator.engine.model_faults import structural_problem, variable_in_traceback
+from simulator.engine.timegrid import check_controls
 from simulator.engine.translation import (
     check_model_path,
     load_pysd_model,
@@ -97,6 +98,12 @@ def simulate_file(path: str | os.PathLike, engine: str = "pysd",
     problem = structural_problem(model)
     if problem:
         raise ValueError(f"PySD cannot run model file '{path}': {problem}")
+    clock = model.time  # the batch engine checks its own clock the same way
+    try:
+        check_controls(clock.initial_time(), clock.final_time(), clock.time_step(),
+                       clock.saveper())
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"PySD cannot run model file '{path}': {error}") from None
     try:
         with pysd_warnings_as_lines():
             frame = run_pysd(model)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import tempfile
 import warnings
@@ -80,6 +81,14 @@ def check_model_path(path: str | os.PathLike) -> tuple[Path, str]:
     return model_path.resolve(), MODEL_SUFFIXES[suffix]
 
 
+#: Largest model file read (the core model is 76 kB; PySD parses the whole text at once).
+MAX_MODEL_BYTES = 20_000_000
+#: Most elements of a numbered subscript range such as ``(a1-a1000000000)``: the translator
+#: builds every name before anything could refuse it.
+MAX_SUBSCRIPT_RANGE = 100_000
+_NUMBERED_RANGE = re.compile(r"\(\s*([^\W\d]\w*?)(\d+)\s*-\s*\1(\d+)\s*\)")
+
+
 def _check_text(model_path: Path) -> None:
     """Refuse, by name, a model file that is empty, UTF-16 or binary.
 
@@ -97,6 +106,19 @@ def _check_text(model_path: Path) -> None:
         )
     if b"\x00" in head:
         raise ValueError(f"model file '{model_path}' is not a text model file (binary content)")
+    size = model_path.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise ValueError(f"model file '{model_path}' is {size:,} bytes, over the"
+                         f" {MAX_MODEL_BYTES:,}-byte limit of a model file")
+    text = model_path.read_bytes().decode("utf-8", "replace")
+    for match in _NUMBERED_RANGE.finditer(text):
+        first, last = int(match.group(2)), int(match.group(3))
+        if last - first + 1 > MAX_SUBSCRIPT_RANGE:
+            raise ValueError(
+                f"model file '{model_path}': the subscript range {match.group(0)[:60]!r} has"
+                f" {last - first + 1:,} elements, over the bound of {MAX_SUBSCRIPT_RANGE:,}"
+                " (each element is held in memory by the translator and every run)"
+            )
 
 
 def pysd_problem(error: BaseException) -> str:
@@ -228,7 +250,7 @@ def load_pysd_model(path: str | os.PathLike):
 
     model_path, kind = check_model_path(path)
     final_dir = pysd_cache_dir(model_path)
-    py_file = final_dir / model_path.with_suffix(".py").name
+    py_file = _cached_translation(final_dir, model_path)
     if not py_file.is_file():
         final_dir.parent.mkdir(parents=True, exist_ok=True)
         # Translate in a private folder, then rename it into place, so that a
@@ -239,6 +261,7 @@ def load_pysd_model(path: str | os.PathLike):
             try:
                 work_dir.rename(final_dir)
             except OSError:
+                py_file = _cached_translation(final_dir, model_path)
                 if not py_file.is_file():  # lost a race and the winner failed
                     raise
         finally:
@@ -254,6 +277,22 @@ def load_pysd_model(path: str | os.PathLike):
             f"PySD cannot initialise model file '{model_path}': {pysd_problem(error)}"
         ) from error
     return model
+
+
+def _cached_translation(folder: Path, model_path: Path) -> Path:
+    """Return the translation in a cache folder, else where this file's would be.
+
+    The folder is keyed by content, so a file of the same content under another name
+    (a copy) finds the translation of the first one instead of failing to rename its own
+    onto the folder.
+    """
+    own = folder / model_path.with_suffix(".py").name
+    if own.is_file() or not folder.is_dir():
+        return own
+    for copy in sorted(folder.glob(f"*{model_path.suffix}")):
+        if copy.with_suffix(".py").is_file():
+            return copy.with_suffix(".py")
+    return own
 
 
 def _read_data_beside(model, folder: Path) -> None:

@@ -82,6 +82,48 @@ class GoalSeekResult:
         return self.search.feasible
 
 
+#: Bounds of a goal seek's settings, checked before any run (#22): the ensemble as
+#: ``targets --ensemble``'s, the workers as a sweep's; population and generations so that a
+#: typo cannot start a search of years.
+MAX_ENSEMBLE, MAX_WORKERS, MAX_POPSIZE, MAX_MAXITER = 100_000, 256, 100, 10_000
+#: Most bytes of inputs one generation may hold: every candidate x member gets a path of
+#: each lever and parameter on the integration grid (float64), all at once.
+MAX_GENERATION_BYTES = 1 << 30
+
+
+def _check_sizes(n, seed, recheck_seed, popsize, maxiter, workers) -> None:
+    """Refuse a setting out of its bound, naming the option, before any work."""
+    for what, value, low, high in (("ensemble", n, 1, MAX_ENSEMBLE),
+                                   ("seed", seed, 0, None),
+                                   ("recheck seed", recheck_seed, 0, None),
+                                   ("popsize", popsize, 1, MAX_POPSIZE),
+                                   ("maxiter", maxiter, 0, MAX_MAXITER),
+                                   ("workers", workers, 1, MAX_WORKERS)):
+        if value is None and what == "recheck seed":
+            continue
+        whole = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+        if not whole or value < low or (high is not None and value > high):
+            valid = f"between {low} and {high:,}" if high is not None else f">= {low}"
+            raise ValueError(f"goal seek {what} must be a whole number {valid}, got {value!r}")
+
+
+def _check_generation_memory(problem: GoalProblem, n: int, popsize: int, scenario) -> None:
+    """Refuse a search whose generation of candidates x members would not fit in memory."""
+    from simulator.engine.timegrid import time_grid
+
+    candidates = popsize * max(len(problem.decisions), 1)  # scipy's population
+    steps = len(time_grid(scenario.start_year, problem.by_year, scenario.time_step))
+    paths = len(problem.decisions) + 1
+    need = candidates * n * steps * paths * 8
+    if need > MAX_GENERATION_BYTES:
+        raise ValueError(
+            f"goal seek: a generation of {candidates} candidates x {n:,} members x {steps:,}"
+            f" time steps needs about {need / 2**30:.1f} GiB of inputs, over the bound of"
+            f" {MAX_GENERATION_BYTES / 2**30:.0f} GiB; lower --ensemble or --popsize, or use"
+            " a larger time step"
+        )
+
+
 def optimise(
     scenario: Scenario,
     *,
@@ -135,12 +177,12 @@ def optimise(
     ValueError, ScenarioError, UnknownNameError
         On bad input, before any model run.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"ensemble size {n!r} must be a whole number >= 1")
+    _check_sizes(n, seed, recheck_seed, popsize, maxiter, workers)
     started = time.perf_counter()
     problem = build_problem(scenario, probability=probability, levers=levers, targets=targets,
                             budget=budget, by_year=by_year, bounds=bounds, costs=costs,
                             start_in_target_year=start_in_target_year)
+    _check_generation_memory(problem, n, popsize, scenario)
     evaluate = EnsembleEvaluator(problem, n, seed, engine=engine, workers=workers)
     plan_x = problem.plan_vector()[None]
     plan_out = evaluate(plan_x)

@@ -30,6 +30,7 @@ import numpy as np
 
 import simulator.sweep.store as store
 from simulator.engine.dispatch import map_chunks, resolve_engine
+from simulator.engine.timegrid import check_run_steps, time_grid
 from simulator.engine.translation import file_sha256
 from simulator.errors import ScenarioError
 from simulator.results import data_version, package_versions
@@ -226,6 +227,11 @@ def run_sweep(
         )
     size = chunk_size or spec.chunk_size or (old or {}).get("chunk_size") or DEFAULT_CHUNK_SIZE
     design = make_design(spec)
+    base = spec.base
+    check_run_steps(min(size, len(design)),
+                    len(time_grid(base.start_year, base.end_year, base.time_step)),
+                    f"a chunk of {min(size, len(design)):,} runs",
+                    "lower chunk_size (--chunk-size), or use a larger time_step")
     manifest = build_manifest(spec, design, size, engine)
     if old is not None:
         store.check_resumable(old, manifest, out)

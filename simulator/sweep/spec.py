@@ -266,11 +266,16 @@ def _parse_design(data: object) -> tuple[str, int, int, int]:
             f" {size}"
         )
     num_levels = _whole(data.get("num_levels", 4), "design 'num_levels'", minimum=2)
+    if num_levels > MAX_MORRIS_LEVELS:  # SALib allocates the levels' grid: 10^12 asked 3.6 TiB
+        raise ScenarioError(f"design 'num_levels' must be at most {MAX_MORRIS_LEVELS:,}"
+                            f" (Morris uses 4 to 10), got {num_levels:,}")
     return method, size, seed, num_levels
 
 
 #: Largest design 'n' accepted (issue #22): 10^7 draws; 10^9 would need 7-16 GiB.
 MAX_DESIGN_N = 10**7
+#: Most grid levels of a Morris design (each trajectory steps between them).
+MAX_MORRIS_LEVELS = 1_000
 
 
 def design_runs(method: str, size: int, d: int) -> int:

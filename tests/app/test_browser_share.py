@@ -117,3 +117,20 @@ def test_the_brief_downloads_as_a_pdf(browser, config_only_url, tmp_path):
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     assert path.name.endswith("-brief-zh.pdf") and path.read_bytes().startswith(b"%PDF")
+
+
+def test_a_link_with_a_levers_own_timing_reopens_it_in_the_browser(browser, config_only_url):
+    """A link with a lever's start year and ramp opens them in the timing inputs, and the
+    address the page writes back holds them again (#20 point 6: the exact scenario)."""
+    base = config_only_url.split("?")[0].rstrip("/")
+    timing = "incubator_capacity.start=2028&incubator_capacity.ramp=4"
+    page = _page(browser, f"{base}/?region=suining&preset=plan&year=2024"
+                          f"&incubator_capacity=2000&{timing}")
+    assert _value(page, "孵化器在孵容量") == "2000"
+    page.get_by_text("各杠杆起始年与过渡期").click()
+    start = page.get_by_label("孵化器在孵容量 · 起始年")
+    assert start.input_value() == "2028"
+    ramps = page.get_by_label("过渡期(年)")
+    assert "4" in [ramps.nth(i).input_value() for i in range(ramps.count())]
+    _settle(page)
+    assert timing in page.url, page.url

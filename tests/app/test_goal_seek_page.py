@@ -109,11 +109,18 @@ def test_send_to_explore_loads_the_mix_like_an_upload():
          "no-lever", "empty-bounds"],
 )
 def test_bad_input_shows_one_error_box_and_no_result(change, message):
+    """One box: in English the check's line; in Chinese the same, with no English left."""
+    from simulator.app_logic.error_text import untranslated
+
     at = _page()
     change(at)
     at.run()
     _search(at)
     assert len(at.error) == 1, [e.value for e in at.error]
+    assert "\n" not in at.error[0].value and at.error[0].value.startswith("无法反推")
+    assert not untranslated(at.error[0].value), at.error[0].value
+    at.radio(key="_lang").set_value("en").run()
+    _search(at)
+    assert len(at.error) == 1, [e.value for e in at.error]
     assert message in at.error[0].value and "\n" not in at.error[0].value
-    assert at.error[0].value.startswith("无法反推")
     assert "goal_seek_result" not in at.session_state

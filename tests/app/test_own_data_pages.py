@@ -79,6 +79,14 @@ def test_a_bad_figure_is_one_error_box_and_nothing_is_kept(value, source, messag
     at.switch_page("app/pages/data_sources.py").run()
     _add_figure(at, "high_tech_enterprises", 2024, value, source)
     assert not at.exception, at.exception
-    assert len(at.error) == 1 and message in at.error[0].value, [e.value for e in at.error]
+    from simulator.app_logic import user_data
+    from simulator.app_logic.error_text import error_line, untranslated
+
+    with pytest.raises(ValueError) as caught:  # the check's own line (a ScenarioError)
+        user_data.check_figure("high_tech_enterprises", 2024, value, source)
+    assert message in str(caught.value)
+    chinese = error_line(str(caught.value), "zh")
+    assert not untranslated(chinese)
+    assert len(at.error) == 1 and chinese in at.error[0].value, [e.value for e in at.error]
     kept = at.session_state["user_figures"] if "user_figures" in at.session_state else {}
     assert not kept.get("suining"), "a refused figure is not kept"

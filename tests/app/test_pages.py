@@ -107,11 +107,17 @@ def test_region_switch_reloads_the_preset():
 )
 def test_malformed_upload_shows_an_error_not_a_traceback(content, message):
     """Malformed upload shows an error not a traceback."""
+    from test_upload_errors import _english_line
+
+    from simulator.app_logic.error_text import error_line
+
     at = _app("share")
     at.file_uploader(key="_upload").set_value(("bad.yaml", content, "application/x-yaml")).run()
     assert not at.exception, at.exception
     assert at.error, "an error box is shown"
-    assert message in at.error[0].value
+    english = _english_line("share", content, "bad.yaml")
+    assert message in english  # the check's own line, shown in the zh page's words
+    assert error_line(english, "zh") in at.error[0].value
 
 
 def test_upload_loads_the_scenario_and_it_runs():

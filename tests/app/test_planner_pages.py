@@ -11,6 +11,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from test_pages import _app  # noqa: E402 - the one way to open the app in a test
 
+from simulator import catalogue  # noqa: E402
+
 
 def _suining_plan(at: AppTest) -> AppTest:
     at.selectbox(key="_region").set_value("suining").run()
@@ -182,7 +184,7 @@ def _visible_text(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["explore", "compare", "uncertainty", "analysis",
-                                  "model_structure", "data_sources", "share"])
+                                  "model_structure", "data_sources", "share", "goal_seek"])
 def test_the_zh_pages_show_no_english_identifiers(page):
     at = _suining_plan(_app())
     if page != "explore":
@@ -224,6 +226,7 @@ def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_c
     slider = at.slider(key="_lever_incubator_capacity")
     slider.set_value(slider.value * 3).run()
     at_once = _simulated(at, "高新技术企业", 2025)
+    at.toggle(key="_show_timing").set_value(True).run()  # the entries are drawn on request
     at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
     assert not at.exception, at.exception
     ramped = _simulated(at, "高新技术企业", 2025)
@@ -234,3 +237,57 @@ def test_a_lever_with_its_own_start_year_after_the_target_is_warned_and_a_ramp_c
     at.button(key="_reset").click().run()
     assert at.number_input(key="_start_incubator_capacity").value is None
     assert at.number_input(key="_ramp_incubator_capacity").value == 0
+
+
+def _chart_specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(e.proto.spec) for e in at.main
+            if getattr(e, "type", "") == "vega_lite_chart"]
+
+
+@pytest.mark.parametrize("page", ["explore", "uncertainty"])
+def test_the_baseline_is_drawn_behind_the_current_scenarios_band(page):
+    """Every key chart: the baseline's own layer first, then the scenario's band, then lines."""
+    at = _suining_plan(_app())
+    at.slider(key="_lever_incubator_capacity").set_value(2000).run()
+    if page != "explore":
+        at.switch_page(f"app/pages/{page}.py").run()
+    assert not at.exception, at.exception
+    specs = _chart_specs(at)
+    assert len(specs) == len(catalogue.KEY_INDICATORS)
+    for spec in specs:
+        kinds = [layer["mark"]["type"] for layer in spec["layer"]]
+        assert kinds[:3] == ["line", "area", "line"], (spec["title"], kinds)
+        first = spec["layer"][0]["data"]["values"]
+        assert {row["series"] for row in first} == {"基线情景"}, spec["title"]
+        band = spec["layer"][1]["data"]["values"]
+        assert any(row["high"] > row["low"] for row in band), spec["title"]
+        others = {row["series"] for row in spec["layer"][2]["data"]["values"]}
+        assert "基线情景" not in others
+
+
+#: English words the zh Model page may show: product and interface names a planner knows.
+ALLOWED_WORDS = {"Vensim", "English", "Language"}
+
+
+def test_the_zh_model_page_is_in_chinese_nodes_equations_notes_and_checks():
+    """No English word on the zh Model page (#20.8): labels, captions, tables, the focused
+    variable's equation and note, the diagram's node labels and the checks' details."""
+    at = _suining_plan(_app())
+    at.switch_page("app/pages/model_structure.py").run()
+    at.button(key="_run_checks").click().run()
+    assert not at.exception, at.exception
+    texts = _visible_text(at) + [str(c.value) for c in at.code]
+    graphs = [e.proto.spec for e in at.main if getattr(e, "type", "") == "graphviz_chart"]
+    assert graphs, "the causal diagram is drawn"
+    texts += [label for spec in graphs for label in re.findall(r'label="([^"]*)"', spec)]
+    assert any("依据:" in t for t in texts), "the focused variable's note is in Chinese"
+    assert any(" = " in str(c.value) and "积分" in str(c.value) or "高新技术企业" in str(c.value)
+               for c in at.code), "the equation names its variables in Chinese"
+    # file names and commands are cited as written (a planner types or opens them so)
+    cited = re.compile(r"[\w.-]+\.(?:md|csv|yaml|txt)\b|python -m [\w.]+")
+    found = {(word, text[:80]) for text in texts
+             for word in re.findall(r"[A-Za-z]{3,}", _without_paths(cited.sub(" ", text)))
+             if word not in ALLOWED_WORDS}
+    assert not found, sorted(found)[:20]

@@ -75,3 +75,41 @@ def test_a_bad_link_is_one_line_naming_the_problem(params, message, model):
     with pytest.raises(ScenarioError, match=message) as caught:
         decode_link(params, model)
     assert "\n" not in str(caught.value)
+
+
+def test_a_link_carries_each_levers_own_start_year_and_ramp(plan, model):
+    specs = app_logic.slider_specs(plan, model)
+    values = {n: s.value for n, s in specs.items()}
+    values["incubator_capacity"] = specs["incubator_capacity"].high
+    params = encode_link(plan, "plan", 2024, values, model,
+                         starts={"incubator_capacity": 2027, "post_subsidy_rate": None},
+                         ramps={"incubator_capacity": 3, "post_subsidy_rate": 0})
+    assert params["incubator_capacity.start"] == "2027"
+    assert params["incubator_capacity.ramp"] == "3"
+    assert not any(k.startswith("post_subsidy_rate") for k in params), "defaults are not written"
+    link = decode_link(params, model)
+    assert link.starts == {"incubator_capacity": 2027}
+    assert link.ramps == {"incubator_capacity": 3}
+    # the reopened timing builds the same scenario as the one the link was made of
+    timing = {"incubator_capacity": (2027, 3)}
+    made = plan.with_levers(values, 2024, model, timing=timing)
+    reopened = link.scenario.with_levers({**values, **link.levers}, link.year, model,
+                                         timing={n: (link.starts[n], link.ramps[n])
+                                                 for n in link.starts})
+    assert reopened.to_yaml() == made.to_yaml()
+    assert made.to_yaml() != plan.with_levers(values, 2024, model).to_yaml()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"region": "suining", "incubator_capacity.start": "2010"},
+     r"incubator_capacity.start '2010' must be a whole year after 2018"),
+    ({"region": "suining", "incubator_capacity.ramp": "-1"},
+     r"incubator_capacity.ramp='-1' must be a whole number of years from 0 to 20"),
+    ({"region": "suining", "incubator_capacity.ramp": "99"}, r"from 0 to 20"),
+    ({"region": "suining", "incubator_capacity.begin": "2025"},
+     r"unknown parameter 'incubator_capacity.begin'.*did you mean 'incubator_capacity"),
+])
+def test_a_bad_timing_parameter_is_one_line(params, message, model):
+    with pytest.raises(ScenarioError, match=message) as caught:
+        decode_link(params, model)
+    assert "\n" not in str(caught.value)

@@ -51,7 +51,7 @@ def test_explore_writes_the_link_of_what_it_shows():
 def test_a_bad_link_is_one_error_and_the_app_runs_on():
     at = _open({"region": "suining", "incubator_capacity": "lots"})
     assert len(at.error) == 1
-    assert at.error[0].value.startswith("无法打开分享链接:link: incubator_capacity='lots'")
+    assert at.error[0].value.startswith("无法打开分享链接:链接:“incubator_capacity”='lots' 必须是")
     assert at.metric, "the page runs on with the defaults"
 
 
@@ -74,3 +74,27 @@ def test_the_share_page_offers_the_link_the_brief_and_the_workbook():
     labels = {b.label for b in at.get("download_button")}
     assert {"下载情景简报 PDF", "下载结果 Excel"} <= labels
     assert at.radio(key="_brief_lang").value == "zh"
+
+
+def test_a_link_reopens_each_levers_own_timing_round_trip():
+    """Explore writes a lever's own start year and ramp into the link; a fresh session opened
+    on that link shows the same timing and the same numbers."""
+    at = _open({"region": "suining", "preset": "plan", "year": "2024"})
+    at.slider(key="_lever_incubator_capacity").set_value(2000).run()
+    untimed = [m.value for m in at.metric]
+    assert "_start_incubator_capacity" not in [n.key for n in at.number_input]
+    at.toggle(key="_show_timing").set_value(True).run()  # the entries are drawn on request
+    at.number_input(key="_start_incubator_capacity").set_value(2028).run()
+    at.number_input(key="_ramp_incubator_capacity").set_value(4).run()
+    assert not at.exception
+    timed = [m.value for m in at.metric]
+    assert timed != untimed, "the later, ramped start changes the headline numbers"
+    params = dict(at.query_params)
+    assert params["incubator_capacity.start"] == "2028"
+    assert params["incubator_capacity.ramp"] == "4"
+    again = _open(params)  # the written link, opened in a fresh session
+    assert again.number_input(key="_start_incubator_capacity").value == 2028
+    assert again.number_input(key="_ramp_incubator_capacity").value == 4
+    assert again.slider(key="_lever_incubator_capacity").value == 2000
+    assert [m.value for m in again.metric] == timed
+    assert dict(again.query_params) == params

@@ -16,6 +16,8 @@ from test_bad_inputs import BAD, CASES, materialise
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from simulator.app_logic.error_text import error_line, untranslated  # noqa: E402
+
 TIMEOUT = 120
 #: One scenario case of each kind: alias bombs, deep nesting, huge numbers, duplicate keys,
 #: encodings, sizes, wrong types, bad years, levers and targets.
@@ -46,6 +48,21 @@ def _page(page: str) -> AppTest:
     return at
 
 
+def _english_line(page: str, content: bytes, name: str) -> str:
+    """The one line the check itself gives (the command line prints it as it is)."""
+    from simulator.data.observations import load_observations_upload
+    from simulator.scenario import scenario_from_yaml
+
+    try:
+        if page == "share":
+            scenario_from_yaml(content, source=name)
+        else:
+            load_observations_upload(content, name)
+    except (ValueError, TypeError, KeyError, OSError) as error:  # UnknownNameError: KeyError
+        return str(error.args[0]) if error.args else str(error)
+    raise AssertionError("the file was accepted")
+
+
 def _assert_one_error_box(at: AppTest, expect: str) -> None:
     assert not at.exception, at.exception
     assert len(at.error) == 1, [e.value for e in at.error]
@@ -54,10 +71,15 @@ def _assert_one_error_box(at: AppTest, expect: str) -> None:
 
 
 def _upload(page: str, key: str, case_id: str, tmp_path: Path, name: str) -> AppTest:
+    """Upload a bad file to the zh page: one box, the check's line in Chinese (#20.8)."""
     at = _page(page)
     content = _upload_bytes(case_id, tmp_path)
     at.file_uploader(key=key).set_value((name, content, "application/octet-stream")).run()
-    _assert_one_error_box(at, BY_ID[case_id]["expect"])
+    english = _english_line(page, content, name)
+    assert BY_ID[case_id]["expect"] in english, english  # what the command line says
+    chinese = error_line(english, "zh")
+    assert not untranslated(chinese), (english, chinese)
+    _assert_one_error_box(at, chinese)
     return at
 
 

@@ -36,3 +36,22 @@ def test_the_spec_layers_band_runs_and_points_in_order():
     assert spec["title"] == "地区生产总值 [亿元]" and line["encoding"]["x"]["axis"]["format"] == "d"
     assert len(indicator_spec(series, title="t", unit="u", year_title="y",
                               series_title="s")["layer"]) == 1
+
+
+def test_the_baseline_is_drawn_first_behind_the_band_and_the_scenario():
+    series = pd.DataFrame({"year": [2025, 2030] * 2, "series": ["预设值"] * 2 + ["我的"] * 2,
+                           "value": [1.0, 2.0, 1.5, 2.5]})
+    behind = pd.DataFrame({"year": [2025, 2030], "series": ["基线情景"] * 2,
+                           "value": [0.9, 1.8]})
+    band = pd.DataFrame({"year": [2025, 2030], "low": [1.2, 2.0], "high": [1.8, 3.0]})
+    spec = indicator_spec(series, title="t", unit="u", year_title="y", series_title="s",
+                          band=band, behind=behind)
+    base, area, lines = spec["layer"]
+    assert [r["series"] for r in base["data"]["values"]] == ["基线情景"] * 2
+    assert base["mark"]["strokeDash"] and area["mark"]["type"] == "area"
+    scale = lines["encoding"]["color"]["scale"]
+    assert scale == base["encoding"]["color"]["scale"], "one colour scale for all lines"
+    assert scale["domain"] == ["基线情景", "预设值", "我的"]
+    colours = dict(zip(scale["domain"], scale["range"]))
+    assert colours["基线情景"] == "#7f7f7f" and colours["我的"] == "#1f77b4"
+    assert area["mark"]["color"] == colours["我的"], "the band is the current scenario's"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..timegrid import check_controls
 from .codegen import build_loop
 from .compiler import CLOCK, CONTROLS, NOISE_KEY, SCENARIOS, Program
 from .functions import stream_key
@@ -51,7 +52,6 @@ def _recall(cache: dict, key):
     if value is not None:
         cache[key] = value
     return value
-_CONTROL_ARGS = dict(zip(CONTROLS, ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")))
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,10 @@ class Runner:
         self.nodes = (set(program.exprs) - set(CONTROLS)) | set(program.statefuls)
         self._schedules: dict = {}
         self._loops: dict = {}
+        #: Every variable a run can return (the fused kernel's schedule computes them all).
+        self.all_names = frozenset(p for p in program.names if program.kinds[p] != "lookup")
+        #: Fused kernel layouts by overridden names and state shapes (see batch.fused).
+        self.layouts: dict = {}
 
     def shape(self, name: str) -> tuple:
         """Return the subscript shape of variable ``name`` (``()`` if unsubscripted)."""
@@ -276,9 +280,7 @@ def clock(controls: dict) -> tuple[list, list]:
     """
     start, final = controls["initial_time"], controls["final_time"]
     step, saveper = controls["time_step"], controls["saveper"]
-    for key in ("time_step", "saveper"):
-        if not controls[key] > 0:
-            raise ValueError(f"{_CONTROL_ARGS[key]} must be positive, got {controls[key]!r}")
+    check_controls(start, final, step, saveper)  # finite, positive, a bounded number of steps
     grid, time = [], start
     while time + step * TIME_RPREC < final:
         grid.append(time)

@@ -80,8 +80,18 @@ class Expr:
 
 
 def constant(value: float) -> Expr:
-    """Return an :class:`Expr` that always evaluates to ``float(value)``."""
-    return Expr("const", value=float(value))
+    """Return an :class:`Expr` that always evaluates to ``float(value)``.
+
+    Raises
+    ------
+    ValueError
+        If the number is beyond a 64-bit float (a 400-digit constant in a model file).
+    """
+    try:
+        return Expr("const", value=float(value))
+    except OverflowError:
+        raise ValueError(f"the constant {str(value)[:20]}... ({len(str(value))} digits) is too"
+                         " large for a 64-bit float (the largest is about 1.8e308)") from None
 
 
 def reference(node: str) -> Expr:
