@@ -175,3 +175,9 @@ def test_bad_strengths_are_refused_in_one_line(strength, message):
     with pytest.raises(ValueError, match=message) as error:
         check_strengths(strength)
     assert "\n" not in str(error.value)
+
+
+def test_pysd_refuses_strengths_that_vary_by_case_in_one_line():
+    with pytest.raises(ValueError, match="use engine='batch'") as error:
+        run_twin({"collaboration_tie": np.zeros((2, N, N))}, engine="pysd")
+    assert "\n" not in str(error.value)

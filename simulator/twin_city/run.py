@@ -49,6 +49,11 @@ STRENGTH_VENSIM = {
 }
 
 
+#: Dimensions of each strength's Vensim variable, to tell a constant from a path.
+_DIMS = {v: "Region, Partner" if STRENGTHS[k][0] == 2 else "Region"
+         for k, v in STRENGTH_VENSIM.items()}
+
+
 @dataclass
 class TwinResults:
     """A twin-city run: per region a frame of indicators by year, and the contract matrix."""
@@ -153,6 +158,11 @@ def run_twin(strengths: dict[str, object] | None = None, *,
         raise ValueError("lever paths per region need engine='batch' and lever_paths_on")
     inputs = {STRENGTH_VENSIM.get(k, k): v for k, v in inputs.items()}
     if engine == "pysd":
+        paths = [k for k, v in inputs.items() if np.ndim(v) > (1 if "Partner" not in
+                                                                 _DIMS.get(k, "") else 2)]
+        if paths:
+            raise ValueError(f"PySD runs one case with constant strengths; {paths} vary by case"
+                             " or over time: use engine='batch'")
         return _run_pysd(model, inputs, columns, end_year)
     wanted = list(columns.values()) + ["Contracts sold to partner"]
     years, out = run_batch(inputs, wanted, 1, end_year=end_year, saveper=saveper)
