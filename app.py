@@ -12,6 +12,7 @@ st.navigation(
     [
         st.Page(f"{PAGES}/explore.py", title="情景探索 Explore", default=True),
         st.Page(f"{PAGES}/compare.py", title="情景比较 Compare"),
+        st.Page(f"{PAGES}/twin_city.py", title="成渝双城 Twin city"),
         st.Page(f"{PAGES}/uncertainty.py", title="不确定性 Uncertainty"),
         st.Page(f"{PAGES}/analysis.py", title="分析 Analysis"),
         st.Page(f"{PAGES}/goal_seek.py", title="目标反推 Goal seeking"),

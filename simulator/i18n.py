@@ -24,6 +24,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_model": ("模型结构", "Model"),
     "page_data": ("数据与校准", "Data"),
     "page_share": ("保存与分享", "Save and share"),
+    "page_twin_city": ("成渝双城经济圈", "Twin-city circle"),
+    # twin city
+    "twin_intro": (
+        "六个区域各运行核心模型,以技术合同、知识溢出、企业迁移和联合平台相互耦合;"
+        "耦合强度均为标明的假设(见 docs/twin-city.md)。",
+        "Six regions each run the core model, coupled by technology contracts, knowledge "
+        "spillovers, firm relocation and joint platforms; every strength is a marked "
+        "assumption (see docs/twin-city.md).",
+    ),
+    "twin_year": ("年份", "Year"),
+    "twin_with_measures": ("含规划协同措施", "With the plans' collaboration measures"),
+    "twin_flow": ("技术合同流量(亿元/年)", "Contracts (亿元/year)"),
+    "twin_turnover": ("技术合同登记额(亿元/年)", "Contract turnover (亿元/year)"),
+    "twin_indicator": ("指标", "Indicator"),
+    "twin_targets": ("各区域规划目标", "Each region's plan targets"),
+    "twin_measures": ("协同措施及原文", "The measures and the plans' sentences"),
     # explore
     "region": ("地区", "Region"),
     "preset": ("预设情景", "Scenario preset"),

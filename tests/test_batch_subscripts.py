@@ -250,3 +250,20 @@ Called[Region] = Effect[North](Time) ~~|
 """)
     frame = _same_as_pysd(path)
     np.testing.assert_allclose(frame["Called[North]"], 1 + np.arange(5))
+
+
+def test_a_time_path_per_element(tmp_path):
+    """A subscripted constant given as (N, n_grid, *dims) is read at each step, per element."""
+    model = compile_model(_write(tmp_path, ONE_D))
+    grid = model.grid_times()
+    # Rate[North] steps from 0 to 0.5 at month 2; South and East stay 0
+    path = np.zeros((2, len(grid), 3))
+    path[1, grid >= 2, 0] = 0.5
+    out = model.run({"Rate": path}, return_columns=["Stock", "Flow"])
+    np.testing.assert_allclose(out["Stock"][0], 10)
+    # Euler: 10, 10, 10, then x2 per month (1 + 2 * 0.5)
+    np.testing.assert_allclose(out["Stock"][1, :, 0], [10, 10, 10, 20, 40])
+    np.testing.assert_allclose(out["Stock"][1, :, 1:], 10)
+    np.testing.assert_allclose(out["Flow"][1, :, 0], [0, 0, 10, 20, 40])
+    with pytest.raises(ValueError, match=r"\(N, n_grid=5, 3\)"):
+        model.run({"Rate": np.zeros((2, 4, 3))})

@@ -290,10 +290,11 @@ class BatchModel:
                 raise TypeError(f"value of {key!r} must be numeric: {error}") from None
             shape = self._runner.shape(py_name)
             if shape:
-                array = self._subscripted_value(key, array, shape)
+                array = self._subscripted_value(key, array, shape, n_grid)
                 if array.ndim > len(shape):
                     sizes.add(array.shape[0])
-                fixed[py_name] = array
+                # a time path per element: the loop reads paths[name][:, k], (N, *shape)
+                (varying if array.ndim == len(shape) + 2 else fixed)[py_name] = array
                 continue
             if array.ndim == 2 and array.shape[1] != n_grid:
                 raise ValueError(
@@ -316,17 +317,24 @@ class BatchModel:
         return int(n), fixed, varying
 
     @staticmethod
-    def _subscripted_value(key, array: np.ndarray, shape: tuple) -> np.ndarray:
-        """Check the value of a subscripted variable: a scalar, ``shape`` or ``(N, *shape)``."""
+    def _subscripted_value(key, array: np.ndarray, shape: tuple, n_grid: int) -> np.ndarray:
+        """Check the value of a subscripted variable.
+
+        A scalar, ``shape``, ``(N, *shape)`` or, a time path per element,
+        ``(N, n_grid, *shape)``.
+        """
         if array.ndim == 0:
             return np.broadcast_to(array, shape)
         if array.shape == shape or (array.ndim == len(shape) + 1 and array.shape[1:] == shape):
             return array
+        if array.ndim == len(shape) + 2 and array.shape[1:] == (n_grid,) + shape:
+            return array
+        dims = ", ".join(map(str, shape))
         raise ValueError(
             f"value of the subscripted variable {key!r} must be a scalar, of shape "
-            f"{shape} (every scenario) or (N, {', '.join(map(str, shape))}) (one per "
-            f"scenario), got shape {array.shape}; time-varying values of subscripted "
-            "variables are not supported"
+            f"{shape} (every scenario), (N, {dims}) (one per scenario) or "
+            f"(N, n_grid={n_grid}, {dims}) (one per scenario and grid time), "
+            f"got shape {array.shape}"
         )
 
     def run(
@@ -351,7 +359,8 @@ class BatchModel:
         params : dict, optional
             Variable name (Vensim or Python) -> value: a scalar (all
             scenarios), shape ``(N,)`` (one per scenario) or ``(N, n_grid)``
-            (one per scenario and grid time, see :meth:`grid_times`).
+            (one per scenario and grid time, see :meth:`grid_times`); a
+            subscripted one ``dims``, ``(N, *dims)`` or ``(N, n_grid, *dims)``.
             Overridden constants also change the initial values of stocks
             that depend on them, as in PySD.
         n : int, optional

@@ -1,0 +1,82 @@
+"""Ensembles of the twin-city circle: each region's uncertain parameters drawn as for one region.
+
+Each region's draws come from :func:`simulator.ensemble.draw_parameters` on its
+baseline scenario (its calibration profile), with the region's own seed
+(``seed + index``), exactly as that region's single-region ensemble would draw
+them; Chongqing's core draws Chengdu's profile (the region it is ``like``)
+but keeps its own documented, derived and assumed values fixed. All members run
+in one batch-engine call, a ``(N, regions)`` value per drawn constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulator import catalogue
+from simulator.engine.model import load_model
+from simulator.engine.timegrid import time_grid
+from simulator.ensemble import draw_parameters
+from simulator.twin_city.coupling import STRENGTHS
+from simulator.twin_city.generate import region_constants
+from simulator.twin_city.mdl_text import canonical
+from simulator.twin_city.regions import REGIONS, START_YEAR, baseline, chongqing_core
+from simulator.twin_city.run import STRENGTH_VENSIM, TIME_STEP, lever_inputs, run_batch
+from simulator.twin_city.scenario import TwinScenario, load, strengths
+
+
+def region_draws(n: int, seed: int) -> dict[str, list[dict[str, float]]]:
+    """Return per region ``n`` parameter sets (Python names), drawn as for that region alone."""
+    fixed = set(chongqing_core()["parameters"])
+    out = {}
+    for index, region in enumerate(REGIONS):
+        draws, _, _ = draw_parameters(baseline(region), n, seed + index)
+        if region == "chongqing_core":
+            draws = [{k: v for k, v in d.items() if k not in fixed} for d in draws]
+        out[region] = draws
+    return out
+
+
+def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
+                 measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",),
+                 quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """Run ``n`` members of the circle and return quantiles per region, indicator and year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(indicator, region, year)``, one column per quantile.
+    """
+    scenario = scenario or load()
+    core = load_model()
+    vensim = {py: info.vensim_name for py, info in core.variables.items()}
+    start = region_constants()
+    draws = region_draws(n, seed)
+    inputs: dict[str, np.ndarray] = {}
+    for name in sorted({k for d in draws.values() for member in d for k in member}):
+        column = np.array(start[canonical(vensim[name])], dtype=float)
+        values = np.tile(column, (n, 1))
+        for i, region in enumerate(REGIONS):
+            for m, member in enumerate(draws[region]):
+                if name in member:
+                    values[m, i] = member[name]
+        inputs[vensim[name]] = values
+    for name, value in strengths(scenario, with_measures=measures).items():
+        path = value.ndim > STRENGTHS[name][0]  # (1, n_grid, ...) rather than a constant
+        inputs[STRENGTH_VENSIM[name]] = np.broadcast_to(
+            value, (n,) + (value.shape[1:] if path else value.shape))
+    grid = time_grid(START_YEAR, scenario.end_year, TIME_STEP)
+    for name, path in lever_inputs(grid).items():
+        inputs[name] = np.broadcast_to(path, (n,) + path.shape[1:])
+    entries = catalogue.indicators(core)
+    columns = [entries[i].vensim_name for i in indicators]
+    years, out = run_batch(inputs, columns, n, end_year=scenario.end_year)
+    rows = []
+    for indicator, column in zip(indicators, columns):
+        q = np.quantile(out[column], quantiles, axis=0)  # (quantiles, years, regions)
+        for i, region in enumerate(REGIONS):
+            for k, year in enumerate(years):
+                rows.append({"indicator": indicator, "region": region, "year": int(year),
+                             **{f"q{p:g}": q[j, k, i] for j, p in enumerate(quantiles)}})
+    return pd.DataFrame(rows).set_index(["indicator", "region", "year"]).sort_index()
+
