@@ -116,3 +116,24 @@ def test_bad_options_are_refused_in_one_line(options, word):
     with pytest.raises(ValueError, match=word) as error:
         check_options(*options)
     assert "\n" not in str(error.value)
+
+
+def test_an_ensemble_draws_the_packaged_pooled_posterior():
+    """Hechuan fits only GDP: with source 'pooled' its application rate comes from the pool."""
+    from calibration.pooled_fit import pooled_path
+    from simulator import paths
+    from simulator.ensemble import draw_parameters
+    from simulator.scenario import Scenario
+    from simulator.yaml_input import read_yaml
+
+    data = read_yaml(paths.SCENARIOS_DIR / "hechuan-baseline.yaml", "scenario file")
+    data["uncertainty"] = {"source": "pooled"}
+    draws, _, notes = draw_parameters(Scenario.from_dict(data), 50, 3)
+    rates = np.array([d["hte_application_rate"] for d in draws])
+    packaged = pd.read_csv(pooled_path("hechuan"), comment="#")["hte_application_rate"]
+    assert np.isin(rates, packaged.to_numpy()).all() and len(set(rates)) > 10
+    assert ((rates >= 0) & (rates <= 0.5)).all()  # the catalogue range
+    assert any("pooled" in note for note in notes)
+    data["uncertainty"] = {"source": "auto"}
+    unpooled, _, _ = draw_parameters(Scenario.from_dict(data), 50, 3)
+    assert "hte_application_rate" not in unpooled[0]  # fixed at its assumed value otherwise
