@@ -102,6 +102,22 @@ PHRASES: list[tuple[str, object]] = [
      lambda m: f"顶层必须是“键: 值”映射,而不是{_type(m)}"),
     (r"not UTF-8 text \(invalid (?:start|continuation) byte at byte (\d+)(?: of the block read)?\)",
      r"不是 UTF-8 文本(第 \1 字节无效)"),
+    # the observation reader names the line and the byte in it, and why (#22)
+    (r"not UTF-8 text \(invalid (start|continuation) byte at byte (\d+) of the line\); save the"
+     r" file as UTF-8",
+     lambda m: f"不是 UTF-8 文本(该行第 {m[2]} 字节是无效的{'起始' if m[1] == 'start' else '后续'}"
+               "字节);请将文件另存为 UTF-8"),
+    (r"not UTF-8 text \(a UTF-16 byte-order mark at byte 1 of the line\); save the file as UTF-8",
+     "不是 UTF-8 文本(开头是 UTF-16 字节顺序标记);请将文件另存为 UTF-8"),
+    (r"not UTF-8 text \((?:a character cut off at the end of the file|unexpected end of data) at"
+     r" byte (\d+) of the line\); save the file as UTF-8",
+     r"不是 UTF-8 文本(该行第 \1 字节处有被截断的字符);请将文件另存为 UTF-8"),
+    (r"a field is longer than the ([\d,]+)-character limit \(is a quote unclosed\?\)",
+     r"有字段超过 \1 个字符的上限(是否有引号未闭合?)"),
+    (rf"not valid CSV \({_Q} expected after {_Q}; the record starts on line (\d+)\)",
+     r"不是有效的 CSV(\2 之后应为 \1;该记录从第 \3 行开始)"),
+    (r"not valid CSV \(unexpected end of data; the record starts on line (\d+)\)",
+     r"不是有效的 CSV(数据意外结束;该记录从第 \1 行开始)"),
     (rf"duplicate key {_Q} at lines (\d+) and (\d+)", r"键 \1 重复(第 \2 行与第 \3 行)"),
     (rf"{_Q}, line (\d+): ", r"\1 第 \2 行:"),
     (r"not valid CSV \(unexpected end of data\)", "不是有效的 CSV(数据意外结束)"),

@@ -41,6 +41,7 @@ KINDS_ZH = (
 )
 _SOURCES = re.compile(
     r"https?://[^\s),;]+|(?<![\w/])(?:seeds|calibration|docs|simulator)/[^\s),;]+"
+    r"|(?<![\w/.])[\w-]+(?:\.[\w-]+)+/[^\s),;]+"  # an address without its scheme
     r"|[\w.-]+\.(?:md|csv|yaml|txt|pdf|html?)\b|[\w-]+(?:\.[\w-]+)*\.gov\.cn[^\s),;]*"
 )
 _CHINESE = re.compile(r"[\u3400-\u9fff《“〔][\u3400-\u9fff\d.,，、:：%（）()《》“”〔〕/\- ]*")
