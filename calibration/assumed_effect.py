@@ -26,9 +26,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from calibration.fitting import MODEL_INDICATOR
+from calibration.fitting import holdout_figures
 from simulator import paths
-from simulator.data.observations import load_holdout
 
 #: Fitted-parameter sources compared (``uncertainty: source:``).
 SOURCES = ("profile", "posterior")
@@ -65,9 +64,7 @@ def compare(
     from simulator.scenario import load_scenario
     from simulator.targets import track_ensemble
 
-    hold = load_holdout()
-    hold = hold.assign(region=hold["region"].str.lower(),
-                       model_indicator=hold["indicator"].map(lambda i: MODEL_INDICATOR.get(i, i)))
+    hold = holdout_figures()
     plan_regions = sorted(p.name.removesuffix("-plan.yaml")
                           for p in paths.SCENARIOS_DIR.glob("*-plan.yaml"))
     if regions is not None:

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from calibration.assumed_effect import covered
-from calibration.fitting import MODEL_INDICATOR, fit_region, fitting_observations, load_region_spec
+from calibration.fitting import fit_region, fitting_observations, holdout_figures, load_region_spec
 from calibration.mcmc import SIGMA_PRIOR_SCALE
 from simulator import paths
-from simulator.data.observations import FIT_END_YEAR, load_holdout
+from simulator.data.observations import FIT_END_YEAR
 
 #: Origins of the backtests [year]: the last outcome year each fit sees.
 ORIGINS = (2019, 2020, 2021)
@@ -60,9 +60,9 @@ def later_figures(region: str, origin: int) -> pd.DataFrame:
     later = later[(later["year"] > origin) & (later["line"] > 0)]  # documented rows only
     later = later.assign(source="observations.csv")[["indicator", "year", "value", "bound",
                                                      "source"]]
-    hold = load_holdout()
-    hold = hold[hold["region"].str.lower() == region]
-    hold = pd.DataFrame({"indicator": hold["indicator"].map(lambda n: MODEL_INDICATOR.get(n, n)),
+    hold = holdout_figures()
+    hold = hold[hold["region"] == region]
+    hold = pd.DataFrame({"indicator": hold["model_indicator"],
                          "year": hold["year"].astype(int), "value": hold["value_model"],
                          "bound": hold["bound"], "source": "holdout.csv"})
     return pd.concat([later, hold], ignore_index=True)

@@ -28,11 +28,10 @@ import numpy as np
 import pandas as pd
 
 from calibration.assumed_effect import covered as _covered
-from calibration.fitting import MODEL_INDICATOR
+from calibration.fitting import holdout_figures
 from calibration.mcmc import SIGMA_PRIOR_SCALE, posterior_path
 from simulator import paths
 from simulator.assumed import RANGES_FILE
-from simulator.data.observations import load_holdout
 
 #: The band compared with the hold-out [-].
 BAND = (0.05, 0.95)
@@ -66,11 +65,7 @@ def holdout_coverage(
     from simulator.runner import run_variants
     from simulator.scenario import load_scenario
 
-    hold = load_holdout()
-    hold = hold.assign(
-        region=hold["region"].str.lower(),
-        model_indicator=hold["indicator"].map(lambda i: MODEL_INDICATOR.get(i, i)),
-    )
+    hold = holdout_figures()
     if regions is not None:
         hold = hold[hold["region"].isin(regions)]
     rows = []
@@ -140,6 +135,10 @@ def markdown(table: pd.DataFrame, command: str, pooled: bool = False) -> str:
             f"| {r.after_no_error_q05:.4g}-{r.after_no_error_q95:.4g} "
             f"{mark[r.after_no_error_covered]} | {r.sigma_source} |"
         )
+    skipped = holdout_figures(modelled=False)
+    if len(skipped):
+        lines += ["", "Not scored (documented, but the model has no such indicator): " + "; ".join(
+            f"{r.region} {r.indicator} {r.year}" for r in skipped.itertuples()) + "."]
     return "\n".join(lines + ["", __doc__.split("\n\n", 1)[1].strip(), ""])
 
 

@@ -61,6 +61,21 @@ SIGMA_APPROX = 0.10
 MODEL_INDICATOR = {"tech_smes_registered_national": "tech_smes_registered"}
 
 
+def holdout_figures(*, modelled: bool = True) -> pd.DataFrame:
+    """Return the hold-out figures (2023+) under model indicator names, regions in lowercase.
+
+    ``modelled=True``: those of indicators the model has (scored by coverage and backtests);
+    ``False``: the others (documented, e.g. registered contract counts, but not simulated).
+    """
+    from simulator.data.observations import load_holdout
+
+    hold = load_holdout()
+    hold = hold.assign(region=hold["region"].str.lower(),
+                       model_indicator=hold["indicator"].map(lambda i: MODEL_INDICATOR.get(i, i)))
+    known = hold["model_indicator"].isin(set(catalogue.indicators()))
+    return hold[known if modelled else ~known].reset_index(drop=True)
+
+
 @dataclass
 class RegionSpec:
     """What to fit for a region (``calibration/specs/<region>.yaml``)."""
