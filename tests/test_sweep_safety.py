@@ -27,6 +27,14 @@ SPEC = {
     "vary": {"post_subsidy_rate": {"min": 0, "max": 0.1, "year": 2022}},
     "indicators": ["tech_contract_turnover", "high_tech_enterprises_newly_certified",
                    "rd_expenditure"],
+    # the plan's 2022 targets when the tests were written, stated so that a plan rewrite
+    # does not change them
+    "targets": [
+        {"indicator": "tech_contract_turnover", "year": 2022, "value": 30, "bound": "at_least"},
+        {"indicator": "high_tech_enterprises_newly_certified", "year": 2022, "value": 50,
+         "bound": "at_least"},
+        {"indicator": "rd_expenditure", "year": 2022, "value": 76.0752, "bound": "equal"},
+    ],
 }
 
 
