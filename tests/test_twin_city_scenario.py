@@ -101,3 +101,30 @@ def test_an_ensemble_draws_each_region_as_alone_and_runs_in_one_call():
     spread = table["q1"] - table["q0"]
     assert (spread.xs(2035, level="year") > 0).all()  # every region has uncertain parameters
     assert run_ensemble(n, seed=seed, quantiles=(0.0, 0.5, 1.0)).equals(table)  # seeded
+
+
+def test_the_run_command_runs_the_twin_city_file(tmp_path, capsys):
+    """``python -m simulator run twin-city``: effects printed; --out writes each region's runs
+    with and without the measures and the provenance line; single-region options refused."""
+    from simulator.cli import main
+    from simulator.results import read_results
+
+    assert main(["run", "twin-city"]) == 0
+    printed = capsys.readouterr().out
+    assert "chongqing_core" in printed and "tech_contract_turnover" in printed
+    out = tmp_path / "twin.csv"
+    assert main(["run", "twin-city", "--out", str(out)]) == 0
+    written = read_results(out)
+    frame, meta = written.frame, written.metadata
+    assert set(frame["region"]) == set(REGIONS)
+    assert meta["model_file"] == "twin_city.mdl" and len(meta["model_sha256"]) == 64
+    run = twin.run()
+    suining = frame[frame["region"] == "suining"]
+    turnover = suining[suining["indicator"] == "tech_contract_turnover"]
+    np.testing.assert_allclose(turnover["with_measures"].to_numpy(),
+                               run.with_measures.frames["suining"]["tech_contract_turnover"])
+    capsys.readouterr()
+    for argv in (["--ensemble", "5", "--seed", "1"], ["--engine", "pysd"]):
+        assert main(["run", "twin-city", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "twin-city scenario" in err
