@@ -88,7 +88,6 @@ class Pooled:
     mu: np.ndarray  # (chains, kept, K)
     tau: np.ndarray  # (chains, kept, K)
     regions: dict[str, pd.DataFrame]  # region -> draws (chain-major), pooled columns included
-    chains: np.ndarray  # region draws' chain index
     diagnostics: dict[str, dict]  # region -> acceptance, distinct stage-1 draws
     settings: dict
 
@@ -247,8 +246,7 @@ def sample_pooled(stage1: list[Stage1], hypers: list[Hyper], *, iterations: int 
         }
     settings = {"iterations": iterations, "burn": burn, "chains": chains, "seed": seed,
                 "hyper_acceptance": float(hyper_accept.mean() / kept)}
-    return Pooled(hypers, out_mu, out_tau, regions, np.repeat(np.arange(C), kept),
-                  diagnostics, settings)
+    return Pooled(hypers, out_mu, out_tau, regions, diagnostics, settings)
 
 
 def summary(pooled: Pooled) -> pd.DataFrame:

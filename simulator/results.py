@@ -132,13 +132,7 @@ def check_output_path(path: str | os.PathLike, suffixes=OUTPUT_SUFFIXES) -> Path
         raise ValueError(
             f"output file '{path}' must end in {' or '.join(suffixes)}, got {path.suffix!r}"
         )
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ValueError(f"output file '{path}': '{parent}' is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"output file '{path}': folder '{parent}' is not writable")
+    _check_nearest_folder(path.parent, f"output file '{path}'")
     return path
 
 
@@ -154,14 +148,19 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"output folder '{path}' is a file; give a folder")
-    parent = path
+    _check_nearest_folder(path, f"output folder '{path}'")
+    return path
+
+
+def _check_nearest_folder(start: Path, what: str) -> None:
+    """Refuse when the nearest existing ancestor of ``start`` is a file or not writable."""
+    parent = start
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise ValueError(f"output folder '{path}': '{parent}' is a file, not a folder")
+        raise ValueError(f"{what}: '{parent}' is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"output folder '{path}': folder '{parent}' is not writable")
-    return path
+        raise ValueError(f"{what}: folder '{parent}' is not writable")
 
 
 def _umask() -> int:

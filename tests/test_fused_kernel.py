@@ -33,6 +33,12 @@ pytest.importorskip("numba")
 ROOT = Path(__file__).resolve().parents[1]
 TESTMODELS = ROOT.parent / "shared" / "testmodels"
 RTOL = 1e-12
+#: A one-stock decay model (rate 0.1/month, DT 0.5, 10 months).
+DECAY_MDL = (
+    "{UTF-8}\nStock = INTEG(-Outflow, 100) ~ Widget ~ |\n"
+    "Outflow = Stock * Rate ~ Widget/Month ~ |\nRate = 0.1 ~ 1/Month ~ |\n"
+    "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 10 ~ Month ~ |\n"
+    "TIME STEP = 0.5 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n")
 
 
 @pytest.fixture
@@ -163,11 +169,7 @@ print(json.dumps({"kernel": model.last_kernel, "seconds": time.perf_counter() - 
 
 def test_a_new_process_loads_the_kernel_from_the_disk_cache(tmp_path):
     mdl = tmp_path / "decay.mdl"
-    mdl.write_text(
-        "{UTF-8}\nStock = INTEG(-Outflow, 100) ~ Widget ~ |\n"
-        "Outflow = Stock * Rate ~ Widget/Month ~ |\nRate = 0.1 ~ 1/Month ~ |\n"
-        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 10 ~ Month ~ |\n"
-        "TIME STEP = 0.5 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n", encoding="utf-8")
+    mdl.write_text(DECAY_MDL, encoding="utf-8")
     model = compile_model(mdl)
     model.run(kernel="auto")
     assert model.last_kernel[0] == "numpy"  # nothing compiled yet and N is small
@@ -245,11 +247,7 @@ def test_every_structure_with_times_that_differ_between_scenarios(tmp_path, kern
 
 def test_rk4_runs_on_the_numpy_path_and_says_why(tmp_path):
     mdl = tmp_path / "decay_rk4.mdl"
-    mdl.write_text(
-        "{UTF-8}\nStock = INTEG(-Outflow, 100) ~ Widget ~ |\n"
-        "Outflow = Stock * Rate ~ Widget/Month ~ |\nRate = 0.1 ~ 1/Month ~ |\n"
-        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 10 ~ Month ~ |\n"
-        "TIME STEP = 0.5 ~ Month ~ |\nSAVEPER = 1 ~ Month ~ |\n", encoding="utf-8")
+    mdl.write_text(DECAY_MDL, encoding="utf-8")
     model = compile_model(mdl)
     rk4 = model.run(kernel="auto", integration="rk4")["Stock"]
     assert model.last_kernel == ("numpy", "the fused kernel integrates by Euler only, not rk4")
