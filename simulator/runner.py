@@ -22,8 +22,8 @@ from simulator import catalogue
 from simulator.data.profile import load_profile
 from simulator.engine.dispatch import resolve_engine, run_cases
 from simulator.engine.model import LoadedModel, load_model, time_grid
-from simulator.errors import check_range, unknown_name
-from simulator.levers import parse_path, step_midpoints
+from simulator.errors import unknown_name
+from simulator.levers import as_finite_number, check_range, parse_path, step_midpoints
 from simulator.results import Results, data_version, package_versions
 from simulator.scenario import Scenario
 
@@ -209,8 +209,6 @@ def variant_inputs(
                     rows[i] = default if np.ndim(default) else np.full(len(grid), default)
             inputs[name] = rows
         elif name in params:
-            from simulator.errors import as_finite_number
-
             fallback = base.get(name, params[name].default)
             column = _plain_column(variants, name, params[name], fallback)
             if column is not None:  # every variant's value a float inside the range
