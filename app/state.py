@@ -25,7 +25,7 @@ from simulator.app_logic.error_text import error_line
 from simulator.engine.model import load_model
 from simulator.errors import ScenarioError, UnknownNameError
 from simulator.i18n import t
-from simulator.runner import run_scenario
+from simulator.runner import run_scenario, run_with_band
 from simulator.scenario import Scenario
 from simulator.time_step_advice import check_time_step
 
@@ -98,8 +98,8 @@ def _draws(key: str, _scenario: Scenario) -> bands.Draws:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _run_band(key: str, draws_key: str, _scenario: Scenario, _draws: bands.Draws):
-    return bands.run_with_band(_scenario, _draws, model=model(),
-                               engine=app_logic.fastest_engine())
+    return run_with_band(_scenario, _draws.draws, model=model(),
+                         engine=app_logic.fastest_engine())
 
 
 def run_band(scenario: Scenario, base: Scenario) -> tuple[pd.DataFrame, dict, bands.Draws]:

@@ -16,7 +16,7 @@ slider values (so every run is a cache miss):
 4. one run plus an ensemble of ``--members`` runs (``simulator.ensemble``),
    when that module is present;
 5. what Explore computes a move: the run and the ensemble's draws in one batch,
-   reduced to the key indicators' bands (``app_logic.bands.run_with_band``).
+   reduced to the key indicators' bands (``runner.run_with_band``).
 
 It prints the median and the fastest of the repeats [ms]. Figures only;
 nothing is asserted. Streamlit's own cost (script rerun, drawing) is not
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from simulator import app_logic  # noqa: E402
 from simulator.engine.dispatch import ENGINES, resolve_engine  # noqa: E402
 from simulator.engine.model import load_model  # noqa: E402
-from simulator.runner import run_scenario  # noqa: E402
+from simulator.runner import run_scenario, run_with_band  # noqa: E402
 
 LEVER = "incubator_capacity"
 
@@ -120,7 +120,7 @@ def main(argv: list | None = None) -> dict[str, list[float]]:
 
         draws = bands.scenario_draws(base, args.members)  # the app draws once per preset
         results[f"run + {args.members}-member band in one batch (Explore)"] = _timed(
-            lambda i: bands.run_with_band(scenarios[i], draws, model=model, engine=engine),
+            lambda i: run_with_band(scenarios[i], draws.draws, model=model, engine=engine),
             args.repeats,
         )
 

@@ -18,7 +18,7 @@ position new so that every move is a cache miss). For each move, measured in the
 
 Also times, without the browser, the compute behind one move as the app does it: the slider
 scenario, then the run and a 200-member ensemble in one batch reduced to the 5-95 % bands of
-the key indicators (``app_logic.bands.run_with_band``; the draws are the preset's, drawn once
+the key indicators (``runner.run_with_band``; the draws are the preset's, drawn once
 per preset as the app caches them).
 
 Prints the medians beside the goals of issue #20 (headline <= 300 ms, settled <= 800 ms,
@@ -104,20 +104,21 @@ def compute_times(region: str, preset: str, repeats: int) -> list[float]:
     from simulator import app_logic
     from simulator.app_logic import bands
     from simulator.engine.model import load_model
+    from simulator.runner import run_with_band
 
     model = load_model()
     base = app_logic.load_preset(region, preset, model)
     spec = app_logic.slider_specs(base, model)[LEVER]
     engine = app_logic.fastest_engine()
     draws = bands.scenario_draws(base)  # once per preset, as the app caches them
-    bands.run_with_band(base, draws, model=model, engine=engine)  # compile once
+    run_with_band(base, draws.draws, model=model, engine=engine)  # compile once
     times = []
     for i in range(repeats):
         value = spec.low + (i + 1) * (spec.high - spec.low) / (repeats + 2)
         start = time.perf_counter()
         scenario = base.with_levers({LEVER: value}, base.start_year + 5, model)
         scenario.to_yaml()  # the cache key
-        bands.run_with_band(scenario, draws, model=model, engine=engine)
+        run_with_band(scenario, draws.draws, model=model, engine=engine)
         times.append(1000 * (time.perf_counter() - start))
     return times
 

@@ -13,17 +13,137 @@ Scenario files write a path as a bare number (constant) or a mapping::
     incubator_capacity: {type: step, year: 2024, after: 900}          # before: model default
     new_sci_tech_loans: {type: ramp, start_year: 2023, end_year: 2026, from: 5, to: 20}
     talent_programme_intake: {type: yearly, values: {2023: 40, 2024: 60}}
+
+The module also holds the checks every value of a scenario passes, and the
+sweep, uncertainty and twin-city files with it: a finite number
+(:func:`as_finite_number`), inside a catalogue entry's range
+(:func:`check_range`), a mapping's keys among the valid ones
+(:func:`check_keys`). Their messages name the value and the valid choices;
+the error types and the "did you mean" are :mod:`simulator.errors`'.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.errors import ScenarioError, as_finite_number, check_keys, did_you_mean
+from simulator.errors import ScenarioError, did_you_mean
 
 PATH_TYPES = ("constant", "step", "ramp", "yearly")
+
+
+# ------------------------------------------------------------------ value checks
+def check_keys(
+    mapping: Iterable[object], allowed: Iterable[str], what: str | None = None,
+    *, of: str | None = None,
+) -> None:
+    """Refuse the first key of ``mapping`` that is not in ``allowed``.
+
+    Parameters
+    ----------
+    mapping : mapping or iterable of keys
+        The keys to check (a dict's keys, in its order).
+    allowed : iterable of str
+        The valid keys.
+    what : str, optional
+        Where the mapping sits, e.g. ``"target #2"``; starts the message.
+    of : str, optional
+        What kind of mapping it is, e.g. ``"a step path"``.
+
+    Raises
+    ------
+    ScenarioError
+        ``"<what>: unknown key 'x' for <of>; did you mean 'y'? (valid keys: [...])"``.
+
+    Examples
+    --------
+    >>> check_keys({"yaer": 2022}, {"year", "value"}, "lever 'a'", of="a step path")
+    Traceback (most recent call last):
+    ...
+    simulator.errors.ScenarioError: lever 'a': unknown key 'yaer' for a step path; \
+did you mean 'year'? (valid keys: ['value', 'year'])
+    """
+    allowed = sorted(allowed)
+    for key in mapping:
+        if key not in allowed:
+            where = f"{what}: " if what else ""
+            kind = f" for {of}" if of else ""
+            raise ScenarioError(
+                f"{where}unknown key {key!r}{kind}{did_you_mean(str(key), allowed)}"
+                f" (valid keys: {allowed})"
+            )
+
+
+def as_finite_number(value: object, what: str) -> float:
+    """Convert ``value`` to a finite float or raise a message naming ``what``.
+
+    Parameters
+    ----------
+    value : object
+        A number, or a string holding one.
+    what : str
+        How to name the value in the error, e.g. ``"lever 'post_subsidy_rate'"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If the value is not a number (booleans are refused too).
+    ValueError
+        If the value is NaN or infinite.
+    """
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise TypeError(f"{what} must be a number, got {value!r}") from None
+    elif isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:  # an int of hundreds of digits (issue #22)
+            raise ValueError(f"{what} must be finite, got an integer of {len(str(value))}"
+                             " digits") from None
+    else:
+        try:
+            number = float(value)  # numpy scalars
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{what} must be a number, got {type(value).__name__} {value!r}"
+            ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return number
+
+
+def check_range(entry, value: float) -> float:
+    """Return ``value`` if inside the entry's valid range, else raise ValueError.
+
+    ``entry`` is a catalogue entry (:class:`simulator.catalogue.CatalogueEntry`):
+    anything with ``name``, ``unit``, ``min`` and ``max`` (None for unbounded).
+    """
+    low = -math.inf if entry.min is None else entry.min
+    high = math.inf if entry.max is None else entry.max
+    if not low <= value <= high:
+        raise ValueError(
+            f"{entry.name} = {value:g} is out of range: valid {_fmt(entry.min)} to"
+            f" {_fmt(entry.max)} [{entry.unit}]"
+        )
+    return value
+
+
+def _fmt(bound: float | None) -> str:
+    return "unbounded" if bound is None else f"{bound:g}"
+
+
+# ------------------------------------------------------------------ lever paths
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,15 @@ import yaml
 from simulator import catalogue
 from simulator.engine.dispatch import INTEGRATIONS
 from simulator.engine.model import LoadedModel, load_model
-from simulator.errors import (
-    ScenarioError,
+from simulator.errors import ScenarioError, did_you_mean, unknown_name
+from simulator.levers import (
+    LeverPath,
     as_finite_number,
     check_keys,
     check_range,
-    did_you_mean,
-    unknown_name,
+    parse_path,
+    ramp_path,
 )
-from simulator.levers import LeverPath, parse_path, ramp_path
 from simulator.uncertainty import parse_uncertainty
 from simulator.yaml_input import MAX_YAML_BYTES, parse_yaml, read_yaml
 

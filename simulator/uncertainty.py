@@ -37,14 +37,8 @@ import numpy as np
 from scipy import stats
 
 from simulator.assumed import ASSUMED_CHOICES
-from simulator.errors import (
-    ScenarioError,
-    as_finite_number,
-    check_keys,
-    check_range,
-    did_you_mean,
-    unknown_name,
-)
+from simulator.errors import ScenarioError, did_you_mean, unknown_name
+from simulator.levers import as_finite_number, check_keys, check_range
 
 DISTRIBUTIONS = ("uniform", "normal", "triangular")
 SOURCES = ("auto", "profile", "stated", "posterior", "pooled")

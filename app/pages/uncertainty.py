@@ -10,6 +10,7 @@ from app import state, widgets
 from simulator import app_logic, catalogue
 from simulator.app_logic import planning, terms
 from simulator.errors import ScenarioError, UnknownNameError
+from simulator.runner import band_frame
 from simulator.scenario import Scenario
 
 tr = state.tr
@@ -77,7 +78,7 @@ def render() -> None:
                                   planning.holdout_points(state.actuals(scenario.region)))
     chart_columns = st.columns(2)
     for i, name in enumerate(n for n in catalogue.KEY_INDICATORS if n in values):
-        band = app_logic.band_frame(years, values[name])
+        band = band_frame(years, values[name])
         series = pd.DataFrame({"year": years, "series": tr("median"), "value": band["median"]})
         chart = widgets.indicator_chart(series, name, None, None, band=band, points=points,
                                         baseline=behind)

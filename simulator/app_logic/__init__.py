@@ -8,7 +8,8 @@ they need that is not drawing lives here and is tested without Streamlit:
 - :mod:`.scenarios`: presets, slider ranges relative to a region's preset,
   labels (the scenario the sliders set is :meth:`Scenario.with_levers`);
 - :mod:`.tables`: targets, comparison tables, CSV and PNG;
-- :mod:`.bands`: ensemble bands; a scenario and its draws run in one batch;
+- :mod:`.bands`: the parameter draws of Explore's band (drawn once per preset;
+  :func:`simulator.runner.run_with_band` runs a scenario and them in one batch);
 - :mod:`.structure`: the causal graph PySD records, its feedback loops, and
   each variable's equation, unit and source;
 - :mod:`.share_link`: the scenario as a link's query parameters, and back;
@@ -16,7 +17,6 @@ they need that is not drawing lives here and is tested without Streamlit:
   (Chinese or English) and the results as an Excel workbook.
 """
 
-from simulator.app_logic.bands import band_frame  # noqa: F401
 from simulator.app_logic.scenarios import (  # noqa: F401
     PRESETS,
     REGION_NAMES,

@@ -18,12 +18,11 @@ import pandas as pd
 
 from simulator import catalogue, report
 from simulator.app_logic import planning
-from simulator.app_logic.bands import band_frame
 from simulator.app_logic.scenarios import region_label
 from simulator.app_logic.tables import all_targets, fastest_engine
 from simulator.fiscal_cost import FiscalCost, fiscal_cost
 from simulator.results import data_version, package_versions
-from simulator.runner import run_scenario
+from simulator.runner import band_frame, run_scenario
 from simulator.scenario import Scenario
 
 #: Ensemble behind the brief's bands and probabilities (the Uncertainty page's default).
@@ -54,7 +53,7 @@ class Brief:
     past : pandas.DataFrame
         Past targets against their documented outcome (``planning.past_targets_table``).
     bands : dict of str to pandas.DataFrame
-        Key indicator to its 5-95 % band (``band_frame``).
+        Key indicator to its 5-95 % band (:func:`simulator.runner.band_frame`).
     observed : pandas.DataFrame or None
         Documented figures of the region.
     cost : FiscalCost or None

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from simulator import catalogue
-from simulator.errors import ScenarioError, as_finite_number, did_you_mean
+from simulator.errors import ScenarioError, did_you_mean
+from simulator.levers import as_finite_number
 from simulator.scenario import Target
 
 #: Target bounds a planner may choose (``simulator.targets``).

@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from simulator.errors import ScenarioError, UnknownNameError, as_finite_number, did_you_mean
-from simulator.levers import LeverPath
+from simulator.errors import ScenarioError, UnknownNameError, did_you_mean
+from simulator.levers import LeverPath, as_finite_number
 from simulator.paths import DATA_DIR
 from simulator.scenario import Scenario, Target
 from simulator.targets import APPROX_RTOL, EQUAL_RTOL, is_met

@@ -31,15 +31,8 @@ from functools import cached_property
 from pathlib import Path
 
 from simulator import catalogue
-from simulator.errors import (
-    ScenarioError,
-    as_finite_number,
-    check_keys,
-    check_range,
-    did_you_mean,
-    unknown_name,
-)
-from simulator.levers import step_path
+from simulator.errors import ScenarioError, did_you_mean, unknown_name
+from simulator.levers import as_finite_number, check_keys, check_range, step_path
 from simulator.scenario import Scenario, load_scenario
 from simulator.yaml_input import read_yaml
 

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.model import time_grid
-from simulator.errors import check_keys
-from simulator.levers import LeverPath
+from simulator.levers import LeverPath, check_keys
 from simulator.paths import scenario_file
 from simulator.twin_city.coupling import STRENGTHS
 from simulator.twin_city.regions import REGIONS, START_YEAR

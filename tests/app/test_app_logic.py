@@ -242,16 +242,6 @@ def test_all_targets_puts_scenario_targets_first_and_drops_duplicates():
     assert app_logic.targets_frame(targets)["bound"].tolist() == ["at_least", "at_least"]
 
 
-def test_band_frame_known_quantiles():
-    """Band frame known quantiles."""
-    runs = np.arange(101, dtype=float)[:, None] * np.ones((1, 2))
-    band = app_logic.band_frame([2030, 2031], runs)
-    assert band["low"].tolist() == [5.0, 5.0] and band["median"].tolist() == [50.0, 50.0]
-    assert band["high"].tolist() == [95.0, 95.0]
-    with pytest.raises(ValueError, match="runs must have shape"):
-        app_logic.band_frame([2030], runs)
-
-
 def test_results_csv_has_units_and_reads_back():
     """Results csv has units and reads back."""
     frame = _frames()["base"]

@@ -209,23 +209,19 @@ def test_the_slider_path_stays_within_the_app_scenario_run_and_chart_modules(sli
         "app.pages.explore",  # the slider, the chart on the page
         "app.state",  # kept slider values; the cached slider scenario and run
         "app.widgets",  # the indicator chart and its data (runs in long form, target points)
-        "simulator.app_logic.bands",  # the run and its 200-member band in one batch (#20)
         "simulator.engine.batch",  # integration
-        "simulator.engine.dispatch",  # run_cases
-        "simulator.errors",  # as_finite_number, check_range, check_keys: the one validation
-        "simulator.levers",  # the lever path, and its values on the integration grid
-        "simulator.runner",  # run_scenario: scenario to engine inputs; the run's provenance
-        "simulator.scenario",  # Scenario.with_levers: the rerun's one validation
+        "simulator.engine.dispatch",  # run_cases: the one dispatcher
+        # the lever path (step or ramp from the policy year, its values on the integration
+        # grid) and the value checks every scenario value passes (check_keys, as_finite_number,
+        # check_range), which Scenario.from_dict calls
+        "simulator.levers",
+        # run_with_band: the scenario and its 200 draws in one run_variants batch, reduced to
+        # the run and its quantile band (#20); scenario to engine inputs; the run's provenance
+        "simulator.runner",
+        "simulator.scenario",  # Scenario.with_levers, then from_dict: the rerun's one validation
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #15 asks for at most 8; the traced path has 10 modules: scenario, levers and"
-    " errors (the shared checks) stay apart, and merging two of them would make a module"
-    " of 600 lines; the band around the run (#20) adds app_logic.bands, which runs the"
-    " scenario and its draws in one batch and reduces them to quantiles",
-)
 def test_a_slider_value_reaches_its_chart_through_at_most_8_modules(slider_path):
     assert len(slider_path) <= MAX_MODULES, slider_path
 
