@@ -37,19 +37,23 @@ def region_draws(n: int, seed: int) -> dict[str, list[dict[str, float]]]:
     return out
 
 
-def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
-                 measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",),
-                 quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-    """Run ``n`` members of the circle and return quantiles per region, indicator and year.
+def run_members(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
+                measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",)
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run ``n`` members of the circle; return the years and per indicator ``(n, years, regions)``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``(indicator, region, year)``, one column per quantile.
+    The same ``seed`` draws the same parameters with and without the measures,
+    so the two runs are paired member by member.
     """
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"an ensemble needs a whole number of members >= 1, got {n!r}")
     scenario = scenario or load()
     core = load_model()
     vensim = {py: info.vensim_name for py, info in core.variables.items()}
+    entries = catalogue.indicators(core)
+    for name in indicators:
+        if name not in entries:
+            raise ValueError(f"unknown indicator {name!r} (valid: {sorted(entries)})")
     start = region_constants()
     draws = region_draws(n, seed)
     inputs: dict[str, np.ndarray] = {}
@@ -68,15 +72,29 @@ def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None 
     grid = time_grid(START_YEAR, scenario.end_year, TIME_STEP)
     for name, path in lever_inputs(grid).items():
         inputs[name] = np.broadcast_to(path, (n,) + path.shape[1:])
-    entries = catalogue.indicators(core)
-    columns = [entries[i].vensim_name for i in indicators]
-    years, out = run_batch(inputs, columns, n, end_year=scenario.end_year)
+    columns = {i: entries[i].vensim_name for i in indicators}
+    years, out = run_batch(inputs, list(dict.fromkeys(columns.values())), n,
+                           end_year=scenario.end_year)
+    return years, {i: out[c] for i, c in columns.items()}
+
+
+def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
+                 measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",),
+                 quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """Run ``n`` members of the circle and return quantiles per region, indicator and year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(indicator, region, year)``, one column per quantile.
+    """
+    years, out = run_members(n, seed=seed, scenario=scenario, measures=measures,
+                             indicators=indicators)
     rows = []
-    for indicator, column in zip(indicators, columns):
-        q = np.quantile(out[column], quantiles, axis=0)  # (quantiles, years, regions)
+    for indicator in indicators:
+        q = np.quantile(out[indicator], quantiles, axis=0)  # (quantiles, years, regions)
         for i, region in enumerate(REGIONS):
             for k, year in enumerate(years):
                 rows.append({"indicator": indicator, "region": region, "year": int(year),
                              **{f"q{p:g}": q[j, k, i] for j, p in enumerate(quantiles)}})
     return pd.DataFrame(rows).set_index(["indicator", "region", "year"]).sort_index()
-
