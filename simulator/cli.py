@@ -384,7 +384,13 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.sweep.command import run_sweep_command
+    from simulator.twin_city.sweep_spec import load_twin_spec
 
+    twin = load_twin_spec(args.spec)  # None unless the spec's base is a twin-city file
+    if twin is not None:
+        from simulator.twin_city.command import sweep_command
+
+        return sweep_command(args, twin)
     return run_sweep_command(args)
 
 

@@ -63,3 +63,23 @@ def targets_command(args: argparse.Namespace, path) -> int:
         write_table(args.out, table, meta)
         print(f"wrote {args.out} ({len(table)} rows: targets x runs)")
     return 0
+
+
+def sweep_command(args: argparse.Namespace, spec) -> int:
+    """Run a twin-city sweep spec into ``args.out`` (resumable) and print its analysis."""
+    from pathlib import Path
+
+    from simulator.twin_city.sweep_run import (
+        analyze_twin_sweep,
+        format_twin_summary,
+        run_twin_sweep,
+    )
+
+    _refuse(Path(spec.base_file), args, ("--workers", "--scheduler", "--dask-local"),
+            "--out DIR, --resume, --chunk-size K")
+    summary = run_twin_sweep(spec, args.out, resume=args.resume, chunk_size=args.chunk_size)
+    print(f"sweep {spec.name!r}: {summary['runs']} runs of the circle in {summary['chunks']}"
+          f" chunks ({summary['chunks_done_before']} already done, {summary['chunks_run']} run"
+          f" {summary['backend']}) -> {args.out}")
+    print(format_twin_summary(analyze_twin_sweep(args.out)))
+    return 0
