@@ -12,6 +12,7 @@ draws the same members for both, so the two probabilities are paired.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from simulator.paths import scenario_file
@@ -77,16 +78,28 @@ def track_members(n: int, seed: int, scenario: TwinScenario | None = None) -> pd
         :data:`simulator.targets.ENSEMBLE_COLUMNS` (``p_met``: the share of
         members meeting the target in its year).
     """
-    scenario = scenario or load()
-    targets = all_targets()
-    indicators = target_indicators()
-    runs = {label: run_members(n, seed=seed, scenario=scenario, measures=label == "with",
-                               indicators=indicators) for label in RUNS}
+    runs = {label: run_members(n, seed=seed, scenario=scenario or load(),
+                               measures=label == "with", indicators=target_indicators())
+            for label in RUNS}
+    return track_values(runs)
+
+
+def track_values(runs: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]) -> pd.DataFrame:
+    """Tabulate each region's targets over members already run.
+
+    Parameters
+    ----------
+    runs : dict
+        ``"without"``/``"with"`` -> (years, indicator -> ``(n, years, regions)``), as
+        :func:`simulator.twin_city.ensemble.run_members` returns; every target
+        indicator among them.
+    """
     tables = {}
-    for region, region_targets_ in targets.items():
+    for region, region_targets_ in all_targets().items():
         i = REGIONS.index(region)
-        for label, (years, out) in runs.items():
-            values = {name: out[name][:, :, i] for name in indicators}
+        for label in RUNS:
+            years, out = runs[label]
+            values = {t.indicator: out[t.indicator][:, :, i] for t in region_targets_}
             tables[region, label] = track_ensemble(years, values, region_targets_)
     return _stack(tables)
 
