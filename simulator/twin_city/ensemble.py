@@ -5,7 +5,9 @@ baseline scenario (its calibration profile), with the region's own seed
 (``seed + index``), exactly as that region's single-region ensemble would draw
 them; Chongqing's core draws Chengdu's profile (the region it is ``like``)
 but keeps its own documented, derived and assumed values fixed. All members run
-in one batch-engine call, a ``(N, regions)`` value per drawn constant.
+in one batch-engine call, a ``(N, regions)`` value per drawn constant. Each
+member's regions first run alone from their own base years with its draws
+(:func:`simulator.twin_city.handoff.start_state`), and hand their state over.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from simulator.engine.timegrid import time_grid
 from simulator.ensemble import draw_parameters
 from simulator.twin_city.coupling import STRENGTHS
 from simulator.twin_city.generate import region_constants
+from simulator.twin_city.handoff import paths_on, start_state
 from simulator.twin_city.mdl_text import canonical
 from simulator.twin_city.regions import REGIONS, START_YEAR, baseline, chongqing_core
 from simulator.twin_city.run import STRENGTH_VENSIM, TIME_STEP, lever_inputs, run_batch
@@ -72,6 +75,10 @@ def run_members(n: int, *, seed: int = 20261204, scenario: TwinScenario | None =
     grid = time_grid(START_YEAR, scenario.end_year, TIME_STEP)
     for name, path in lever_inputs(grid).items():
         inputs[name] = np.broadcast_to(path, (n,) + path.shape[1:])
+    # each member's regions run alone from their base years with its draws, to hand over
+    constants, paths = start_state(draws)
+    inputs.update(constants)
+    inputs.update(paths_on(grid, paths))
     columns = {i: entries[i].vensim_name for i in indicators}
     years, out = run_batch(inputs, list(dict.fromkeys(columns.values())), n,
                            end_year=scenario.end_year)
