@@ -15,8 +15,6 @@ import pandas as pd
 
 from simulator import catalogue
 from simulator.app_logic.bands import MEMBERS, SEED, band_frame
-from simulator.paths import scenario_file
-from simulator.scenario import load_scenario
 from simulator.twin_city import targets as twin_targets
 from simulator.twin_city.ensemble import run_members
 from simulator.twin_city.regions import REGIONS
@@ -74,11 +72,8 @@ def comparison(run: TwinScenarioRun, indicator: str) -> pd.DataFrame:
 
 def region_targets(region: str) -> list[dict]:
     """Return the targets of ``region``'s plan scenario (none for Chongqing's core)."""
-    path = scenario_file(f"{region}-plan")
-    if not path.is_file():
-        return []
     return [{"indicator": t.indicator, "year": t.year, "value": t.value,
-             "bound": t.bound} for t in load_scenario(path).targets]
+             "bound": t.bound} for t in twin_targets.region_targets(region)]
 
 
 def targets_table(run: TwinScenarioRun) -> pd.DataFrame:
