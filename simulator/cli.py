@@ -331,6 +331,13 @@ def _cmd_observations(args: argparse.Namespace) -> int:
 def _cmd_targets(args: argparse.Namespace) -> int:
     from simulator.targets import format_table, track_ensemble, track_targets
 
+    twin_path = _twin_city_file(args.scenario)
+    if twin_path is not None:
+        from simulator.twin_city.command import targets_command
+
+        if args.ensemble is not None:
+            _check_ensemble_options(args)
+        return targets_command(args, twin_path)
     if args.out:  # before the run, not after it
         from simulator.results import check_output_path
 
@@ -377,7 +384,13 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.sweep.command import run_sweep_command
+    from simulator.twin_city.sweep_spec import load_twin_spec
 
+    twin = load_twin_spec(args.spec)  # None unless the spec's base is a twin-city file
+    if twin is not None:
+        from simulator.twin_city.command import sweep_command
+
+        return sweep_command(args, twin)
     return run_sweep_command(args)
 
 

@@ -40,6 +40,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "twin_indicator": ("指标", "Indicator"),
     "twin_targets": ("各区域规划目标", "Each region's plan targets"),
     "twin_measures": ("协同措施及原文", "The measures and the plans' sentences"),
+    "twin_bands": ("各区域 90% 区间(校准不确定性)",
+                   "Each region's 90% band (calibrated uncertainty)"),
+    "twin_band_note": (
+        "阴影:{n} 组参数抽样(种子 {seed})的 5–95% 区间,各区域按其校准档案抽样;线:中位数;"
+        "颜色区分是否含协同措施(两者抽样相同)。",
+        "Shaded: the 5–95% band of {n} parameter draws (seed {seed}), each region drawn from"
+        " its calibration profile; line: median; colour: without or with the measures (the"
+        " same draws for both).",
+    ),
+    "twin_probability": ("各区域规划目标达成概率",
+                         "Probability of meeting each region's plan targets"),
+    "twin_without": ("不含协同措施", "without the measures"),
+    "twin_with": ("含协同措施", "with the measures"),
+    "twin_run": ("运行", "Run"),
+    "twin_region": ("区域", "Region"),
     # explore
     "region": ("地区", "Region"),
     "preset": ("预设情景", "Scenario preset"),

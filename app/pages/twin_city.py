@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import state, widgets
 from simulator import app_logic, catalogue
+from simulator.app_logic import terms
 from simulator.app_logic import twin_city as logic
 from simulator.twin_city import scenario as twin
 
@@ -17,6 +18,49 @@ tr = state.tr
 def _run() -> twin.TwinScenarioRun:
     """Run the shipped twin-city scenario, without and with its measures (cached)."""
     return twin.run()
+
+
+@st.cache_data(show_spinner=False)
+def _ensemble(n: int, seed: int) -> logic.CircleEnsemble:
+    """Members of the circle without and with the measures (cached per size and seed)."""
+    return logic.circle_ensemble(n, seed)
+
+
+def _bands_chart(bands, unit: str) -> alt.FacetChart:
+    base = alt.Chart(bands).encode(
+        x=alt.X("year:O", title=tr("twin_year")),
+        color=alt.Color("run_label:N", title=tr("twin_run")))
+    area = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=unit), y2="high:Q")
+    line = base.mark_line().encode(y="median:Q")
+    return alt.layer(area, line).properties(width=220, height=160).facet(
+        facet=alt.Facet("name:N", title=tr("twin_region")), columns=3,
+    ).resolve_scale(y="independent")
+
+
+def _uncertainty(indicator: str, unit: str) -> None:
+    """Draw the per-region 90% bands of ``indicator`` and each target's probability."""
+    st.subheader(tr("twin_bands"))
+    columns = st.columns(2)
+    n = columns[0].selectbox(tr("ensemble_size"), [50, 100, 200, 500], index=2, key="_twin_n")
+    seed = int(columns[1].number_input(tr("seed"), 0, 2**31 - 1, logic.SEED, key="_twin_seed"))
+    with st.spinner(tr("run_ensemble")):
+        ensemble = _ensemble(int(n), seed)
+    bands = logic.region_bands(ensemble, indicator, lang=state.lang())
+    bands["run_label"] = bands["run"].map({"without": tr("twin_without"), "with": tr("twin_with")})
+    st.altair_chart(_bands_chart(bands, unit))
+    st.caption(tr("twin_band_note", n=n, seed=seed))
+    st.subheader(tr("twin_probability"))
+    table = logic.target_probabilities(ensemble, state.lang())
+    table["bound"] = [terms.bound_label(b, state.lang()) for b in table["bound"]]
+    probability = f"{tr('probability')} %"
+    st.dataframe(table.rename(columns={
+        "region": tr("twin_region"), "indicator": tr("indicator"), "unit": tr("unit"),
+        "year": tr("year"), "bound": tr("bound"), "target": tr("target"),
+        "p_met_without": f"{probability} ({tr('twin_without')})",
+        "p_met_with": f"{probability} ({tr('twin_with')})",
+        "value_q50_without": f"50% ({tr('twin_without')})",
+        "value_q50_with": f"50% ({tr('twin_with')})",
+    }), hide_index=True)
 
 
 def _network(run: twin.TwinScenarioRun, year: int, measures: bool) -> alt.LayerChart:
@@ -62,6 +106,7 @@ def render() -> None:
     st.altair_chart(chart)
     st.subheader(tr("twin_targets"))
     st.dataframe(logic.targets_table(run), hide_index=True)
+    _uncertainty(indicator, entries[indicator].unit)
     st.subheader(tr("twin_measures"))
     st.dataframe([{k: m.get(k) for k in ("name", "lever", "from", "to", "value", "year",
                                           "quote", "source")} for m in run.scenario.measures],

@@ -245,21 +245,9 @@ def run_sweep(
 def _write_sweep(spec, out, old, design, manifest, size, engine, workers, scheduler,
                  dask_local, progress) -> dict:
     """Write the design, manifest and missing chunks of a sweep (under its lock)."""
-    store.remove_partial_files(out)
-    if old is None or not (out / store.DESIGN).is_file():
-        # A lost design is rebuilt from the spec: its hash was checked above.
-        store.write_design(out, design)
-    if old is None:
-        store.write_manifest(out, manifest)
+    todo = store.prepare_folder(out, old, design, manifest)
     n_runs, n_chunks = len(design), manifest["n_chunks"]
     years, indicators, digest = manifest["years"], manifest["indicators"], manifest["design_sha256"]
-    todo = [
-        i
-        for i in range(n_chunks)
-        if not store.chunk_is_valid(
-            out, i, store.chunk_runs(i, size, n_runs), years, indicators, digest
-        )
-    ]
     done_runs = n_runs - sum(len(store.chunk_runs(i, size, n_runs)) for i in todo)
     tasks = _Tasks(spec, design, todo, size)
     args = (spec.base.to_dict(), indicators, engine)

@@ -271,6 +271,24 @@ def check_resumable(old: dict, new: dict, out: Path) -> None:
             )
 
 
+def prepare_folder(out: Path, old: dict | None, design: pd.DataFrame, manifest: dict
+                   ) -> list[int]:
+    """Write a sweep's design and manifest if new; return the chunks still to run.
+
+    Called under :func:`writer_lock`, after :func:`check_resumable`. A lost
+    design is rebuilt from the spec (its hash was checked).
+    """
+    remove_partial_files(out)
+    if old is None or not (Path(out) / DESIGN).is_file():
+        write_design(out, design)
+    if old is None:
+        write_manifest(out, manifest)
+    n_runs, size = len(design), manifest["chunk_size"]
+    return [i for i in range(manifest["n_chunks"]) if not chunk_is_valid(
+        out, i, chunk_runs(i, size, n_runs), manifest["years"], manifest["indicators"],
+        manifest["design_sha256"])]
+
+
 def write_design(out: Path, design: pd.DataFrame) -> None:
     """Write the design table atomically."""
     atomic_write_parquet(

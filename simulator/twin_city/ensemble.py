@@ -5,7 +5,9 @@ baseline scenario (its calibration profile), with the region's own seed
 (``seed + index``), exactly as that region's single-region ensemble would draw
 them; Chongqing's core draws Chengdu's profile (the region it is ``like``)
 but keeps its own documented, derived and assumed values fixed. All members run
-in one batch-engine call, a ``(N, regions)`` value per drawn constant.
+in one batch-engine call, a ``(N, regions)`` value per drawn constant. Each
+member's regions first run alone from their own base years with its draws
+(:func:`simulator.twin_city.handoff.start_state`), and hand their state over.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from simulator.engine.timegrid import time_grid
 from simulator.ensemble import draw_parameters
 from simulator.twin_city.coupling import STRENGTHS
 from simulator.twin_city.generate import region_constants
+from simulator.twin_city.handoff import paths_on, start_state
 from simulator.twin_city.mdl_text import canonical
 from simulator.twin_city.regions import REGIONS, START_YEAR, baseline, chongqing_core
 from simulator.twin_city.run import STRENGTH_VENSIM, TIME_STEP, lever_inputs, run_batch
@@ -37,19 +40,23 @@ def region_draws(n: int, seed: int) -> dict[str, list[dict[str, float]]]:
     return out
 
 
-def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
-                 measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",),
-                 quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-    """Run ``n`` members of the circle and return quantiles per region, indicator and year.
+def run_members(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
+                measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",)
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run ``n`` members of the circle; return the years and per indicator ``(n, years, regions)``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``(indicator, region, year)``, one column per quantile.
+    The same ``seed`` draws the same parameters with and without the measures,
+    so the two runs are paired member by member.
     """
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"an ensemble needs a whole number of members >= 1, got {n!r}")
     scenario = scenario or load()
     core = load_model()
     vensim = {py: info.vensim_name for py, info in core.variables.items()}
+    entries = catalogue.indicators(core)
+    for name in indicators:
+        if name not in entries:
+            raise ValueError(f"unknown indicator {name!r} (valid: {sorted(entries)})")
     start = region_constants()
     draws = region_draws(n, seed)
     inputs: dict[str, np.ndarray] = {}
@@ -68,15 +75,33 @@ def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None 
     grid = time_grid(START_YEAR, scenario.end_year, TIME_STEP)
     for name, path in lever_inputs(grid).items():
         inputs[name] = np.broadcast_to(path, (n,) + path.shape[1:])
-    entries = catalogue.indicators(core)
-    columns = [entries[i].vensim_name for i in indicators]
-    years, out = run_batch(inputs, columns, n, end_year=scenario.end_year)
+    # each member's regions run alone from their base years with its draws, to hand over
+    constants, paths = start_state(draws)
+    inputs.update(constants)
+    inputs.update(paths_on(grid, paths))
+    columns = {i: entries[i].vensim_name for i in indicators}
+    years, out = run_batch(inputs, list(dict.fromkeys(columns.values())), n,
+                           end_year=scenario.end_year)
+    return years, {i: out[c] for i, c in columns.items()}
+
+
+def run_ensemble(n: int, *, seed: int = 20261204, scenario: TwinScenario | None = None,
+                 measures: bool = True, indicators: tuple[str, ...] = ("high_tech_enterprises",),
+                 quantiles: tuple[float, ...] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """Run ``n`` members of the circle and return quantiles per region, indicator and year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(indicator, region, year)``, one column per quantile.
+    """
+    years, out = run_members(n, seed=seed, scenario=scenario, measures=measures,
+                             indicators=indicators)
     rows = []
-    for indicator, column in zip(indicators, columns):
-        q = np.quantile(out[column], quantiles, axis=0)  # (quantiles, years, regions)
+    for indicator in indicators:
+        q = np.quantile(out[indicator], quantiles, axis=0)  # (quantiles, years, regions)
         for i, region in enumerate(REGIONS):
             for k, year in enumerate(years):
                 rows.append({"indicator": indicator, "region": region, "year": int(year),
                              **{f"q{p:g}": q[j, k, i] for j, p in enumerate(quantiles)}})
     return pd.DataFrame(rows).set_index(["indicator", "region", "year"]).sort_index()
-

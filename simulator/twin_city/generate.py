@@ -19,7 +19,7 @@ from pathlib import Path
 from simulator.engine.model import load_model
 from simulator.engine.timegrid import time_grid
 from simulator.paths import CORE_MODEL, MODELS_DIR
-from simulator.twin_city import coupling
+from simulator.twin_city import coupling, handoff
 from simulator.twin_city.mdl_text import (
     CONTROLS,
     Block,
@@ -56,7 +56,42 @@ def region_constants(core_path: Path = CORE_MODEL) -> dict[str, list[float]]:
         unknown = set(values) - set(defaults)
         if unknown:
             raise ValueError(f"{region}: values for names the core model lacks: {sorted(unknown)}")
+    constants, paths = handoff.baseline_state(core_path)
+    for name, value in constants.items():
+        table[canonical(name)] = [float(v) for v in value[0]]
+    for name, path in paths.items():  # the file holds the first step's value (PySD keeps it)
+        table[canonical(name)] = [float(v) for v in path[0, 0]]
     return table
+
+
+def _handoff_blocks(blocks: list[Block], values: dict[str, list[float]]) -> str:
+    """Return the per-region constants each region hands over from its own run (handoff.py)."""
+    steps = handoff.plan_of_blocks(blocks)
+    units = {b.key: b.units.split("[")[0].strip() for b in blocks if b.name}
+    source = {handoff.START_YEAR_NAME: ("Year", "The region's base year (its profile's): "
+                                               "Time - INITIAL TIME reads from it.")}
+    for name in steps.stocks + steps.smooths:
+        source[f"{name} at circle start"] = (units[canonical(name)], f"{name} in "
+                                             f"{START_YEAR}, from the region's own run.")
+    for name, expr in steps.initials.items():
+        first = name_pattern(units).search(expr) if not handoff.is_whole_initial(name, blocks) \
+            else None
+        unit = units[canonical(first.group(1))] if first else units[canonical(name)]
+        source[f"{name} initial value"] = (unit, f"INITIAL({expr}) of {name}, in the region's"
+                                           " base year.")
+    for name in steps.delays:
+        source[f"{name} handed over"] = (units[canonical(name)], f"{name} of the region's own "
+                                         "run, a time path until one delay after the start "
+                                         "(first value here).")
+    out = ["********************************************************\n\t.Twin city start\n"
+           "********************************************************~\n\t\tEach region from "
+           "its own base year (simulator/twin_city/handoff.py).\n\t|"]
+    for name, (unit, comment) in source.items():
+        per_region = values[canonical(name)]
+        rhs = (_number(per_region[0]) if len(set(per_region)) == 1
+               else ", ".join(_number(v) for v in per_region))
+        out.append(f"{name}[Region]=\n\t{rhs}\n\t~\t{unit}\n\t~\t{comment}\n\t|")
+    return "\n\n".join(out)
 
 
 def scalar_constants(blocks: list[Block], values: dict[str, list[float]]) -> set[str]:
@@ -133,6 +168,7 @@ def generate(core_path: Path = CORE_MODEL) -> str:
             refs = coupling.REPLACED_REFS.get(key, {})
             rhs = rewrite(block.rhs, pattern,
                           lambda c, written: refs.get(c, f"{written}[Region]"))
+            rhs = handoff.rewrite_equation(block.name, rhs)
             if key in coupling.INTEG_TERMS:
                 rhs = add_to_integ(rhs, coupling.INTEG_TERMS[key])
             elif key in coupling.ADDED_TERMS:
@@ -140,6 +176,7 @@ def generate(core_path: Path = CORE_MODEL) -> str:
         out.append(_equation(f"{block.name}[Region]", rhs, block))
     control_at = next(i for i, t in enumerate(out) if ".Control" in t)
     out.insert(control_at, coupling.EQUATIONS.strip("\n"))
+    out.insert(control_at + 1, _handoff_blocks(blocks, values))
     out[1] = out[1].replace("(and Ningxia, run alongside).", "(and Ningxia, run alongside). \\\n"
                             f"\t\tGenerated from {core_path.name} by python -m "
                             "simulator.twin_city.generate: do not edit.", 1)

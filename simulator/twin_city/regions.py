@@ -4,7 +4,8 @@ A seed region starts from its baseline scenario (``<region>-baseline.yaml``) and
 its calibration profile, exactly what :func:`simulator.runner.scenario_inputs`
 gives its single-region run; Chongqing's core has no profile and starts from the
 stated figures and assumptions of ``chongqing_core.yaml``. All regions share one
-clock, so the circle starts in :data:`START_YEAR` (see :func:`single_region_scenario`).
+clock from :data:`START_YEAR`; a region whose base year is earlier runs alone from
+it up to then and hands its state over (:mod:`simulator.twin_city.handoff`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ REGIONS = ("yibin", "hechuan", "suining", "ningxia", "chengdu", "chongqing_core"
 
 #: The circle's common start year: the base year of Chengdu's and Hechuan's profiles,
 #: the year before the circle was launched (January 2020). Yibin (2016), Ningxia (2017)
-#: and Suining (2018) start here from their base-year values (assumption, docs/twin-city.md).
+#: and Suining (2018) run alone from their base years to here (twin_city/handoff.py).
 START_YEAR = 2019
 
 CHONGQING_FILE = Path(__file__).with_name("chongqing_core.yaml")

@@ -17,6 +17,7 @@ import pandas as pd
 from simulator import catalogue
 from simulator.engine.model import LoadedModel, load_model, time_grid
 from simulator.levers import LeverPath
+from simulator.twin_city import handoff
 from simulator.twin_city.coupling import STRENGTHS
 from simulator.twin_city.generate import TWIN_MODEL
 from simulator.twin_city.regions import REGIONS, START_YEAR, lever_paths
@@ -102,7 +103,11 @@ def check_strengths(strengths: dict[str, object]) -> dict[str, np.ndarray]:
 
 def lever_inputs(grid: np.ndarray, levers: dict[str, dict[str, LeverPath]] | None = None
                  ) -> dict[str, np.ndarray]:
-    """Per core lever, a ``(1, n_grid, regions)`` path: the baseline's unless ``levers`` says."""
+    """Per core lever, a ``(1, n_grid, regions)`` path: the baseline's unless ``levers`` says.
+
+    With them, the hand-over paths of :mod:`simulator.twin_city.handoff` (the
+    regions' own delayed outputs over the first years), by Vensim name.
+    """
     levers = levers or {}
     unknown = set(levers) - set(REGIONS)
     if unknown:
@@ -117,6 +122,8 @@ def lever_inputs(grid: np.ndarray, levers: dict[str, dict[str, LeverPath]] | Non
         columns = [paths[r][name].over_steps(grid) if name in paths[r]
                    else np.full(len(grid), defaults[name].default) for r in REGIONS]
         out[name] = np.stack(columns, axis=-1)[None]
+    # each region's own DELAY FIXED output until one delay after the start (handoff.py)
+    out.update(handoff.paths_on(grid, handoff.baseline_state()[1]))
     return out
 
 
