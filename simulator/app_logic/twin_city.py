@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from simulator import catalogue
-from simulator.app_logic.bands import MEMBERS, SEED, band_frame
+from simulator.app_logic.bands import MEMBERS, SEED
+from simulator.runner import band_frame
 from simulator.twin_city import targets as twin_targets
 from simulator.twin_city.ensemble import run_members
 from simulator.twin_city.regions import REGIONS

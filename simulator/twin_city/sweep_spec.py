@@ -29,13 +29,8 @@ from pathlib import Path
 
 from simulator import catalogue
 from simulator.engine.model import load_model
-from simulator.errors import (
-    ScenarioError,
-    as_finite_number,
-    check_keys,
-    did_you_mean,
-    unknown_name,
-)
+from simulator.errors import ScenarioError, did_you_mean, unknown_name
+from simulator.levers import as_finite_number, check_keys
 from simulator.sweep.spec import Variable, _check_runs, _parse_design, _whole
 from simulator.twin_city.coupling import STRENGTHS
 from simulator.twin_city.regions import REGIONS

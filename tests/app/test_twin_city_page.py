@@ -46,7 +46,7 @@ def ensemble():
 
 
 def test_region_bands_are_the_quantiles_of_each_regions_members(ensemble):
-    from simulator.app_logic.bands import band_frame
+    from simulator.runner import band_frame
 
     bands = logic.region_bands(ensemble, "high_tech_enterprises", lang="en")
     assert set(bands["region"]) == set(REGIONS) and set(bands["run"]) == {"without", "with"}
