@@ -116,12 +116,21 @@ def summarise_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "
     if n > MAX_IN_MEMORY or n * _steps(scenario) > MAX_RUN_STEPS:
         return stream_ensemble(scenario, n, seed, engine=engine, indicators=indicators,
                                targets=targets, quantiles=quantiles, draw_assumed=draw_assumed)
-    ens = run_ensemble(scenario, n, seed, engine=engine, indicators=indicators,
+    names, bands_of = _run_names(indicators, targets)
+    ens = run_ensemble(scenario, n, seed, engine=engine, indicators=names,
                        draw_assumed=draw_assumed)
+    bands = ens.quantiles_long(tuple(quantiles)) if quantiles else None
     return EnsembleSummary(
         n=n, seed=int(seed), source=ens.source, notes=ens.notes,
         targets=track_ensemble(ens.years, ens.values, targets) if targets else None,
-        bands=ens.quantiles_long(tuple(quantiles)) if quantiles else None, streamed=False)
+        bands=None if bands is None else
+        bands[bands["indicator"].isin(bands_of)].reset_index(drop=True), streamed=False)
+
+
+def _run_names(indicators, targets) -> tuple[list[str], list[str]]:
+    """Return the indicators to run (the bands' and the targets') and those of the bands."""
+    bands_of = list(indicators or catalogue.indicators())
+    return bands_of + sorted({t.indicator for t in targets} - set(bands_of)), bands_of
 
 
 def _sketch_size(n: int, cells: int) -> int:
@@ -171,9 +180,7 @@ def stream_ensemble(scenario: Scenario, n: int, seed: int, *, engine: str = "aut
     targets, levels = list(targets), tuple(float(q) for q in quantiles)
     if not all(0.0 <= q <= 1.0 for q in levels):
         raise ValueError(f"quantile levels must lie in [0, 1], got {list(quantiles)}")
-    names = list(indicators or catalogue.indicators())
-    names += sorted({t.indicator for t in targets} - set(names))  # run, not in the bands
-    bands_of = list(indicators or catalogue.indicators())
+    names, bands_of = _run_names(indicators, targets)
     chunk = max(1, min(int(chunk), MAX_RUN_STEPS // _steps(scenario)))
     n_years = scenario.end_year - scenario.start_year + 1
     band_cells = len(bands_of) * n_years if levels else 0
