@@ -194,3 +194,16 @@ def test_the_commands_stream_above_the_in_memory_bound(tmp_path, monkeypatch, ca
     assert main(["targets", plan, "--ensemble", "120", "--seed", "3",
                  "--no-time-step-check"]) == 0
     assert "streamed: 120 members drawn in 3 seed blocks" in capsys.readouterr().out
+
+
+def test_members_whose_steps_pass_one_call_stream_in_smaller_chunks(plan, monkeypatch):
+    """Over MAX_RUN_STEPS (lowered here) an ensemble streams, chunks capped, not refused."""
+    from simulator.engine import timegrid
+
+    exact = summarise_ensemble(plan, 120, 5, targets=plan.targets, quantiles=())
+    monkeypatch.setattr(timegrid, "MAX_RUN_STEPS", 15_000)  # 289 steps: 2017-2035 by 1/16
+    with pytest.raises(ValueError, match="run-steps, over the bound of 15,000"):
+        run_ensemble(plan, 120, 5)
+    streamed = summarise_ensemble(plan, 120, 5, targets=plan.targets, quantiles=())
+    assert streamed.streamed and "run 51 at a time" in streamed.notes[-1]
+    assert streamed.targets["p_met"].tolist() == exact.targets["p_met"].tolist()
