@@ -31,9 +31,6 @@ EXIT_BAD_INPUT = 2
 VALIDATION_CHECKS = ("signs", "conservation", "time_step", "steady_state", "reality_checks",
                      "extremes")
 
-#: Most members ``targets --ensemble`` accepts: all are held in memory at once.
-MAX_ENSEMBLE = 100_000
-
 # OSError last: a full disk or a vanished folder while writing is one line too.
 _USER_ERRORS = (ScenarioError, UnknownNameError, KeyError, TypeError, ValueError,
                 FileNotFoundError, IsADirectoryError, PermissionError, OSError)
@@ -104,11 +101,12 @@ def _check_ensemble_options(args: argparse.Namespace) -> None:
         raise ValueError("--ensemble needs --seed S (every random draw takes an explicit seed)")
     if args.seed < 0:
         raise ValueError(f"--seed must be a whole number >= 0, got {args.seed}")
+    from simulator.ensemble import MAX_ENSEMBLE, MAX_IN_MEMORY
+
     if not 1 <= args.ensemble <= MAX_ENSEMBLE:
-        raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members"
-                         f" (the bound that fits in memory), got {args.ensemble}; for more"
-                         " draws, run a sweep (monte_carlo design), which streams its runs"
-                         " to disk in chunks")
+        raise ValueError(f"--ensemble must be between 1 and {MAX_ENSEMBLE:,} members (up to"
+                         f" {MAX_IN_MEMORY:,} held in memory, more streamed in chunks), got"
+                         f" {args.ensemble}")
 
 
 def _draw_assumed(args: argparse.Namespace) -> bool | None:
@@ -246,16 +244,17 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     from simulator.catalogue import KEY_INDICATORS
     from simulator.engine.dispatch import resolve_engine
     from simulator.engine.model import load_model
-    from simulator.ensemble import QUANTILES, run_ensemble
+    from simulator.ensemble import QUANTILES
+    from simulator.ensemble_stream import summarise_ensemble
     from simulator.runner import provenance
 
     scenario = _load_scenario(args)
-    ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
-                            draw_assumed=_draw_assumed(args))
+    ensemble = summarise_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
+                                  quantiles=QUANTILES, draw_assumed=_draw_assumed(args))
     for note in ensemble.notes:
         print(note)
     _check_time_step(scenario, args)  # of the scenario's own parameters
-    table = ensemble.quantiles_long(QUANTILES)
+    table = ensemble.bands
     if not args.out:
         key = table[table["indicator"].isin(KEY_INDICATORS)]
         wide = key.pivot_table(index=["indicator", "year"], columns="quantile", values="value")
@@ -267,7 +266,9 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     meta = provenance(model.path, model.sha256, scenario.to_dict(),
                       resolve_engine(args.engine, model, scenario.integration))
     meta["ensemble"] = {"n": args.ensemble, "seed": args.seed, "source": ensemble.source,
-                        "quantiles": list(QUANTILES), "notes": list(ensemble.notes)}
+                        "quantiles": list(QUANTILES), "notes": list(ensemble.notes),
+                        "streamed": ensemble.streamed,
+                        "quantile_rank_error": ensemble.rank_error}
     write_table(args.out, table, meta)
     print(f"wrote {args.out} ({len(table)} rows: year, indicator, quantile, value;"
           f" {args.ensemble} members, seed {args.seed})")
@@ -329,7 +330,7 @@ def _cmd_observations(args: argparse.Namespace) -> int:
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
-    from simulator.targets import format_table, track_ensemble, track_targets
+    from simulator.targets import format_table, track_targets
 
     twin_path = _twin_city_file(args.scenario)
     if twin_path is not None:
@@ -356,13 +357,14 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         table = track_targets(result.frame, scenario.targets)
     else:
         _check_ensemble_options(args)
-        from simulator.ensemble import run_ensemble
+        from simulator.ensemble_stream import summarise_ensemble
 
-        ensemble = run_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
-                                indicators=indicators, draw_assumed=_draw_assumed(args))
+        ensemble = summarise_ensemble(scenario, args.ensemble, args.seed, engine=args.engine,
+                                      indicators=indicators, targets=scenario.targets,
+                                      quantiles=(), draw_assumed=_draw_assumed(args))
         for note in ensemble.notes:
             print(note)
-        table = track_ensemble(ensemble.years, ensemble.values, scenario.targets)
+        table = ensemble.targets
     _check_time_step(scenario, args)  # of the scenario's own parameters
     print(format_table(table))
     if args.out:
@@ -376,7 +378,9 @@ def _cmd_targets(args: argparse.Namespace) -> int:
                           resolve_engine(args.engine, model, scenario.integration))
         if args.ensemble is not None:
             meta["ensemble"] = {"n": args.ensemble, "seed": args.seed,
-                                "source": ensemble.source, "notes": list(ensemble.notes)}
+                                "source": ensemble.source, "notes": list(ensemble.notes),
+                                "streamed": ensemble.streamed,
+                                "quantile_rank_error": ensemble.rank_error}
         write_table(args.out, table, meta)
         print(f"wrote {args.out} ({len(table)} targets)")
     return 0

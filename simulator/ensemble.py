@@ -19,6 +19,12 @@ Where the draws come from (the scenario's ``uncertainty`` section, see
 
 ``Ensemble.source`` and ``Ensemble.notes`` say which was used, so that every
 output can state it.
+
+Members are drawn in blocks of :data:`DRAW_BLOCK`: block ``k`` (members
+``k B .. (k + 1) B - 1``) from :func:`block_seed` ``(seed, k)``, block 0 from the
+seed itself, so an ensemble of at most ``B`` members draws as it always did.
+A member's draws depend on the seed, the ensemble's size and its index only,
+never on how the runs are chunked (:mod:`simulator.ensemble_stream`).
 """
 
 from __future__ import annotations
@@ -39,6 +45,14 @@ from simulator.uncertainty import FROM_PROFILE, draw_stated, stated_parameters
 BAND = (0.05, 0.5, 0.95)
 #: Quantiles ``run --ensemble`` writes: the 50% and 90% bands and the median [-].
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Most members an ensemble holds in memory (every run's values: :class:`Ensemble`);
+#: the command line streams larger ones (:mod:`simulator.ensemble_stream`) [members].
+MAX_IN_MEMORY = 100_000
+#: Most members of any ensemble: streamed, 10^8 take about 2 h here (75 us a member
+#: measured on ningxia-plan) in bounded memory; 10^9 would take most of a day [members].
+MAX_ENSEMBLE = 100_000_000
+#: Members drawn from one seed (see the module docstring) [members].
+DRAW_BLOCK = MAX_IN_MEMORY
 
 
 @dataclass(frozen=True)
@@ -268,6 +282,39 @@ def draw_parameters(
     return draws, "+".join(used), tuple(notes)
 
 
+def block_seed(seed: int, block: int) -> int:
+    """Seed of draw block ``block``: the seed itself for block 0, else its child ``block``."""
+    if block == 0:
+        return int(seed)
+    state = np.random.SeedSequence(int(seed), spawn_key=(int(block),)).generate_state(2, np.uint32)
+    return int(state[0]) << 32 | int(state[1])
+
+
+def block_count(n: int) -> int:
+    """Return the number of draw blocks of an ensemble of ``n`` members."""
+    return -(-n // DRAW_BLOCK)
+
+
+def draw_block(
+    scenario: Scenario, n: int, seed: int, block: int, *, draw_assumed: bool | None = None
+) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
+    """Draws of block ``block`` of an ensemble of ``n`` members (as :func:`draw_parameters`)."""
+    size = min(DRAW_BLOCK, n - block * DRAW_BLOCK)
+    if size < 1:
+        raise ValueError(f"an ensemble of {n:,} members has no draw block {block}")
+    return draw_parameters(scenario, size, block_seed(seed, block), draw_assumed=draw_assumed)
+
+
+def draw_members(
+    scenario: Scenario, n: int, seed: int, *, draw_assumed: bool | None = None
+) -> tuple[list[dict[str, float]], str, tuple[str, ...]]:
+    """All ``n`` members' draws, block by block (:func:`draw_parameters` for n <= DRAW_BLOCK)."""
+    draws, source, notes = draw_block(scenario, n, seed, 0, draw_assumed=draw_assumed)
+    for block in range(1, block_count(n)):
+        draws += draw_block(scenario, n, seed, block, draw_assumed=draw_assumed)[0]
+    return draws, source, notes
+
+
 def _add_assumed(scenario: Scenario, profile: str | None, draws: list[dict], seed: int) -> str:
     """Add the assumed parameters' draws to ``draws``; return the note that says so."""
     from simulator.assumed import draw_assumed, summary
@@ -321,16 +368,21 @@ def run_ensemble(
     Raises
     ------
     ValueError
-        If ``n`` members x the time steps of the horizon exceed
-        :data:`simulator.engine.timegrid.MAX_RUN_STEPS` (before any draw).
+        If ``n`` exceeds :data:`MAX_IN_MEMORY` or ``n`` members x the time steps of the
+        horizon exceed :data:`simulator.engine.timegrid.MAX_RUN_STEPS` (before any
+        draw); :func:`simulator.ensemble_stream.summarise_ensemble` streams those.
     """
     from simulator.engine.timegrid import check_run_steps, time_grid
     from simulator.runner import run_variants
 
+    if n > MAX_IN_MEMORY:
+        raise ValueError(f"an ensemble held in memory has at most {MAX_IN_MEMORY:,} members, got"
+                         f" {n:,}; simulator.ensemble_stream.summarise_ensemble streams up to"
+                         f" {MAX_ENSEMBLE:,}")
     steps = len(time_grid(scenario.start_year, scenario.end_year, scenario.time_step))
     check_run_steps(n, steps, f"an ensemble of {n:,} members",
                     "use fewer members, a shorter horizon or a larger time_step")
-    draws, source, notes = draw_parameters(scenario, n, seed, draw_assumed=draw_assumed)
+    draws, source, notes = draw_members(scenario, n, seed, draw_assumed=draw_assumed)
     years, values = run_variants(scenario, draws, engine=engine, indicators=indicators)
     return Ensemble(
         years=np.asarray(years),

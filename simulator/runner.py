@@ -114,11 +114,13 @@ def _run_arrays(
     scenario: Scenario,
     columns: list[str],
     n: int,
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run ``n`` scenarios; inputs are scalars, (n,) or (n, n_grid) arrays."""
     times, out = run_cases(model, inputs, n, engine=engine, initial_time=scenario.start_year,
                            final_time=scenario.end_year, time_step=scenario.time_step,
-                           saveper=1.0, columns=columns, integration=scenario.integration)
+                           saveper=1.0, columns=columns, integration=scenario.integration,
+                           kernel=kernel)
     return np.rint(times).astype(int), out
 
 
@@ -254,6 +256,7 @@ def run_variants(
     model: LoadedModel | None = None,
     engine: str = "auto",
     indicators: list[str] | None = None,
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run many variants of one scenario and stack their indicators.
 
@@ -273,6 +276,9 @@ def run_variants(
     engine : {"auto", "batch", "pysd"}
     indicators : list of str, optional
         Defaults to all catalogued indicators.
+    kernel : {"auto", "numpy", "fused"}
+        The batch engine's kernel (:func:`simulator.engine.dispatch.run_cases`); a streamed
+        ensemble fixes it so that its chunks' size cannot change the numbers.
 
     Returns
     -------
@@ -291,7 +297,7 @@ def run_variants(
     grid = time_grid(scenario.start_year, scenario.end_year, scenario.time_step)
     inputs = variant_inputs(scenario, variants, grid, model)
     columns = [entries[name].vensim_name for name in names]
-    years, out = _run_arrays(model, used, inputs, scenario, columns, len(variants))
+    years, out = _run_arrays(model, used, inputs, scenario, columns, len(variants), kernel)
     return years, {name: out[c] for name, c in zip(names, columns)}
 
 

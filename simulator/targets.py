@@ -229,24 +229,39 @@ def track_ensemble(
         # The median first year: NaN (never) sorts last, so it is NaN when most runs never reach it.
         first_median = np.sort(np.where(np.isnan(first), np.inf, first))[(len(first) - 1) // 2]
         quantiles = np.quantile(in_year, [0.05, 0.5, 0.95]) if at is not None else [np.nan] * 3
-        rows.append(
-            {
-                **_label_columns(target.indicator, entries),
-                "year": target.year,
-                "bound": target.bound,
-                "target": target.value,
-                "n": len(in_year),
-                "p_met": float(met.mean()),
-                "value_q05": quantiles[0],
-                "value_q50": quantiles[1],
-                "value_q95": quantiles[2],
-                "gap_pct_q50": 100 * (quantiles[1] - target.value) / abs(target.value)
-                if target.value
-                else np.nan,
-                "first_year_reached_q50": first_median if np.isfinite(first_median) else np.nan,
-                "source": target.source,
-            }
-        )
+        rows.append(ensemble_row(target, entries, len(in_year), float(met.mean()), quantiles,
+                                 first_median))
+    return ensemble_table(rows)
+
+
+def ensemble_row(target: Target, entries: dict, n: int, p_met: float, quantiles,
+                 first_median: float) -> dict:
+    """One row of :func:`track_ensemble`'s table, from its reductions over the runs.
+
+    ``quantiles``: the 5, 50 and 95% quantiles of the value in the target year;
+    ``first_median``: the median first year reached (inf: most runs never reach it).
+    Streamed ensembles (:mod:`simulator.ensemble_stream`) build the same rows.
+    """
+    return {
+        **_label_columns(target.indicator, entries),
+        "year": target.year,
+        "bound": target.bound,
+        "target": target.value,
+        "n": n,
+        "p_met": p_met,
+        "value_q05": quantiles[0],
+        "value_q50": quantiles[1],
+        "value_q95": quantiles[2],
+        "gap_pct_q50": 100 * (quantiles[1] - target.value) / abs(target.value)
+        if target.value
+        else np.nan,
+        "first_year_reached_q50": first_median if np.isfinite(first_median) else np.nan,
+        "source": target.source,
+    }
+
+
+def ensemble_table(rows: list[dict]) -> pd.DataFrame:
+    """Return the table of :func:`track_ensemble` from its rows (:func:`ensemble_row`)."""
     return _typed(pd.DataFrame(rows, columns=list(ENSEMBLE_COLUMNS)), "first_year_reached_q50")
 
 

@@ -100,7 +100,7 @@ def test_catalogue_json(capsys):
         (["run", "{ningxia}", "--ensemble", "10"], "error: --ensemble needs --seed S"),
         (["run", "{ningxia}", "--seed", "3"], "error: --seed is the seed of --ensemble N"),
         (["run", "{ningxia}", "--ensemble", "0", "--seed", "1"],
-         "error: --ensemble must be between 1 and 100,000 members"),
+         "error: --ensemble must be between 1 and 100,000,000 members"),
         (["run", "{ningxia}", "--ensemble", "5", "--seed", "-1"],
          "error: --seed must be a whole number >= 0, got -1"),
         (["run", "{ningxia}", "--ensemble", "5", "--seed", "1", "--plot", "x.png"],

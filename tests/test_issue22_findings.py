@@ -120,7 +120,7 @@ CASES = [
          process="memory", forbid_run=True),
     case("ensemble-1e9", "targets --ensemble 1000000000: MemoryError, after 6.5 GB",
          ["targets", "suining-plan", "--ensemble", "1000000000", "--seed", "1"],
-         "between 1 and 100,000 members", process="memory", forbid_run=True),
+         "between 1 and 100,000,000 members", process="memory", forbid_run=True),
     case("design-1e9", "Sweep designs with n = 10^9 ...: a 7-16 GiB allocation",
          ["sweep", "{tmp}/n1e9.yaml", "--out", "{tmp}/never1"],
          "is over the bound of 10,000,000 runs", process="memory", forbid_run=True),

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.ensemble import MAX_IN_MEMORY
 from simulator.goal_seek import DEFAULT_SEED
 from simulator.goal_seek.evaluate import EnsembleEvaluator
 from simulator.goal_seek.problem import BINDING_MARGIN, GoalProblem, build_problem
@@ -82,10 +83,10 @@ class GoalSeekResult:
         return self.search.feasible
 
 
-#: Bounds of a goal seek's settings, checked before any run (#22): the ensemble as
-#: ``targets --ensemble``'s, the workers as a sweep's; population and generations so that a
-#: typo cannot start a search of years.
-MAX_ENSEMBLE, MAX_WORKERS, MAX_POPSIZE, MAX_MAXITER = 100_000, 256, 100, 10_000
+#: Bounds of a goal seek's settings, checked before any run (#22): the ensemble as one held
+#: in memory (every candidate runs on all of it at once; it is not streamed), the workers
+#: as a sweep's; population and generations so that a typo cannot start a search of years.
+MAX_ENSEMBLE, MAX_WORKERS, MAX_POPSIZE, MAX_MAXITER = MAX_IN_MEMORY, 256, 100, 10_000
 #: Most bytes of inputs one generation may hold: every candidate x member gets a path of
 #: each lever and parameter on the integration grid (float64), all at once.
 MAX_GENERATION_BYTES = 1 << 30
