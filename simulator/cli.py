@@ -142,63 +142,16 @@ def _twin_city_file(name: str):
     return None
 
 
-def _run_twin_city(args: argparse.Namespace, path) -> int:
-    """``run twin-city.yaml``: the circle without and with the measures, per region (#21)."""
-    given = [flag for flag, value in (("--set", args.set), ("--ensemble", args.ensemble),
-                                      ("--seed", args.seed), ("--plot", args.plot),
-                                      ("--draw-assumed", args.draw_assumed),
-                                      ("--time-step", getattr(args, "time_step", None)))
-             if value not in (None, False)]
-    if given or args.engine == "pysd":
-        what = ", ".join(given) or "--engine pysd"
-        raise ValueError(f"{path.name} is a twin-city scenario: {what} does not apply to it (it"
-                         " runs on the batch engine; valid: --out FILE.csv|.parquet)")
-    if args.out:  # before the run, not after it
-        from simulator.results import check_output_path
-
-        check_output_path(args.out)
-    import pandas as pd
-
-    from simulator.results import file_sha256
-    from simulator.runner import provenance
-    from simulator.twin_city import scenario as twin
-    from simulator.twin_city.generate import TWIN_MODEL
-
-    scenario = twin.load(path)
-    result = twin.run(scenario)
-    rows = []
-    for region, frame in result.without.frames.items():
-        after = result.with_measures.frames[region]
-        for indicator in frame.columns:
-            rows.append(pd.DataFrame({"region": region, "year": frame.index,
-                                      "indicator": indicator,
-                                      "without_measures": frame[indicator].to_numpy(),
-                                      "with_measures": after[indicator].to_numpy()}))
-    table = pd.concat(rows, ignore_index=True)
-    if args.out:
-        from simulator.results import write_table
-
-        meta = provenance(TWIN_MODEL, file_sha256(TWIN_MODEL),
-                          {"twin_city_file": str(path), "sha256": file_sha256(path)}, "batch")
-        write_table(args.out, table, meta)
-        print(f"wrote {args.out} ({table['region'].nunique()} regions x"
-              f" {table['indicator'].nunique()} indicators x {table['year'].nunique()} years)")
-    else:
-        from simulator.catalogue import KEY_INDICATORS
-
-        effects = result.effects().loc[[i for i in KEY_INDICATORS if i in result.effects().index]]
-        print(f"{scenario.name}: change from the measures in {scenario.end_year} (with / without"
-              " - 1)")
-        print((100 * effects).round(1).astype(str).add("%").to_string())
-    return 0
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runner import run_scenario
 
     twin_path = _twin_city_file(args.scenario)
     if twin_path is not None:
-        return _run_twin_city(args, twin_path)
+        from simulator.twin_city.command import run_command
+
+        if args.ensemble is not None:
+            _check_ensemble_options(args)
+        return run_command(args, twin_path)
     if args.ensemble is not None:
         return _run_ensemble(args)
     if args.seed is not None:

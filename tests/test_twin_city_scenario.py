@@ -126,7 +126,34 @@ def test_the_run_command_runs_the_twin_city_file(tmp_path, capsys):
     np.testing.assert_allclose(turnover["with_measures"].to_numpy(),
                                run.with_measures.frames["suining"]["tech_contract_turnover"])
     capsys.readouterr()
-    for argv in (["--ensemble", "5", "--seed", "1"], ["--engine", "pysd"]):
+    for argv in (["--set", "x=1"], ["--engine", "pysd"], ["--ensemble", "10001", "--seed", "1"]):
         assert main(["run", "twin-city", *argv]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "twin-city scenario" in err
+        assert err.count("\n") == 1 and "twin-city scenario" in err, err
+
+
+def test_run_twin_city_ensemble_writes_each_regions_quantiles_without_and_with(tmp_path):
+    """``run twin-city --ensemble N --seed S --out``: the ensemble's 5/50/95% per region, the
+    same members as :func:`simulator.twin_city.ensemble.run_ensemble` draws for that seed."""
+    from simulator.cli import main
+    from simulator.results import read_results
+    from simulator.twin_city.ensemble import run_ensemble
+
+    out = tmp_path / "band.csv"
+    assert main(["run", "twin-city", "--ensemble", "6", "--seed", "11", "--out", str(out)]) == 0
+    written = read_results(out)
+    frame = written.frame.reset_index()  # the year is read back as the index
+    assert written.metadata["ensemble"] == {"n": 6, "seed": 11}
+    assert set(frame["region"]) == set(REGIONS) and set(frame["quantile"]) == {0.05, 0.5, 0.95}
+    hte = frame[frame["indicator"] == "high_tech_enterprises"]
+    direct = run_ensemble(6, seed=11, measures=True, quantiles=(0.05, 0.5, 0.95))
+    for region in ("hechuan", "suining"):
+        for q in (0.05, 0.5, 0.95):
+            got = hte[(hte["region"] == region) & (hte["quantile"] == q)].sort_values("year")
+            want = direct.loc[("high_tech_enterprises", region), f"q{q:g}"]
+            np.testing.assert_allclose(got["with_measures"].to_numpy(), want.to_numpy(),
+                                       rtol=1e-12)
+    wide = hte.pivot_table(index=["region", "year"], columns="quantile", values="with_measures")
+    assert (wide[0.05] <= wide[0.5]).all() and (wide[0.5] <= wide[0.95]).all()
+    hechuan = hte[(hte["region"] == "hechuan") & (hte["year"] == hte["year"].max())]
+    assert (hechuan["with_measures"] > hechuan["without_measures"]).all()  # its measures act
