@@ -217,8 +217,9 @@ def markdown(scores, skipped, table, mape, command: str) -> str:
              " holdout.csv). Bands: *parameters* (the fit's Laplace draws and stated ranges) and"
              " *predictive* (times a log-normal observation error with the series' in-sample RMS"
              f" log error as sd; prior scale {SIGMA_PRIOR_SCALE} where a series has fewer than 2"
-             " in-sample points). Goals: 90% bands cover >= 85%, 50% bands 40-60%, median"
-             " error <= 10%.", "",
+             " in-sample points). A figure with a definitional break (calibration.measurement:"
+             " a list cut-off, a GDP vintage) is compared with the model times exp(offset)."
+             " Goals: 90% bands cover >= 85%, 50% bands 40-60%, median error <= 10%.", "",
              "| origin | figures | 50% band (params) | 90% band (params) | median error (params)"
              " | 50% band (predictive) | 90% band (predictive) | median error (predictive) |",
              "|---|---|---|---|---|---|---|---|"]

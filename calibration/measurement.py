@@ -117,9 +117,10 @@ BREAKS: tuple[Break, ...] = (
 #: Definitional differences documented but not applied, and why (for the report).
 NOT_APPLIED = (
     ("登记 vs 输出 vs 吸纳 technology contracts",
-     "no figure of the fits is a 吸纳 (absorbed) or 输出 (sold) total: Ningxia's"
-     " tech_contract_absorbed is not a model indicator and is not fitted; the hold-out's"
-     " Ningxia turnover is 登记 (registered), the model's definition. The gap can be large:"
+     "no figure of the fits is a 吸纳 (absorbed) or 输出 (sold) total: the Ningxia"
+     " tech_contract_absorbed row that shared/data/README.md names is in neither"
+     " baselines.csv nor observations.csv; the in-sample Suining figure and the hold-out's"
+     " Ningxia turnover are 登记 (registered), the model's definition. The gap can be large:"
      " Anhui 2022 H1 吸纳 428.4亿元 vs 输出 321.8亿元 (z7x5u8.firk.cn/zixun/20013.html:"
      " '吸纳技术合同8024项,成交额428.4亿元'; '全省输出技术合同8512项,成交额321.8亿元')"),
     ("Ningxia high-tech enterprises 2018-07-03 (94, a mid-year count)",

@@ -23,7 +23,7 @@ import pandas as pd
 
 from calibration.fitting import load_region_spec
 from calibration.mcmc import SIGMA_PRIOR_SCALE, make_objective
-from calibration.measurement import BREAKS, THIRD_PARTY_SD
+from calibration.measurement import BREAKS, NOT_APPLIED, THIRD_PARTY_SD, breaks_table
 from simulator.catalogue import REGIONS
 from simulator.data.observations import FIT_END_YEAR
 
@@ -129,6 +129,17 @@ def markdown(table: pd.DataFrame) -> str:
         mean = "" if pd.isna(r.prior_mean) else f"{r.prior_mean:.4g}"
         lines.append(f"| {r.region} | {r.kind} | {r.name} | {mean} | {r.prior_sd:.3g} |"
                      f" {r.width} | {r.status} | {r.source} | {r.reason} |")
+    lines += ["", "## Definitional breaks (calibration.measurement)", "",
+              "Stated offsets are fixed (no prior); estimated ones are the measurement priors"
+              " above. Offset = ln(figure / model quantity).", "",
+              "| name | figure | offset | sd | kind | status | source | reason |",
+              "|---|---|---|---|---|---|---|---|"]
+    for b in breaks_table().itertuples():
+        lines.append(f"| {b.name} | {b.region} {b.indicator} {b.year}: {b.figure:g} |"
+                     f" {b.offset:+.3f} | {b.sd:g} | {b.kind} | {b.status} |"
+                     f" {b.source}: '{b.quote}' | {b.reason} |")
+    lines += ["", "Documented but not applied:", ""]
+    lines += [f"- **{what}**: {why}." for what, why in NOT_APPLIED]
     return "\n".join(lines) + "\n"
 
 
