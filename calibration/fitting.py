@@ -12,6 +12,11 @@ Gaussian priors from the literature ranges (a maximum a posteriori fit):
   assumed start values: their 90% range) or from the model's documented
   default and range (``s`` = range / 4).
 
+The model's value of a figure is first shifted by the measurement model
+(:mod:`calibration.measurement`): stated offsets of definitional breaks, and
+estimated breaks and third-party biases, which follow the model parameters in the
+fitting vector (``Objective.fit_priors``) with their own Gaussian priors.
+
 Several starts (the prior mean, then a seeded Latin hypercube) guard against
 local minima. The posterior covariance is the Laplace approximation
 ``(J^T J)^-1`` at the optimum; a parameter is *identified* when the data
