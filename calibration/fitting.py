@@ -12,6 +12,11 @@ Gaussian priors from the literature ranges (a maximum a posteriori fit):
   assumed start values: their 90% range) or from the model's documented
   default and range (``s`` = range / 4).
 
+The model's value of a figure is first shifted by the measurement model
+(:mod:`calibration.measurement`): stated offsets of definitional breaks, and
+estimated breaks and third-party biases, which follow the model parameters in the
+fitting vector (``Objective.fit_priors``) with their own Gaussian priors.
+
 Several starts (the prior mean, then a seeded Latin hypercube) guard against
 local minima. The posterior covariance is the Laplace approximation
 ``(J^T J)^-1`` at the optimum; a parameter is *identified* when the data
@@ -36,6 +41,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import qmc
 
+from calibration.measurement import MeasurementModel, start_value_offset
 from simulator import catalogue, paths
 from simulator.catalogue import REGIONS
 from simulator.data.observations import FIT_END_YEAR, load_observations
@@ -187,9 +193,13 @@ def documented_values(spec: RegionSpec) -> dict[str, tuple[float, str]]:
                 f" {where['year']}, found {len(rows)}"
             )
         row = rows.iloc[0]
+        value = float(row["value_model"])
+        # a figure on another definition is put on the model's (calibration.measurement)
+        shift = start_value_offset(spec.region, where["indicator"], int(where["year"]), value)
+        note = f" / exp({shift:.4f}) (measurement break)" if shift else ""
         out[name] = (
-            float(row["value_model"]),
-            f"observations.csv line {int(row['line'])}: {row['source']}",
+            value / math.exp(shift),
+            f"observations.csv line {int(row['line'])}: {row['source']}{note}",
         )
     for name, entry in spec.derived_values.items():
         out[name] = (float(entry["value"]), f"derived: {entry['source']}")
@@ -268,6 +278,24 @@ class Objective:
         self.scale = np.sqrt(self.obs["weight"].to_numpy()) / sigma
         self.one_sided = (self.obs["bound"] == "at_least").to_numpy()
         self.evaluations = 0
+        # breaks and third-party factors (calibration.measurement): the estimated ones follow
+        # the model parameters in the fitting vector
+        self.measurement = MeasurementModel(spec.region, self.obs)
+        self.fit_priors = self.priors + [
+            Prior(t.name, "linear", t.mean, t.sd, t.lower, t.upper)
+            for t in self.measurement.terms
+        ]
+
+    def log_shift(self, z: np.ndarray) -> np.ndarray:
+        """Measurement log shift of each observation for each row of ``z`` (``(k, n_obs)``).
+
+        Rows of ``z`` without the measurement terms take the terms' prior centres.
+        """
+        z = np.atleast_2d(z)
+        p, q = len(self.priors), len(self.measurement.terms)
+        m = (z[:, p : p + q] if z.shape[1] >= p + q
+             else np.tile([t.mean for t in self.measurement.terms], (len(z), 1)))
+        return self.measurement.shift(m)
 
     def parameters(self, z: np.ndarray) -> dict[str, float]:
         """Fitting-space vector -> parameter overrides."""
@@ -392,10 +420,12 @@ class Objective:
         z = np.atleast_2d(z)
         sim = self.simulate_many(z)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_error = np.log(np.maximum(sim, 1e-12)) - np.log(self.obs["value"].to_numpy())
+            log_error = (np.log(np.maximum(sim, 1e-12)) + self.log_shift(z)
+                         - np.log(self.obs["value"].to_numpy()))
         log_error = np.where(self.one_sided, np.minimum(log_error, 0.0), log_error)
-        means = np.array([p.mean for p in self.priors])
-        sds = np.array([p.sd for p in self.priors])
+        priors = self.fit_priors[: z.shape[1]]
+        means = np.array([p.mean for p in priors])
+        sds = np.array([p.sd for p in priors])
         return np.hstack([self.scale * log_error, (z - means) / sds])
 
     def residuals(self, z: np.ndarray) -> np.ndarray:
@@ -406,8 +436,8 @@ class Objective:
         """Forward-difference Jacobian, all perturbed runs in one batch call."""
         z = np.asarray(z, dtype=float)
         step = 1e-6 * np.maximum(1.0, np.abs(z))
-        lower = np.array([p.lower for p in self.priors])
-        upper = np.array([p.upper for p in self.priors])
+        lower = np.array([p.lower for p in self.fit_priors[: len(z)]])
+        upper = np.array([p.upper for p in self.fit_priors[: len(z)]])
         # step inward at an upper bound so that every run stays inside the bounds
         step = np.where(z + step > upper, -step, step)
         points = np.vstack([z, z + np.diag(step)])
@@ -488,7 +518,7 @@ def fit_region(
         {name: float(a["value"]) for name, a in spec.assumed.items() if name not in spec.fit}
     )
     objective = Objective(spec, until, model, fixed, observations)
-    priors_ = objective.priors
+    priors_ = objective.fit_priors  # model parameters, then estimated measurement terms
 
     lower = np.array([p.lower for p in priors_])
     upper = np.array([p.upper for p in priors_])
@@ -518,6 +548,13 @@ def fit_region(
         z_hat = best.x
     else:
         covariance, z_hat = np.zeros((0, 0)), np.zeros(0)
+    # the measurement terms stay in the fit record; the profile's Gaussian is the model
+    # parameters' marginal (a covariance submatrix)
+    measured = _measurement_record(objective, z_hat, covariance)
+    final = objective.residuals(z_hat)  # with the measurement terms at their estimates
+    k = len(objective.priors)
+    z_hat, covariance = z_hat[:k], covariance[:k, :k]
+    priors_ = objective.priors
 
     values = dict(fixed)
     values.update(objective.parameters(z_hat))
@@ -554,7 +591,6 @@ def fit_region(
 
     from simulator.results import data_version, package_versions
 
-    final = objective.residuals(z_hat)
     n_data = len(objective.obs)
     return Profile(
         region=region,
@@ -574,6 +610,7 @@ def fit_region(
             "starts": len(starts) if priors_ else 0,
             "model_evaluations": objective.evaluations,
             "seed": seed,
+            "measurement": measured,
         },
         provenance={
             "data_sha256": data_version(),
@@ -583,3 +620,18 @@ def fit_region(
             "package_version": package_versions()["innovation-dynamics"],
         },
     )
+
+
+def _measurement_record(objective: Objective, z_hat: np.ndarray, covariance: np.ndarray) -> dict:
+    """Stated offsets and estimated measurement terms of a fit, for the profile's record."""
+    k = len(objective.priors)
+    out = {}
+    for brk in objective.measurement.applied:
+        if brk.sd == 0:
+            out[brk.name] = {"stated": float(brk.offset), "source": brk.source}
+    for j, term in enumerate(objective.measurement.terms, start=k):
+        out[term.name] = {"estimate": float(z_hat[j]),
+                          "posterior_sd": float(math.sqrt(max(covariance[j, j], 0.0))),
+                          "prior_mean": float(term.mean), "prior_sd": float(term.sd),
+                          "status": term.status, "source": term.source}
+    return out

@@ -14,6 +14,9 @@ parameter sits at a bound. Here the posterior is sampled instead:
   sigma, the MAP fit's 10%/5%), with ``sigma_s`` estimated under a half-normal
   prior of scale :data:`SIGMA_PRIOR_SCALE`, sampled as ``ln sigma_s``;
   ``at_least`` rows contribute ``P(obs >= floor)``;
+- **measurement model**: stated break offsets and estimated break/third-party terms
+  (:mod:`calibration.measurement`) shift the model's value of the figures they name; the
+  estimated ones are sampled with the parameters (``offset:...``, ``bias:...``);
 - **sampler**: emcee's affine-invariant ensemble sampler [1]_ with
   ``vectorize=True``: all walkers of a step are one batch-engine call;
 - **diagnostics**: rank-normalised split R-hat and bulk/tail ESS [2]_ from
@@ -131,7 +134,7 @@ class LogPosterior:
         self.sigma_factor = ratio / np.sqrt(obs["weight"].to_numpy())
         self.one_sided = (obs["bound"] == "at_least").to_numpy()
         self.log_obs = np.log(obs["value"].to_numpy())
-        p = objective.priors
+        p = objective.fit_priors  # model parameters, then measurement terms
         self.mean = np.array([q.mean for q in p])
         self.sd = np.array([q.sd for q in p])
         self.lower = np.array([q.lower for q in p])
@@ -156,8 +159,9 @@ class LogPosterior:
         # half-normal prior on sigma, with the Jacobian of ln sigma
         lp += np.sum(-0.5 * (sigma / SIGMA_PRIOR_SCALE) ** 2 + log_sigma, axis=1)
         sim = self.objective.simulate_many(z)[:, self.use]
+        shift = self.objective.log_shift(z)[:, self.use]  # calibration.measurement
         with np.errstate(divide="ignore", invalid="ignore"):
-            err = np.log(np.maximum(sim, 1e-12)) - self.log_obs[self.use]
+            err = np.log(np.maximum(sim, 1e-12)) + shift - self.log_obs[self.use]
         s = sigma[:, self.series_of[self.use]] * self.sigma_factor[self.use]
         one = self.one_sided[self.use]
         two_sided = -0.5 * (err / s) ** 2 - np.log(s) - 0.5 * math.log(2 * math.pi)
@@ -244,7 +248,7 @@ def sample_posterior(
         if p.transform == "log":
             chain[..., j] = np.exp(raw[..., j])
     chain[..., log_post.n_params :] = np.exp(raw[..., log_post.n_params :])
-    names = [p.name for p in objective.priors] + [f"sigma:{s}" for s in log_post.series]
+    names = [p.name for p in objective.fit_priors] + [f"sigma:{s}" for s in log_post.series]
     summary = _summary(names, chain, raw, objective)
     settings = {
         "walkers": walkers, "steps": steps, "burn": burn, "seed": seed, "until": until,
@@ -287,8 +291,8 @@ def _summary(
             "ess_tail": float(tail[name]),
             "prior_sd": math.nan, "at_bound": "", "identified": "",
         }
-        if j < len(objective.priors):
-            p = objective.priors[j]
+        if j < len(objective.fit_priors):
+            p = objective.fit_priors[j]
             low, high = p.from_space(p.lower), p.from_space(p.upper)
             near = AT_BOUND_FRACTION * (high - low)
             bound = "lower" if q05 - low < near else "upper" if high - q95 < near else ""

@@ -330,6 +330,7 @@ def sample_posterior(region: str, n: int, seed: int, *, pooled: bool = False
             f" `{command}` first, or use uncertainty source 'auto'"
         )
     draws = pd.read_csv(path, comment="#")
-    params = draws[[c for c in draws.columns if not c.startswith("sigma:")]]
+    # model parameters only: sigma:<series>, offset:<break> and bias:<series> are measurement
+    params = draws[[c for c in draws.columns if ":" not in c]]
     rows = np.random.default_rng(seed).integers(0, len(params), size=n)
     return params.iloc[rows].to_dict("records")
