@@ -70,8 +70,8 @@ def _loop(rows: _Rows, lines: list, later: set, count: str, head=()) -> list:
     defined = set(_defined(lines))
     loads = [rows.load(name) for name in sorted(_used(lines) - defined)]
     stores = [rows.store(name) for name in _defined(lines) if name in later]
-    return ([f"for s in range({count}):"]
-            + ["    " + line for line in [*head, *loads, *lines, *dict.fromkeys(stores)]])
+    body = [*head, *loads, *lines, *dict.fromkeys(stores)] or ["pass"]
+    return [f"for s in range({count}):"] + ["    " + line for line in body]
 
 
 def assemble(static: dict, states: list, fixed: list, pre: list, step: list, save: list,
@@ -110,7 +110,8 @@ def assemble(static: dict, states: list, fixed: list, pre: list, step: list, sav
             f"    W = np.zeros({{ROWS}} * {BLOCK})"]
     first = [f"{rows.at(local)} = c[{r}, lo + s]" for local, r in static.items()]
     first += [f"{rows.at(local)} = s_[{r}, lo + s]" for local, r in states]
-    body += ["    " + line for line in ["for s in range(m):"] + ["    " + x for x in first]]
+    if first:
+        body += ["    for s in range(m):"] + ["        " + line for line in first]
     later = _used(step) | _used(advance) | _used(save)
     if pre:
         body += ["    " + line for line in _loop(rows, pre, later, str(BLOCK))]
