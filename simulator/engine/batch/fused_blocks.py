@@ -4,7 +4,8 @@
 scalar statements; evaluated one scenario at a time they form one long chain
 of dependent operations, and the library's scalar ``pow`` and ``exp`` cost
 most of it. Here the same statements become the body of loops over a block
-of ``BLOCK`` scenarios, so that LLVM evaluates several scenarios at once in
+of ``BLOCK`` scenarios (rounded up to whole vectors of 8 lanes in the last
+block, so one scenario computes 8, not 64), so that LLVM evaluates several scenarios at once in
 SIMD registers (with :mod:`simulator.engine.batch.fused_math`'s ``exp``,
 ``log`` and ``pow`` inlined). Every value that lives beyond one loop (a
 constant, a state, a value the saved outputs need) is a row of ``BLOCK``
@@ -14,8 +15,8 @@ overlap and needs no run-time alias checks. Per step:
 
 1. the time paths of the block are copied into their rows;
 2. one loop evaluates the step and the new states (into rows of their own);
-3. at saved steps, a scalar loop evaluates what only outputs need and writes
-   the outputs;
+3. at saved steps, a second loop evaluates what only outputs need into rows,
+   and each returned row is copied to ``out``;
 4. the new states are copied over the old, and a scalar loop moves the
    DELAY FIXED pipes (their pointers differ between scenarios).
 
@@ -29,7 +30,8 @@ import re
 
 #: Scenarios per block: the work array (about 250 rows for the core model) stays in L2.
 BLOCK = 64
-_NAME = re.compile(r"\b(?:c\d+|e\d+|q\d+_\d+|v\d+|n\d+_\d+|x\d+)\b")
+_NAME = re.compile(r"\b(?:c\d+|e\d+|q\d+_\d+|v\d+|n\d+_\d+|x\d+|y\d+)\b")
+_OUT = re.compile(r"^    out\[rows\[(\d+)\], column, i\] = (.*)$")
 _ASSIGN = re.compile(r"^(\w+) = (.*)$")
 _PATH = re.compile(r"^(v\d+) = path(\d+)\[i, k\]$")
 _PIPE = re.compile(r"^pipe(\d+)\[i, p\d+\] = (.*)$")
@@ -86,7 +88,15 @@ def assemble(static: dict, states: list, fixed: list, pre: list, step: list, sav
     rows = _Rows(kinds)
     paths = [(m.group(1), m.group(2)) for m in map(_PATH.match, step) if m]
     step = [line for line in step if not _PATH.match(line) and line != "t = grid[k]"]
-    save = [line for line in save if line != "column += 1"]
+    save_paths = [(m.group(1), m.group(2)) for m in map(_PATH.match, save) if m]
+    computed, outputs = [], []  # the saved values, as rows; then copied to out
+    for line in save:
+        out = _OUT.match(line)
+        if out:
+            computed.append(f"y{out.group(1)} = {out.group(2)}")
+            outputs.append(out.group(1))
+        elif not (_PATH.match(line) or line.startswith("if rows[") or line == "column += 1"):
+            computed.append(line)
     fixed_q = {f"q{j}_0" for j in fixed}
     advance, copies = [], []
     for line in updates:
@@ -102,28 +112,34 @@ def assemble(static: dict, states: list, fixed: list, pre: list, step: list, sav
             copies.append(f"{rows.at(target)} = {rows.at('n' + target)}")
         else:
             advance.append(line)
-    after_step = _used(save) | {f"x{j}" for j in fixed}
+    after_step = _used(computed) | {f"x{j}" for j in fixed}
     body = ["nblocks = (n + %d) // %d" % (BLOCK - 1, BLOCK),
             "for b in nb.prange(nblocks):",
             f"    lo = b * {BLOCK}",
             f"    m = min({BLOCK}, n - lo)",
+            "    w = min(%d, ((m + 7) // 8) * 8)  # lanes: whole vectors of 8" % BLOCK,
             f"    W = np.zeros({{ROWS}} * {BLOCK})"]
     first = [f"{rows.at(local)} = c[{r}, lo + s]" for local, r in static.items()]
     first += [f"{rows.at(local)} = s_[{r}, lo + s]" for local, r in states]
     if first:
         body += ["    for s in range(m):"] + ["        " + line for line in first]
-    later = _used(step) | _used(advance) | _used(save)
+    later = _used(step) | _used(advance) | _used(computed)
     if pre:
-        body += ["    " + line for line in _loop(rows, pre, later, str(BLOCK))]
+        body += ["    " + line for line in _loop(rows, pre, later, "w")]
     steps = ["t = grid[k]"]
     for local, number in paths:
         steps += ["for s in range(m):", f"    {rows.at(local)} = path{number}[lo + s, k]"]
-    steps += _loop(rows, step + advance, after_step, str(BLOCK))
+    steps += _loop(rows, step + advance, after_step, "w")
     steps += ["if save[k]:"]
-    steps += ["    " + line for line in _loop(rows, save, set(), "m", head=("i = lo + s",))]
+    for local, number in save_paths:
+        steps += ["    for s in range(m):", f"        {rows.at(local)} = path{number}[lo + s, k]"]
+    steps += ["    " + line for line in _loop(rows, computed, {f"y{r}" for r in outputs}, "w")]
+    for r in outputs:
+        steps += [f"    if rows[{r}] >= 0:", "        for s in range(m):",
+                  f"            out[rows[{r}], column, lo + s] = {rows.at(f'y{r}')}"]
     steps += ["    column += 1", "if k == last:", "    break"]
     if copies:
-        steps += [f"for s in range({BLOCK}):"] + ["    " + line for line in copies]
+        steps += ["for s in range(w):"] + ["    " + line for line in copies]
     for j in fixed:
         steps += ["for s in range(m):", "    i = lo + s", f"    p = ptr{j}[i]",
                   f"    pipe{j}[i, p] = {rows.at(f'x{j}')}",
