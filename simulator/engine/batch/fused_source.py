@@ -35,10 +35,12 @@ _SMALL = repr(fn.SMALL_VENSIM)
 _INFIX = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/"}
 _COMPARE = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">=",
             np.equal: "==", np.not_equal: "!="}
-_UNARY = {f: f"np.{f.__name__}" for f in (np.exp, np.sqrt, np.log, np.sin, np.cos, np.tan,
+_UNARY = {f: f"np.{f.__name__}" for f in (np.sqrt, np.sin, np.cos, np.tan,
                                            np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh,
                                            np.tanh, np.trunc)}
 _UNARY[fn.integer] = "np.trunc"
+_UNARY[np.exp] = "_exp"  # simulator.engine.batch.fused_math: vectorised with the loop
+_UNARY[np.log] = "_log"
 
 #: Helpers of the generated module: NumPy's semantics for scalars (np.interp's algorithm,
 #: searchsorted's treatment of NaN), inlined by numba into the kernel.
@@ -171,7 +173,7 @@ def _ramp(t, _dt, slope, start, finish):
 _TEMPLATES = {
     np.negative: lambda a: (f"(-{_f(a)})", "f"),
     np.abs: lambda a: (f"abs({_f(a)})", "f"),
-    np.power: lambda a, b: (f"({_f(a)} ** {_f(b)})", "f"),
+    np.power: lambda a, b: (f"_pow({_f(a)}, {_f(b)})", "f"),
     np.minimum: lambda a, b: _min_max(np.minimum, a, b),
     np.maximum: lambda a, b: _min_max(np.maximum, a, b),
     np.logical_and: lambda a, b: (f"({_b(a)} and {_b(b)})", "b"),
@@ -183,7 +185,7 @@ _TEMPLATES = {
     fn.zidz_checked: lambda near, a, b: _quotient(near, a, b, ("0.0", "f")),
     fn.quantum: lambda a, b: (_quantum(a, b), "f"),
     fn.modulo: lambda x, m: (f"({_f(x)} - {_quantum(x, m)})", "f"),
-    fn.log_base: lambda x, b: (f"(np.log({_f(x)}) / np.log({_f(b)}))", "f"),
+    fn.log_base: lambda x, b: (f"(_log({_f(x)}) / _log({_f(b)}))", "f"),
     fn.step: lambda t, dt, h, s: (
         f"({_f(h)} * {_f((f'(({t[0]} + ({dt[0]} / 2)) > {_f(s)})', 'b'))})", "f"),
     fn.pulse: lambda *a: (_pulse(*a), "f"),

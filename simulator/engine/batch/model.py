@@ -20,11 +20,13 @@ from .fused_source import FusedUnsupported
 #: generated NumPy loop or the fused numba kernel.
 KERNELS = ("auto", "numpy", "fused")
 #: Most runs for which ``kernel="auto"`` takes a compiled fused kernel. Measured on the
-#: core model (benchmarks/bench_batch_engine.py, 2 shared cores): the fused kernel runs 1
-#: run at 1,239 runs/s against the NumPy path's 11, 1,000 runs at 5,684 against 5,579,
-#: 10,000 at 5,598 against 6,550 and 100,000 at 5,547 against 14,980 (NumPy's SIMD pow
-#: and exp beat the kernel's scalar ones once its per-call overhead is spread), so larger
-#: runs keep the NumPy path.
+#: core model (benchmarks/bench_batch_engine.py, 2 cores shared, load average 4-5,
+#: docs/fused-kernel.md): the fused kernel runs 1 run at 317 runs/s against the NumPy
+#: path's 20, and 1,000 runs at 14,381 against 8,034; above that it is not reliably
+#: faster (10,000: 9,260 against 11,366; 100,000: 13,884 against 13,724; 1,000,000:
+#: 17,123 against 13,385): on one thread it costs the same CPU time as the NumPy path
+#: (0.32-0.35 s against 0.34-0.35 s for 10,000 runs), so its gain is the second core,
+#: which a loaded machine does not give.
 FUSED_AUTO_MAX_RUNS = 1000
 
 _COMPILED: dict = {}
