@@ -62,7 +62,8 @@ def run_command(args: argparse.Namespace, path) -> int:
     from simulator.twin_city import scenario as twin
 
     scenario = twin.load(path)
-    table = (_run_table(scenario) if args.ensemble is None
+    result = twin.run(scenario) if args.ensemble is None else None  # one run, table and print
+    table = (_run_table(result) if result is not None
              else _ensemble_table(scenario, args.ensemble, args.seed))
     if args.out:
         from simulator.results import write_table
@@ -71,7 +72,7 @@ def run_command(args: argparse.Namespace, path) -> int:
         print(f"wrote {args.out} ({table['region'].nunique()} regions x"
               f" {table['indicator'].nunique()} indicators x {table['year'].nunique()} years)")
     elif args.ensemble is None:
-        _print_effects(scenario)
+        _print_effects(scenario, result)
     else:
         end = table[table["year"] == table["year"].max()]
         wide = end.pivot_table(index=["indicator", "region"], columns="quantile",
@@ -82,12 +83,9 @@ def run_command(args: argparse.Namespace, path) -> int:
     return 0
 
 
-def _run_table(scenario):
+def _run_table(result):
     import pandas as pd
 
-    from simulator.twin_city import scenario as twin
-
-    result = twin.run(scenario)
     rows = []
     for region, frame in result.without.frames.items():
         after = result.with_measures.frames[region]
@@ -120,11 +118,10 @@ def _ensemble_table(scenario, n: int, seed: int):
     return tables[0].join(tables[1]).reset_index()
 
 
-def _print_effects(scenario) -> None:
+def _print_effects(scenario, result) -> None:
     from simulator.catalogue import KEY_INDICATORS
-    from simulator.twin_city import scenario as twin
 
-    effects = twin.run(scenario).effects()
+    effects = result.effects()
     effects = effects.loc[[i for i in KEY_INDICATORS if i in effects.index]]
     print(f"{scenario.name}: change from the measures in {scenario.end_year} (with / without"
           " - 1)")
